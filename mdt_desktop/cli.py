@@ -1,0 +1,209 @@
+"""The `mdt` command: create, inspect and maintain a store from a shell or a script.
+
+Exit codes: 0 success; 1 the command failed (message on stderr); 2 bad usage;
+3 the store could not be unlocked (file untouched); 4 the audit chain is broken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from mdt_desktop.paths import default_store_path
+
+EXIT_FAILED = 1
+EXIT_LOCKED = 3
+EXIT_AUDIT_BROKEN = 4
+
+
+class CommandError(Exception):
+    """A failure to report in one line, without a traceback."""
+
+
+def _prompt_passphrase(confirm: bool) -> str:
+    if not sys.stdin.isatty():
+        raise CommandError(
+            "a passphrase is needed: set MDT_PASSPHRASE or run from a terminal to be asked"
+        )
+    first = getpass.getpass("Store passphrase: ")
+    if confirm:
+        if getpass.getpass("Repeat the passphrase: ") != first:
+            raise CommandError("the two passphrases differ")
+    return first
+
+
+def _open_store(path: Path) -> Any:
+    from mdt_desktop.store.database import Store
+    from mdt_desktop.store.keys import StoreLockedError, keyring_usable, passphrase_from_env
+
+    try:
+        return Store.open(path)
+    except StoreLockedError as exc:
+        # Ask once, but only when a person is there and nothing else was tried.
+        if path.is_file() and passphrase_from_env() is None and sys.stdin.isatty():
+            if keyring_usable() or "no passphrase" in exc.reason:
+                return Store.open(path, passphrase=_prompt_passphrase(confirm=False))
+        raise
+
+
+def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
+    from mdt_desktop.store.database import Store
+    from mdt_desktop.store.keys import (
+        StoreKey,
+        check_new_passphrase,
+        keyring_usable,
+        passphrase_from_env,
+    )
+
+    path: Path = args.store
+    if path.exists() and path.stat().st_size > 0:
+        raise CommandError(f"{path} already exists: refusing to overwrite it")
+    if args.passphrase or not keyring_usable():
+        passphrase = passphrase_from_env() or _prompt_passphrase(confirm=True)
+        try:
+            check_new_passphrase(passphrase)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        key = StoreKey(passphrase=passphrase)
+    else:
+        key = StoreKey.generate()
+    with Store.create(path, key) as store:
+        return {
+            "store": str(path),
+            "store_id": str(store.store_id),
+            "key": store.key_kind,
+            "schema_version": store.schema_version(),
+        }
+
+
+def cmd_migrate(args: argparse.Namespace) -> dict[str, Any]:
+    with _open_store(args.store) as store:  # opening applies pending migrations
+        return {"store": str(args.store), "schema_version": store.schema_version()}
+
+
+def cmd_status(args: argparse.Namespace) -> dict[str, Any]:
+    from mdt_desktop.services.status import store_status
+
+    with _open_store(args.store) as store:
+        return store_status(store)
+
+
+def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
+    from mdt_desktop.services.demo import generate_demo
+
+    def progress(done: int, total: int) -> None:
+        if args.progress:
+            print(f"\r{done:,} / {total:,} people", end="", file=sys.stderr, flush=True)
+
+    with _open_store(args.store) as store:
+        try:
+            summary = generate_demo(store, args.patients, seed=args.seed, progress=progress)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        if args.progress:
+            print(file=sys.stderr)
+        return {
+            "patients": summary.patients,
+            "coded_entries": summary.coded_entries,
+            "practices": summary.practices,
+            "staff": summary.staff,
+            "seconds": round(summary.seconds, 2),
+        }
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> dict[str, Any]:
+    from mdt_desktop.store import audit
+
+    with _open_store(args.store) as store, store.session() as session:
+        report = audit.verify_chain(session)
+    result = report.as_dict()
+    if not report.ok:
+        print(f"The audit log is broken: {report.reason}", file=sys.stderr)
+        result["_exit"] = EXIT_AUDIT_BROKEN
+    return result
+
+
+def _store_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help="the store file (default: the one in your user data folder)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mdt",
+        description="MDT Desktop from the command line. Passphrase-protected stores read "
+        "MDT_PASSPHRASE, or ask when run from a terminal.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create a new encrypted store")
+    _store_arg(p)
+    p.add_argument(
+        "--passphrase",
+        action="store_true",
+        help="protect the store with a passphrase instead of a key in the keyring",
+    )
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("migrate", help="bring a store's schema up to date")
+    _store_arg(p)
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("status", help="what the store holds, in numbers")
+    _store_arg(p)
+    p.add_argument("--json", action="store_true", help="print JSON (the default)")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("demo", help="fill the store with a synthetic neighbourhood")
+    _store_arg(p)
+    p.add_argument("--patients", type=int, default=50_000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--progress", action="store_true", help="show progress on stderr")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("audit", help="the audit log")
+    audit_sub = p.add_subparsers(dest="audit_command", required=True)
+    v = audit_sub.add_parser("verify", help="check the audit log's hash chain")
+    _store_arg(v)
+    v.set_defaults(func=cmd_audit_verify)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from mdt_desktop.store.keys import StoreLockedError
+    from mdt_desktop.store.migrate import NewerStoreError
+
+    args = build_parser().parse_args(argv)
+    if getattr(args, "store", None) is None and hasattr(args, "store"):
+        args.store = default_store_path()
+    func: Callable[[argparse.Namespace], dict[str, Any]] = args.func
+    try:
+        result = func(args)
+    except StoreLockedError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_LOCKED
+    except (CommandError, NewerStoreError, FileExistsError) as exc:
+        print(f"mdt: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("mdt: interrupted", file=sys.stderr)
+        return EXIT_FAILED
+    code = int(result.pop("_exit", 0))
+    print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    sys.stdout.flush()
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    raise SystemExit(main())

@@ -1,0 +1,193 @@
+"""The append-only, hash-chained audit log.
+
+Each entry carries the SHA-256 of the previous one, and the newest entry's
+sequence number and hash are also kept in ``store_meta`` (in the same
+transaction), so an altered entry, a removed entry and a removed tail are all
+detected by :func:`verify_chain`. Triggers in the migration refuse UPDATE and
+DELETE on the table; the chain catches anyone who bypasses them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from .context import Actor, StoreContext
+from .schema import AuditEntry, StoreMeta
+
+GENESIS_HASH = "0" * 64
+HEAD_KEY = "audit_head"
+ACTIONS = AuditEntry.ACTIONS
+
+
+def entry_hash(
+    *,
+    seq: int,
+    at: datetime,
+    user_id: uuid.UUID | None,
+    user_name: str,
+    role: str,
+    device_id: uuid.UUID,
+    action: str,
+    entity: str,
+    entity_id: str | None,
+    patient_id: uuid.UUID | None,
+    detail: str | None,
+    prev_hash: str,
+) -> str:
+    canonical = json.dumps(
+        [
+            seq,
+            at.astimezone(UTC).isoformat(),
+            str(user_id) if user_id else None,
+            user_name,
+            role,
+            str(device_id),
+            action,
+            entity,
+            entity_id,
+            str(patient_id) if patient_id else None,
+            detail,
+            prev_hash,
+        ],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _head(conn: Connection | Session) -> tuple[int, str]:
+    row = conn.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    if row is None:
+        return 0, GENESIS_HASH
+    return int(row[0]), str(row[1])
+
+
+def append(
+    conn: Connection | Session,
+    ctx: StoreContext,
+    action: str,
+    entity: str,
+    entity_id: str | uuid.UUID | None = None,
+    patient_id: uuid.UUID | None = None,
+    detail: str | None = None,
+    actor: Actor | None = None,
+) -> int:
+    """Append one entry inside the caller's transaction; returns its sequence number."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    who = actor or ctx.actor
+    last_seq, last_hash = _head(conn)
+    values: dict[str, Any] = {
+        "seq": last_seq + 1,
+        # Microseconds are dropped: some backends round them, which would break the hash.
+        "at": datetime.now(UTC).replace(microsecond=0),
+        "user_id": who.user_id,
+        "user_name": who.name,
+        "role": who.role,
+        "device_id": ctx.device_id,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id) if entity_id is not None else None,
+        "patient_id": patient_id,
+        "detail": detail,
+        "prev_hash": last_hash,
+    }
+    values["hash"] = entry_hash(**values)
+    conn.execute(AuditEntry.__table__.insert().values(**values))
+    head = f"{values['seq']}:{values['hash']}"
+    result = conn.execute(update(StoreMeta).where(StoreMeta.key == HEAD_KEY).values(value=head))
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        conn.execute(StoreMeta.__table__.insert().values(key=HEAD_KEY, value=head))
+    return int(values["seq"])
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "checked": self.checked,
+            "first_bad_seq": self.first_bad_seq,
+            "reason": self.reason,
+        }
+
+
+def _rows(conn: Connection | Session, batch: int = 5000) -> Iterator[AuditEntry]:
+    last = 0
+    while True:
+        rows = conn.execute(
+            select(AuditEntry.__table__)
+            .where(AuditEntry.seq > last)
+            .order_by(AuditEntry.seq)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows  # type: ignore[misc]
+        last = rows[-1].seq
+
+
+def verify_chain(conn: Connection | Session) -> ChainReport:
+    """Walk the chain from the first entry; name the first entry that does not fit."""
+    expected_seq = 1
+    prev_hash = GENESIS_HASH
+    checked = 0
+    for row in _rows(conn):
+        if row.seq != expected_seq:
+            return ChainReport(
+                False, checked, expected_seq, f"entry {expected_seq} is missing (next is {row.seq})"
+            )
+        if row.prev_hash != prev_hash:
+            return ChainReport(
+                False, checked, row.seq, f"entry {row.seq} does not follow the entry before it"
+            )
+        recomputed = entry_hash(
+            seq=row.seq,
+            at=row.at,
+            user_id=row.user_id,
+            user_name=row.user_name,
+            role=row.role,
+            device_id=row.device_id,
+            action=row.action,
+            entity=row.entity,
+            entity_id=row.entity_id,
+            patient_id=row.patient_id,
+            detail=row.detail,
+            prev_hash=row.prev_hash,
+        )
+        if recomputed != row.hash:
+            return ChainReport(False, checked, row.seq, f"entry {row.seq} was altered")
+        prev_hash = row.hash
+        expected_seq += 1
+        checked += 1
+    head = conn.execute(select(StoreMeta.value).where(StoreMeta.key == HEAD_KEY)).scalar()
+    if head is not None:
+        head_seq, _, head_hash = head.partition(":")
+        if int(head_seq) != checked or head_hash != prev_hash:
+            missing_from = checked + 1
+            return ChainReport(
+                False,
+                checked,
+                missing_from,
+                f"entries from {missing_from} to {head_seq} were removed",
+            )
+    elif checked:
+        return ChainReport(False, checked, 1, "the record of the newest entry is missing")
+    return ChainReport(True, checked)

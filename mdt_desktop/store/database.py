@@ -1,0 +1,226 @@
+"""The encrypted local store: one SQLCipher file, opened with a raw key or a passphrase.
+
+Opening never writes before the key has been proven: the first statement on a
+new connection is ``PRAGMA key``, the second reads the schema; only then are
+WAL and foreign keys switched on and migrations applied. A wrong key, a missing
+keyring entry or a file that is not a store raises :class:`StoreLockedError`
+with the file's bytes untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, create_engine, event, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from mdt_desktop.sync.clock import HybridLogicalClock
+
+from . import audit, migrate, tracking
+from .context import Actor, StoreContext
+from .keys import StoreKey, StoreLockedError, resolve_key, save_to_keyring
+from .schema import StoreMeta
+
+log = logging.getLogger(__name__)
+
+# Enough for the GUI thread plus the background pool; SingletonThreadPool keeps
+# one long-lived connection per thread and closes the oldest beyond this.
+MAX_THREAD_CONNECTIONS = 32
+
+
+class MdtSession(Session):
+    """Sessions of a store: the flush hook is attached to this class only."""
+
+
+tracking.install(MdtSession)
+
+
+def _make_engine(path: Path, key: StoreKey) -> Engine:
+    url = URL.create("sqlite+pysqlcipher", password=key.pragma_value(), database=str(path))
+    engine = create_engine(url, pool_size=MAX_THREAD_CONNECTIONS)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, record: Any) -> None:
+        # The dialect has already issued PRAGMA key; prove it before any write.
+        cursor = dbapi_conn.cursor()
+        try:
+            cursor.execute("SELECT count(*) FROM sqlite_master")
+            cursor.fetchone()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA temp_store=MEMORY")
+        finally:
+            cursor.close()
+
+    return engine
+
+
+class Store:
+    """One open store. Thread-safe: sessions are cheap, connections are per thread."""
+
+    def __init__(self, path: Path, engine: Engine, key_kind: str) -> None:
+        self.path = path
+        self.engine = engine
+        self.key_kind = key_kind
+        self._sessions = sessionmaker(engine, class_=MdtSession, expire_on_commit=False)
+        meta = self.meta()
+        self.store_id = uuid.UUID(meta["store_id"])
+        self.device_id = uuid.UUID(meta["device_id"])
+        self.context = StoreContext(
+            device_id=self.device_id,
+            clock=HybridLogicalClock(last=int(meta.get(tracking.CLOCK_KEY, "0"))),
+        )
+        self._lock = threading.Lock()
+
+    # --- creating and opening --------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path | str, key: StoreKey) -> Store:
+        """Create a new store at ``path``; a keyring key is saved once the file exists."""
+        path = Path(path)
+        if path.exists() and path.stat().st_size > 0:
+            raise FileExistsError(f"{path} already exists: refusing to overwrite it")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = _make_engine(path, key)
+        try:
+            with engine.begin() as conn:
+                migrate.upgrade(conn)
+                now = datetime.now(UTC).isoformat()
+                conn.execute(
+                    StoreMeta.__table__.insert(),
+                    [
+                        {"key": "store_id", "value": str(uuid.uuid4())},
+                        {"key": "device_id", "value": str(uuid.uuid4())},
+                        {"key": "created_at", "value": now},
+                        {"key": "key_kind", "value": key.kind},
+                        {"key": tracking.CLOCK_KEY, "value": "0"},
+                    ],
+                )
+            # The salt (the keyring entry's name) reaches the main file at checkpoint.
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            if key.raw is not None:
+                save_to_keyring(path, key)
+        except BaseException:
+            engine.dispose()
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+            raise
+        return cls(path, engine, key.kind)
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | str,
+        key: StoreKey | None = None,
+        *,
+        passphrase: str | None = None,
+        upgrade: bool = True,
+    ) -> Store:
+        """Open an existing store; raises StoreLockedError without touching the file."""
+        path = Path(path)
+        if not path.is_file():
+            raise StoreLockedError(f"there is no store at {path}")
+        if path.stat().st_size < 512:
+            raise StoreLockedError(f"{path} is empty or too short to be a store")
+        if key is None:
+            key = resolve_key(path, passphrase)
+        engine = _make_engine(path, key)
+        try:
+            with engine.connect() as conn:
+                names = set(
+                    conn.exec_driver_sql(
+                        "SELECT name FROM sqlite_master WHERE type='table'"
+                    ).scalars()
+                )
+                if "store_meta" not in names:
+                    raise StoreLockedError(f"{path} is not an MDT Desktop store")
+                current = migrate.current_revision(conn)
+            migrate.check_known(current)
+            if upgrade and current != migrate.SCHEMA_HEAD:
+                with engine.begin() as conn:
+                    migrate.upgrade(conn)
+        except (DatabaseError, OperationalError) as exc:
+            engine.dispose()
+            if "not a database" in str(exc) or "encrypted" in str(exc):
+                raise StoreLockedError(
+                    "the key or passphrase is wrong, or the file is not an MDT Desktop store"
+                ) from None
+            raise StoreLockedError(f"the file could not be read ({exc.orig})") from None
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(path, engine, key.kind)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- working with it -----------------------------------------------------------
+
+    @property
+    def actor(self) -> Actor:
+        return self.context.actor
+
+    def set_actor(self, actor: Actor) -> None:
+        self.context.actor = actor
+
+    def session(self) -> MdtSession:
+        """A new session whose flushes write outbox and audit entries."""
+        session = self._sessions()
+        session.info[tracking.CONTEXT_KEY] = self.context
+        return session
+
+    @contextmanager
+    def transaction(self) -> Iterator[MdtSession]:
+        """``with store.transaction() as s:`` commits on success, rolls back on error."""
+        with self.session() as session, session.begin():
+            yield session
+
+    def audit(
+        self,
+        action: str,
+        entity: str,
+        entity_id: str | uuid.UUID | None = None,
+        patient_id: uuid.UUID | None = None,
+        detail: str | None = None,
+    ) -> int:
+        """Record an event that changes no synced row (view, export, import, unlock…)."""
+        with self.transaction() as session:
+            return audit.append(
+                session, self.context, action, entity, entity_id, patient_id, detail
+            )
+
+    def meta(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(StoreMeta.key, StoreMeta.value)).all()
+        return {k: v for k, v in rows}
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(StoreMeta.__table__.delete().where(StoreMeta.key == key))
+            conn.execute(StoreMeta.__table__.insert().values(key=key, value=value))
+
+    def schema_version(self) -> str | None:
+        with self.engine.connect() as conn:
+            return migrate.current_revision(conn)
+
+    def integrity_check(self) -> str:
+        with self.engine.connect() as conn:
+            return str(conn.execute(text("PRAGMA integrity_check")).scalar())
