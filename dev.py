@@ -86,7 +86,8 @@ def ensure_system_libraries() -> None:
         print(
             "Qt needs these system packages, which are not installed:\n  "
             + " ".join(missing)
-            + "\nInstall them with: sudo apt-get install " + " ".join(missing),
+            + "\nInstall them with: sudo apt-get install "
+            + " ".join(missing),
             file=sys.stderr,
         )
 

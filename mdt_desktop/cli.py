@@ -32,23 +32,22 @@ def _prompt_passphrase(confirm: bool) -> str:
             "a passphrase is needed: set MDT_PASSPHRASE or run from a terminal to be asked"
         )
     first = getpass.getpass("Store passphrase: ")
-    if confirm:
-        if getpass.getpass("Repeat the passphrase: ") != first:
-            raise CommandError("the two passphrases differ")
+    if confirm and getpass.getpass("Repeat the passphrase: ") != first:
+        raise CommandError("the two passphrases differ")
     return first
 
 
 def _open_store(path: Path) -> Any:
     from mdt_desktop.store.database import Store
-    from mdt_desktop.store.keys import StoreLockedError, keyring_usable, passphrase_from_env
+    from mdt_desktop.store.keys import StoreLockedError, passphrase_from_env
 
     try:
         return Store.open(path)
-    except StoreLockedError as exc:
+    except StoreLockedError:
         # Ask once, but only when a person is there and nothing else was tried.
-        if path.is_file() and passphrase_from_env() is None and sys.stdin.isatty():
-            if keyring_usable() or "no passphrase" in exc.reason:
-                return Store.open(path, passphrase=_prompt_passphrase(confirm=False))
+        person_present = sys.stdin.isatty() and passphrase_from_env() is None
+        if person_present and path.is_file():
+            return Store.open(path, passphrase=_prompt_passphrase(confirm=False))
         raise
 
 
@@ -117,6 +116,41 @@ def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
         }
 
 
+def cmd_import_list(args: argparse.Namespace) -> dict[str, Any]:
+    from mdt_desktop.services.importing import UnreadableFile, import_files
+    from mdt_desktop.services.users import current_user
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if args.progress:
+            print(f"\r{stage}: {done:,} / {total:,}", end="", file=sys.stderr, flush=True)
+
+    with _open_store(args.store) as store:
+        user = current_user(store)
+        team_id = user.team_id if user else None
+        try:
+            summary = import_files(
+                store, args.files, partial=args.partial, team_id=team_id, progress=progress
+            )
+        except UnreadableFile as exc:
+            raise CommandError(f"nothing was imported: {exc}") from None
+        if args.progress:
+            print(file=sys.stderr)
+        return summary.as_dict()
+
+
+def cmd_stratify(args: argparse.Namespace) -> dict[str, Any]:
+    from mdt_desktop.services.stratify import stratify_store
+
+    with _open_store(args.store) as store:
+        summary = stratify_store(store)
+    return {
+        "people": summary.people,
+        "by_segment": summary.by_segment,
+        "by_efi": summary.by_efi,
+        "seconds": round(summary.seconds, 2),
+    }
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> dict[str, Any]:
     from mdt_desktop.store import audit
 
@@ -170,6 +204,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--progress", action="store_true", help="show progress on stderr")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "import-list", help="import a registered list and coded entries (CSV or FHIR R4)"
+    )
+    _store_arg(p)
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE_OR_DIR")
+    p.add_argument(
+        "--partial",
+        action="store_true",
+        help="the files are not whole practice lists: mark no one as having left",
+    )
+    p.add_argument("--progress", action="store_true", help="show progress on stderr")
+    p.set_defaults(func=cmd_import_list)
+
+    p = sub.add_parser("stratify", help="recompute eFI, risk scores and segments")
+    _store_arg(p)
+    p.set_defaults(func=cmd_stratify)
 
     p = sub.add_parser("audit", help="the audit log")
     audit_sub = p.add_subparsers(dest="audit_command", required=True)

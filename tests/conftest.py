@@ -12,12 +12,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 os.environ.pop("MDT_PASSPHRASE", None)
 
-import keyring  # noqa: E402
-import pytest  # noqa: E402
-from keyring.backend import KeyringBackend  # noqa: E402
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
 
-from mdt_desktop.store.database import Store  # noqa: E402
-from mdt_desktop.store.keys import StoreKey  # noqa: E402
+from mdt_desktop.store.database import Store
+from mdt_desktop.store.keys import StoreKey
 
 
 class MemoryKeyring(KeyringBackend):

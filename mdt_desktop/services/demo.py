@@ -43,27 +43,196 @@ AGE_BANDS = [5.4, 5.9, 6.1, 5.7, 6.0, 6.6, 6.9, 6.7, 6.4, 6.2, 6.8, 6.7, 5.8, 5.
 # Share of women in each band: near half until old age, when women outnumber men.
 FEMALE_SHARE = [0.49] * 12 + [0.51, 0.52, 0.53, 0.55, 0.58, 0.62, 0.68]
 
-FAMILY_NAMES = (
-    "Smith Jones Taylor Brown Williams Wilson Johnson Davies Robinson Wright Thompson Evans "
-    "Walker White Roberts Green Hall Wood Jackson Clarke Patel Khan Lewis James Phillips Mason "
-    "Mitchell Rose Davis Rodriguez Cox Alexander Morris Hughes Harris Ward Turner Baker Cooper "
-    "Hill Moore King Lee Martin Clark Allen Scott Young Edwards Hussain Ahmed Ali Begum Singh "
-    "Kaur Shah Akhtar Nguyễn Wiśniewska Kowalski Nowak O'Brien Murphy Kelly "
-    "Okafor Mensah Adeyemi Osei Campbell Stewart Anderson Macdonald Reid Murray Fraser Bennett "
-    "Holmes Lloyd Price Gray Chapman Marshall Dixon Hunt Palmer Fox Shaw Ellis Russell Harrison"
-).split() + ["Ó Ceallaigh", "Van der Berg"]
-FEMALE_NAMES = (
-    "Olivia Amelia Isla Ava Mia Ivy Lily Isabella Rosie Sophia Grace Freya Florence Emily "
-    "Margaret Patricia Susan Jean Mary Elizabeth Joan Dorothy Barbara Irene Eileen Doris "
-    "Sheila Valerie Pauline Christine Janet Linda Karen Sarah Helen Claire Fatima Aisha Priya "
-    "Zoë Siobhán Agnieszka Thi Ngozi Abena Maryam Sadia"
-).split()
-MALE_NAMES = (
-    "Oliver George Noah Arthur Muhammad Leo Harry Oscar Archie Henry Jack Thomas William "
-    "John David Michael Peter Robert James Brian Kenneth Alan Derek Ronald Geoffrey Keith "
-    "Graham Colin Stephen Paul Mark Andrew Richard Mohammed Imran Rajesh Tomasz Piotr Seán "
-    "Kwame Chinedu Minh Daniel Samuel Joseph"
-).split()
+FAMILY_NAMES = [
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Patel",
+    "Khan",
+    "Lewis",
+    "James",
+    "Phillips",
+    "Mason",
+    "Mitchell",
+    "Rose",
+    "Davis",
+    "Rodriguez",
+    "Cox",
+    "Alexander",
+    "Morris",
+    "Hughes",
+    "Harris",
+    "Ward",
+    "Turner",
+    "Baker",
+    "Cooper",
+    "Hill",
+    "Moore",
+    "King",
+    "Lee",
+    "Martin",
+    "Clark",
+    "Allen",
+    "Scott",
+    "Young",
+    "Edwards",
+    "Hussain",
+    "Ahmed",
+    "Ali",
+    "Begum",
+    "Singh",
+    "Kaur",
+    "Shah",
+    "Akhtar",
+    "Nguyễn",
+    "Wiśniewska",
+    "Kowalski",
+    "Nowak",
+    "O'Brien",
+    "Murphy",
+    "Kelly",
+    "Okafor",
+    "Mensah",
+    "Adeyemi",
+    "Osei",
+    "Campbell",
+    "Stewart",
+    "Anderson",
+    "Macdonald",
+    "Reid",
+    "Murray",
+    "Fraser",
+    "Bennett",
+    "Holmes",
+    "Lloyd",
+    "Price",
+    "Gray",
+    "Chapman",
+    "Marshall",
+    "Dixon",
+    "Hunt",
+    "Palmer",
+    "Fox",
+    "Shaw",
+    "Ellis",
+    "Russell",
+    "Harrison",
+    "Ó Ceallaigh",
+    "Van der Berg",
+]
+FEMALE_NAMES = [
+    "Olivia",
+    "Amelia",
+    "Isla",
+    "Ava",
+    "Mia",
+    "Ivy",
+    "Lily",
+    "Isabella",
+    "Rosie",
+    "Sophia",
+    "Grace",
+    "Freya",
+    "Florence",
+    "Emily",
+    "Margaret",
+    "Patricia",
+    "Susan",
+    "Jean",
+    "Mary",
+    "Elizabeth",
+    "Joan",
+    "Dorothy",
+    "Barbara",
+    "Irene",
+    "Eileen",
+    "Doris",
+    "Sheila",
+    "Valerie",
+    "Pauline",
+    "Christine",
+    "Janet",
+    "Linda",
+    "Karen",
+    "Sarah",
+    "Helen",
+    "Claire",
+    "Fatima",
+    "Aisha",
+    "Priya",
+    "Zoë",
+    "Siobhán",
+    "Agnieszka",
+    "Thi",
+    "Ngozi",
+    "Abena",
+    "Maryam",
+    "Sadia",
+]
+MALE_NAMES = [
+    "Oliver",
+    "George",
+    "Noah",
+    "Arthur",
+    "Muhammad",
+    "Leo",
+    "Harry",
+    "Oscar",
+    "Archie",
+    "Henry",
+    "Jack",
+    "Thomas",
+    "William",
+    "John",
+    "David",
+    "Michael",
+    "Peter",
+    "Robert",
+    "James",
+    "Brian",
+    "Kenneth",
+    "Alan",
+    "Derek",
+    "Ronald",
+    "Geoffrey",
+    "Keith",
+    "Graham",
+    "Colin",
+    "Stephen",
+    "Paul",
+    "Mark",
+    "Andrew",
+    "Richard",
+    "Mohammed",
+    "Imran",
+    "Rajesh",
+    "Tomasz",
+    "Piotr",
+    "Seán",
+    "Kwame",
+    "Chinedu",
+    "Minh",
+    "Daniel",
+    "Samuel",
+    "Joseph",
+]
 
 SNOMED_ADMISSION = ("183452005", "Emergency hospital admission")
 SNOMED_AE = ("4525004", "Emergency department patient visit")
@@ -302,7 +471,7 @@ def generate_demo(
     today = today or date.today()
     rng = random.Random(seed)
     clock = store.context.clock.now()
-    now = bulk.db_datetime(datetime.now(UTC))
+    bulk.db_datetime(datetime.now(UTC))
     user = bulk.db_uuid(store.actor.user_id)
 
     team_id = _uuid(rng)
@@ -315,7 +484,9 @@ def generate_demo(
         ).scalar()
         if existing:
             raise ValueError("this store already holds demo patients")
-        team = bulk.BulkWriter(conn, Team.__table__, ["id", "name", "code", "updated_at", "updated_by"])
+        team = bulk.BulkWriter(
+            conn, Team.__table__, ["id", "name", "code", "updated_at", "updated_by"]
+        )
         team.write([(bulk.db_uuid(team_id), DEMO_TEAM, "NSIDE", clock, user)])
         pw = bulk.BulkWriter(
             conn,
@@ -366,8 +537,7 @@ def generate_demo(
         tid = bulk.db_uuid(team_id)
         p_rows: list[tuple] = []
         e_rows: list[tuple] = []
-        done = 0
-        for patient, entries in _people(rng, patients, today, practice_ids):
+        for done, (patient, entries) in enumerate(_people(rng, patients, today, practice_ids), 1):
             pid, nhs, title, family, given, dob, sex, postcode, practice, registered = patient
             pid_hex = pid.hex
             p_rows.append(
@@ -379,7 +549,6 @@ def generate_demo(
                     (_uuid(rng).hex, tid, pid_hex, code, term, when.isoformat(), kind, "demo",
                      clock, user)
                 )  # fmt: skip
-            done += 1
             if len(p_rows) >= 5000 or done == patients:
                 patient_writer.write(p_rows)
                 coded += entry_writer.write(e_rows)
@@ -390,7 +559,9 @@ def generate_demo(
                     raise Cancelled("demo data cancelled: nothing was written")
         for writer in (team, pw, sw, patient_writer, entry_writer):
             writer.close()
-    store.audit("import", "patients", detail=f"demo neighbourhood: {patients} patients, seed {seed}")
+    store.audit(
+        "import", "patients", detail=f"demo neighbourhood: {patients} patients, seed {seed}"
+    )
     return DemoSummary(
         patients=patients,
         coded_entries=coded,

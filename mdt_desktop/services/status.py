@@ -19,8 +19,8 @@ from mdt_desktop.store.schema import (
     OutboxEntry,
     Patient,
     PersonalHealthBudget,
-    Synced,
     SyncConflict,
+    Synced,
 )
 
 # The kinds of record support staff ask about, in the order they are printed.

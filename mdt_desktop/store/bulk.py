@@ -91,8 +91,10 @@ def bulk_transaction(store: Store, cache_mib: int = 256) -> Iterator[Connection]
     """
     with store.engine.connect() as conn:
         conn.exec_driver_sql(f"PRAGMA cache_size=-{cache_mib * 1024}")
+        conn.commit()  # the PRAGMA autobegan a transaction; the load gets its own
         try:
             with conn.begin():
                 yield conn
         finally:
             conn.exec_driver_sql("PRAGMA cache_size=-2000")
+            conn.commit()

@@ -170,7 +170,7 @@ def bench_bulk_insert(work: Path, args: argparse.Namespace) -> Result:
                 engine.dispose()
             conn = sqlcipher3.connect(path)
             if key:
-                conn.execute(f"PRAGMA key = \"{key.pragma_value()}\"")
+                conn.execute(f'PRAGMA key = "{key.pragma_value()}"')
             timings.append(load(conn))
             conn.close()
         results[label] = statistics.median(timings)

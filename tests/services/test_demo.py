@@ -41,7 +41,9 @@ def test_demo_looks_like_a_neighbourhood(store: Store) -> None:
         )
     assert len(practices) == 6
     assert all(len(p.ods_code) == 6 and p.ods_code[0].isalpha() for p in practices)
-    assert all(p.nhs_number.startswith("999") and nhs_number.is_valid(p.nhs_number) for p in patients)
+    assert all(
+        p.nhs_number.startswith("999") and nhs_number.is_valid(p.nhs_number) for p in patients
+    )
     assert len({p.nhs_number for p in patients}) == 4000
     ages = [age_on(p.date_of_birth, TODAY) for p in patients]
     over_65 = sum(a >= 65 for a in ages) / len(ages)

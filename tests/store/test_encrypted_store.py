@@ -102,7 +102,7 @@ def test_passphrase_path_without_keyring(
     assert b"correct horse" not in path.read_bytes()
 
 
-@pytest.mark.parametrize("quote", ['pass"word\'s; DROP', "naïve café ünïcode"])
+@pytest.mark.parametrize("quote", ["pass\"word's; DROP", "naïve café ünïcode"])
 def test_passphrases_with_quotes_and_unicode(tmp_path: Path, quote: str) -> None:
     path = tmp_path / "q.mdt"
     Store.create(path, StoreKey(passphrase=quote)).close()

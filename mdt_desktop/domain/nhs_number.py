@@ -1,0 +1,76 @@
+"""NHS numbers: ten digits, the last a modulus 11 check digit (NHS Data Dictionary)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+TEST_RANGE_PREFIX = "999"
+
+
+class InvalidNhsNumber(ValueError):
+    """Says why a number is not a valid NHS number."""
+
+
+def check_digit(first_nine: str) -> int | None:
+    """The check digit for nine digits, or None when it computes to 10 (never issued)."""
+    total = sum(int(d) * w for d, w in zip(first_nine, _WEIGHTS, strict=True))
+    digit = 11 - total % 11
+    if digit == 11:
+        return 0
+    if digit == 10:
+        return None
+    return digit
+
+
+def normalise(text: str) -> str:
+    """Strip spaces and dashes; return the ten digits or raise InvalidNhsNumber."""
+    digits = "".join(text.split()).replace("-", "")
+    if not digits:
+        raise InvalidNhsNumber("no NHS number given")
+    if not digits.isascii() or not digits.isdigit():
+        raise InvalidNhsNumber(f"{text.strip()!r} is not all digits")
+    if len(digits) != 10:
+        raise InvalidNhsNumber(f"an NHS number has 10 digits, {text.strip()!r} has {len(digits)}")
+    return digits
+
+
+def validate(text: str) -> str:
+    digits = normalise(text)
+    expected = check_digit(digits[:9])
+    if expected is None:
+        raise InvalidNhsNumber(f"{format_nhs_number(digits)} cannot be valid: check digit is 10")
+    if expected != int(digits[9]):
+        raise InvalidNhsNumber(f"{format_nhs_number(digits)} fails the modulus 11 check")
+    return digits
+
+
+def is_valid(text: str) -> bool:
+    try:
+        validate(text)
+    except InvalidNhsNumber:
+        return False
+    return True
+
+
+def format_nhs_number(digits: str) -> str:
+    """3-3-4 with spaces, as the NHS shows it: 943 476 5919."""
+    return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+
+
+def iter_test_numbers(start: int = 0) -> Iterator[str]:
+    """Valid numbers from the reserved test range 999…, serial ``start`` onwards.
+
+    Serials whose check digit would be 10 are skipped, so the sequence is
+    deterministic and every number it yields is valid and unique.
+    """
+    for serial in range(start, 1_000_000):
+        nine = f"{TEST_RANGE_PREFIX}{serial:06d}"
+        digit = check_digit(nine)
+        if digit is not None:
+            yield f"{nine}{digit}"
+
+
+def make_test_number(serial: int) -> str:
+    """The first valid test-range number at or after ``serial``."""
+    return next(iter_test_numbers(serial))

@@ -1,0 +1,331 @@
+"""CSV exports of a practice's registered list and of coded entries (docs/import-formats.md).
+
+Header spellings from the GP systems are mapped to our fields; a row with a bad
+value is rejected with its line, field and reason and the rest of the file is
+kept. A file whose columns fit neither format, or whose bytes are not text in
+UTF-8 (with or without BOM) or Windows-1252, raises UnreadableFile.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+from mdt_desktop.domain import nhs_number
+from mdt_desktop.domain.people import parse_sex
+
+from .records import (
+    PRACTICE_CODE,
+    SNOMED_CODE,
+    CodedRecord,
+    ParsedFile,
+    PatientRecord,
+    Rejection,
+    UnreadableFile,
+    parse_date,
+)
+
+PATIENT_HEADERS: dict[str, tuple[str, ...]] = {
+    "nhs_number": ("nhs number", "nhs no", "nhs no.", "nhs_number", "nhsnumber", "nhs num"),
+    "family_name": ("surname", "family name", "family_name", "last name", "lastname"),
+    "given_name": ("forename", "forenames", "given name", "given_name", "first name", "firstname"),
+    "title": ("title",),
+    "date_of_birth": ("date of birth", "dob", "date_of_birth", "birth date", "birthdate"),
+    "sex": ("sex", "gender"),
+    "postcode": ("postcode", "post code", "postal code"),
+    "practice_code": (
+        "practice code",
+        "ods code",
+        "practice_code",
+        "ods_code",
+        "practice ods code",
+    ),
+    "registration_date": ("registration date", "date registered", "registration_date"),
+    "date_of_death": ("date of death", "date_of_death", "dod"),
+}
+CODED_HEADERS: dict[str, tuple[str, ...]] = {
+    "nhs_number": PATIENT_HEADERS["nhs_number"],
+    "code": (
+        "snomed ct code",
+        "snomed code",
+        "snomed ct concept id",
+        "snomed_code",
+        "concept id",
+        "code",
+    ),
+    "term": ("term", "description", "preferred term", "snomed term", "rubric"),
+    "date": ("date", "event date", "effective date", "recorded date", "entry date", "code date"),
+    "kind": ("kind", "type", "category", "entry type"),
+    "end_date": ("end date", "date ended", "end_date"),
+}
+OPTIONAL_DATES = (("registration_date", "registration date"), ("date_of_death", "date of death"))
+REQUIRED_PATIENT = ("nhs_number", "family_name", "date_of_birth")
+REQUIRED_CODED = ("nhs_number", "code")
+
+KIND_WORDS = {
+    "condition": "condition",
+    "problem": "condition",
+    "diagnosis": "condition",
+    "medication": "medication",
+    "repeat medication": "medication",
+    "repeat": "medication",
+    "drug": "medication",
+    "admission": "admission",
+    "emergency admission": "admission",
+    "a&e": "ae_attendance",
+    "a&e attendance": "ae_attendance",
+    "ae_attendance": "ae_attendance",
+    "ae attendance": "ae_attendance",
+    "emergency department attendance": "ae_attendance",
+}
+# When a coded-entries file has no kind column, these codes say what the row is.
+ADMISSION_CODES = {"183452005", "32485007", "305408004"}
+AE_CODES = {"4525004", "50849002"}
+
+
+def _normalise_header(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\ufeff", "").strip().lower())
+
+
+def decode(data: bytes, name: str) -> str:
+    if b"\x00" in data[:4096]:
+        raise UnreadableFile(f"{name}: this is not a text file (CSV) or FHIR JSON")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            f"{name}: the text is neither UTF-8 nor Windows-1252 (byte {exc.start})"
+        ) from None
+
+
+def _map_headers(
+    headers: list[str], wanted: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, int], list[str]]:
+    found: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, raw in enumerate(headers):
+        header = _normalise_header(raw)
+        for field, spellings in wanted.items():
+            if header in spellings and field not in found:
+                found[field] = index
+                break
+        else:
+            ignored.append(raw.strip())
+    return found, ignored
+
+
+def sniff_kind(headers: list[str]) -> str | None:
+    patient, _ = _map_headers(headers, PATIENT_HEADERS)
+    if all(f in patient for f in REQUIRED_PATIENT):
+        return "patients"
+    coded, _ = _map_headers(headers, CODED_HEADERS)
+    if all(f in coded for f in REQUIRED_CODED):
+        return "coded_entries"
+    return None
+
+
+def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    for row in reader:
+        yield reader.line_num, row
+
+
+def read_csv(path: Path, today: date | None = None, data: bytes | None = None) -> ParsedFile:
+    today = today or date.today()
+    name = path.name
+    text = decode(data if data is not None else path.read_bytes(), name)
+    rows = _rows(text)
+    try:
+        _, headers = next(rows)
+    except StopIteration:
+        raise UnreadableFile(f"{name}: the file is empty") from None
+    except csv.Error as exc:
+        raise UnreadableFile(f"{name}: not a readable CSV file ({exc})") from None
+    kind = sniff_kind(headers)
+    if kind is None:
+        shown = ", ".join(h.strip() for h in headers[:12]) or "(none)"
+        raise UnreadableFile(
+            f"{name}: unknown columns ({shown}). A registered list needs NHS Number, Surname and "
+            "Date of Birth; a coded-entries file needs NHS Number and SNOMED CT Code "
+            "(see docs/import-formats.md)"
+        )
+    parsed = ParsedFile(path=str(path), kind=kind)
+    try:
+        if kind == "patients":
+            _read_patients(parsed, headers, rows, today)
+        else:
+            _read_coded(parsed, headers, rows, today)
+    except csv.Error as exc:
+        raise UnreadableFile(f"{name}: not a readable CSV file ({exc})") from None
+    return parsed
+
+
+def _cell(row: list[str], index: int | None) -> str:
+    if index is None or index >= len(row):
+        return ""
+    return row[index].strip()
+
+
+def _read_patients(
+    parsed: ParsedFile, headers: list[str], rows: Iterator[tuple[int, list[str]]], today: date
+) -> None:
+    cols, ignored = _map_headers(headers, PATIENT_HEADERS)
+    parsed.columns = {
+        "mapped": {f: headers[i].strip() for f, i in cols.items()},
+        "ignored": ignored,
+    }
+    name = Path(parsed.path).name
+    seen: dict[str, int] = {}
+    get = cols.get
+    for line, row in rows:
+        if not any(cell.strip() for cell in row):
+            continue
+        parsed.read += 1
+
+        def reject(field: str, reason: str, line: int = line) -> None:
+            parsed.rejections.append(Rejection(name, f"line {line}", field, reason))
+
+        try:
+            nhs = nhs_number.validate(_cell(row, get("nhs_number")))
+        except nhs_number.InvalidNhsNumber as exc:
+            reject("NHS number", f"invalid NHS number: {exc}")
+            continue
+        if nhs in seen:
+            reject("NHS number", f"duplicate NHS number in this file (first on line {seen[nhs]})")
+            continue
+        seen[nhs] = line
+        family = _cell(row, get("family_name"))
+        if not family:
+            reject("family name", "missing family name")
+            continue
+        try:
+            dob = parse_date(_cell(row, get("date_of_birth")))
+        except ValueError as exc:
+            reject("date of birth", str(exc))
+            continue
+        if dob > today:
+            reject("date of birth", f"date of birth {dob.isoformat()} is in the future")
+            continue
+        sex_text = _cell(row, get("sex"))
+        try:
+            sex = parse_sex(sex_text).value if sex_text else "unknown"
+        except ValueError as exc:
+            reject("sex", str(exc))
+            continue
+        practice = _cell(row, get("practice_code")).upper() or None
+        if practice is not None and not PRACTICE_CODE.match(practice):
+            reject("practice code", f"malformed practice code {practice!r} (a letter and 5 digits)")
+            continue
+        dates: dict[str, date | None] = {}
+        bad = False
+        for field, label in OPTIONAL_DATES:
+            value = _cell(row, get(field))
+            if not value:
+                dates[field] = None
+                continue
+            try:
+                dates[field] = parse_date(value)
+            except ValueError as exc:
+                reject(label, str(exc))
+                bad = True
+                break
+        if bad:
+            continue
+        postcode = _cell(row, get("postcode")).upper() or None
+        parsed.patients.append(
+            PatientRecord(
+                nhs_number=nhs,
+                family_name=family,
+                given_name=_cell(row, get("given_name")) or None,
+                title=_cell(row, get("title")).rstrip(".") or None,
+                date_of_birth=dob,
+                sex=sex,
+                postcode=postcode,
+                practice_code=practice,
+                registration_date=dates["registration_date"],
+                date_of_death=dates["date_of_death"],
+                where=f"line {line}",
+            )
+        )
+
+
+def _read_coded(
+    parsed: ParsedFile, headers: list[str], rows: Iterator[tuple[int, list[str]]], today: date
+) -> None:
+    cols, ignored = _map_headers(headers, CODED_HEADERS)
+    parsed.columns = {
+        "mapped": {f: headers[i].strip() for f, i in cols.items()},
+        "ignored": ignored,
+    }
+    name = Path(parsed.path).name
+    get = cols.get
+    for line, row in rows:
+        if not any(cell.strip() for cell in row):
+            continue
+        parsed.coded_read += 1
+
+        def reject(field: str, reason: str, line: int = line) -> None:
+            parsed.rejections.append(Rejection(name, f"line {line}", field, reason))
+
+        try:
+            nhs = nhs_number.validate(_cell(row, get("nhs_number")))
+        except nhs_number.InvalidNhsNumber as exc:
+            reject("NHS number", f"invalid NHS number: {exc}")
+            continue
+        code = _cell(row, get("code"))
+        if not SNOMED_CODE.match(code):
+            reject("code", f"not a SNOMED CT code: {code!r}")
+            continue
+        recorded: date | None = None
+        date_text = _cell(row, get("date"))
+        if date_text:
+            try:
+                recorded = parse_date(date_text)
+            except ValueError as exc:
+                reject("date", str(exc))
+                continue
+            if recorded > today:
+                reject("date", f"date {recorded.isoformat()} is in the future")
+                continue
+        kind_text = _cell(row, get("kind")).lower()
+        if kind_text:
+            kind = KIND_WORDS.get(kind_text)
+            if kind is None:
+                reject(
+                    "kind", f"unknown kind {kind_text!r} (condition, medication, admission, A&E)"
+                )
+                continue
+        elif code in ADMISSION_CODES:
+            kind = "admission"
+        elif code in AE_CODES:
+            kind = "ae_attendance"
+        else:
+            kind = "condition"
+        ended: date | None = None
+        end_text = _cell(row, get("end_date"))
+        if end_text:
+            try:
+                ended = parse_date(end_text)
+            except ValueError as exc:
+                reject("end date", str(exc))
+                continue
+        parsed.coded.append(
+            CodedRecord(
+                patient_key=("nhs", nhs),
+                code=code,
+                term=_cell(row, get("term")) or None,
+                recorded_on=recorded,
+                kind=kind,
+                ended_on=ended,
+                source=name,
+                where=f"line {line}",
+            )
+        )

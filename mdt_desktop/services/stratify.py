@@ -1,0 +1,98 @@
+"""Risk stratification of the whole registered list: eFI, admissions, medicines, segments."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+
+from mdt_desktop.domain import efi, risk
+from mdt_desktop.domain.people import age_on
+from mdt_desktop.paths import resources_dir
+from mdt_desktop.store.bulk import bulk_transaction
+from mdt_desktop.store.database import Store
+from mdt_desktop.store.risk_inputs import gather, replace_scores
+
+
+@dataclass(frozen=True)
+class StratifySummary:
+    people: int
+    by_segment: dict[str, int]
+    by_efi: dict[str, int]
+    seconds: float
+
+
+@cache
+def ltc_codes() -> frozenset[str]:
+    data = json.loads((resources_dir() / "ltc_codes.json").read_text(encoding="utf-8"))
+    items = data.get("codes", data) if isinstance(data, dict) else data
+    codes = set()
+    for item in items:
+        codes.add(str(item["code"]) if isinstance(item, dict) else str(item))
+    return frozenset(codes)
+
+
+def stratify_store(
+    store: Store,
+    today: date | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> StratifySummary:
+    """Recompute every registered person's risk in one transaction."""
+    started = time.perf_counter()
+    today = today or date.today()
+    deficits = efi.load_deficits()
+    names = {d.id: d.name for d in deficits}
+    index = efi.code_index(deficits)
+    by_segment = dict.fromkeys(risk.SEGMENTS, 0)
+    by_efi: dict[str, int] = {}
+    rows: list[tuple] = []
+    with bulk_transaction(store) as conn:
+        people = list(gather(conn, index, ltc_codes(), today))
+        total = len(people)
+        for n, person in enumerate(people, 1):
+            age = age_on(person.date_of_birth, today) if person.date_of_birth else None
+            present = set(person.deficits)
+            if person.repeat_medications >= efi.POLYPHARMACY_EFI:
+                present.add("polypharmacy")
+            result = efi.result_from_deficits([names[d] for d in present if d in names], age)
+            assessment = risk.assess(
+                risk.RiskInputs(
+                    age=age,
+                    efi=result,
+                    admissions_12m=person.admissions_12m,
+                    ae_attendances_12m=person.ae_attendances_12m,
+                    repeat_medications=person.repeat_medications,
+                    long_term_conditions=person.long_term_conditions,
+                    last_admission=person.last_admission,
+                )
+            )
+            by_segment[assessment.segment] += 1
+            by_efi[result.category] = by_efi.get(result.category, 0) + 1
+            rows.append(
+                (
+                    person.patient_id,
+                    age,
+                    result.count if result.applicable else 0,
+                    result.score,
+                    result.category,
+                    person.admissions_12m,
+                    person.ae_attendances_12m,
+                    person.repeat_medications,
+                    person.long_term_conditions,
+                    assessment.score,
+                    assessment.segment,
+                    list(assessment.reasons),
+                )
+            )
+            if progress and n % 50_000 == 0:
+                progress("stratifying", n, total)
+        replace_scores(conn, rows, datetime.now(UTC))
+    return StratifySummary(
+        people=len(rows),
+        by_segment=by_segment,
+        by_efi=by_efi,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,113 @@
+"""The SQL side of risk stratification: per-person counts aggregated in the database.
+
+Everything that touches many rows is a GROUP BY over indexed columns; Python only
+sees one small row per person. The rules themselves live in domain/efi.py and
+domain/risk.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from .bulk import db_datetime
+
+
+@dataclass
+class PersonCounts:
+    patient_id: str
+    date_of_birth: date | None
+    deficits: set[str]
+    repeat_medications: int = 0
+    admissions_12m: int = 0
+    ae_attendances_12m: int = 0
+    last_admission: date | None = None
+    long_term_conditions: int = 0
+
+
+def _load_codes(cur: Any, table: str, rows: Iterable[tuple[str, str]]) -> None:
+    cur.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    cur.execute(f"CREATE TEMP TABLE {table} (code TEXT PRIMARY KEY, label TEXT) WITHOUT ROWID")
+    cur.executemany(f"INSERT OR IGNORE INTO temp.{table} VALUES (?, ?)", list(rows))
+
+
+def gather(
+    conn: Connection,
+    efi_codes: dict[str, str],
+    ltc_codes: Iterable[str],
+    today: date,
+) -> Iterator[PersonCounts]:
+    """One PersonCounts per person on the list (registered, alive), from five queries."""
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    _load_codes(cur, "efi_codes", efi_codes.items())
+    _load_codes(cur, "ltc_codes", ((c, "") for c in ltc_codes))
+    year_ago = (today - timedelta(days=365)).isoformat()
+    people: dict[str, PersonCounts] = {}
+    for pid, dob in cur.execute(
+        "SELECT id, date_of_birth FROM patients WHERE registration_status = 'registered' "
+        "AND deleted_at IS NULL"
+    ):
+        people[pid] = PersonCounts(pid, date.fromisoformat(dob) if dob else None, set())
+    for pid, deficits in cur.execute(
+        "SELECT c.patient_id, group_concat(DISTINCT m.label) FROM coded_entries c "
+        "JOIN temp.efi_codes m ON m.code = c.code "
+        "WHERE c.kind = 'condition' AND c.deleted_at IS NULL GROUP BY c.patient_id"
+    ):
+        if pid in people:
+            people[pid].deficits = set(deficits.split(","))
+    for pid, meds in cur.execute(
+        "SELECT patient_id, count(DISTINCT code) FROM coded_entries "
+        "WHERE kind = 'medication' AND ended_on IS NULL AND deleted_at IS NULL "
+        "GROUP BY patient_id"
+    ):
+        if pid in people:
+            people[pid].repeat_medications = meds
+    for pid, admissions, ae, last in cur.execute(
+        "SELECT patient_id, "
+        "sum(kind = 'admission' AND recorded_on >= ?), "
+        "sum(kind = 'ae_attendance' AND recorded_on >= ?), "
+        "max(CASE WHEN kind = 'admission' AND recorded_on >= ? THEN recorded_on END) "
+        "FROM coded_entries WHERE kind IN ('admission', 'ae_attendance') "
+        "AND deleted_at IS NULL GROUP BY patient_id",
+        (year_ago, year_ago, year_ago),
+    ):
+        person = people.get(pid)
+        if person is not None:
+            person.admissions_12m = admissions or 0
+            person.ae_attendances_12m = ae or 0
+            person.last_admission = date.fromisoformat(last) if last else None
+    for pid, ltcs in cur.execute(
+        "SELECT c.patient_id, count(DISTINCT c.code) FROM coded_entries c "
+        "JOIN temp.ltc_codes l ON l.code = c.code "
+        "WHERE c.kind = 'condition' AND c.ended_on IS NULL AND c.deleted_at IS NULL "
+        "GROUP BY c.patient_id"
+    ):
+        if pid in people:
+            people[pid].long_term_conditions = ltcs
+    cur.close()
+    yield from people.values()
+
+
+RISK_COLUMNS = (
+    "patient_id, age, efi_deficits, efi_score, efi_category, admissions_12m, "
+    "ae_attendances_12m, repeat_medications, long_term_conditions, risk_score, segment, "
+    "reasons, computed_at"
+)
+
+
+def replace_scores(conn: Connection, rows: list[tuple], computed_at: Any) -> None:
+    """Swap in a full set of scores (the rows end with reasons as a list)."""
+    stamp = db_datetime(computed_at)
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cur.execute("DELETE FROM risk_scores")
+    marks = ", ".join("?" for _ in RISK_COLUMNS.split(","))
+    cur.executemany(
+        f"INSERT INTO risk_scores ({RISK_COLUMNS}) VALUES ({marks})",
+        [(*row[:-1], json.dumps(row[-1], ensure_ascii=False), stamp) for row in rows],
+    )
+    cur.close()

@@ -1,0 +1,338 @@
+"""Importing registered lists and coded entries: formats, rejections, re-imports, leavers."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from mdt_desktop.interop import csv_list
+from mdt_desktop.interop.records import UnreadableFile, parse_date
+from mdt_desktop.services.importing import import_files
+from mdt_desktop.store.database import Store
+from mdt_desktop.store.schema import CodedEntry, ImportRecord, Note, Patient, Practice
+
+TODAY = date(2026, 11, 22)
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "fhir-external"
+
+# Valid test-range NHS numbers.
+N1, N2, N3, N4 = "9990000018", "9990000026", "9990000034", "9990000042"
+
+
+def _write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def _import(store: Store, *paths: Path, **kw):
+    kw.setdefault("today", TODAY)
+    kw.setdefault("stratify", False)
+    return import_files(store, list(paths), **kw)
+
+
+def _patients(store: Store) -> dict[str, Patient]:
+    with store.session() as s:
+        return {p.nhs_number: p for p in s.scalars(select(Patient))}
+
+
+HEADER_VARIANTS = [
+    "NHS Number,Surname,Forename,Title,Date of Birth,Sex,Postcode,Practice Code,Registration Date",
+    "NHS No,Family Name,Given Name,Title,DOB,Gender,Postcode,ODS Code,Registration Date",
+    "nhs_number,family_name,given_name,title,date_of_birth,sex,postcode,practice_code,registration_date",
+    "NHS No.,Surname,First Name,Title,DOB,Gender,Post Code,ODS Code,Date Registered",
+]
+
+
+@pytest.mark.parametrize("header", HEADER_VARIANTS)
+@pytest.mark.parametrize(
+    "dob", ["14/07/1945", "14-Jul-1945", "1945-07-14", "14-JUL-1945", "1945-07-14T00:00:00"]
+)
+def test_header_spellings_and_date_formats(store: Store, tmp_path: Path, header, dob) -> None:
+    path = _write(
+        tmp_path,
+        "list.csv",
+        f"{header}\n{N1},Smith,Ada,Mrs,{dob},F,LS6 2AB,B86001,01/02/2003\n",
+    )
+    summary = _import(store, path)
+    assert (summary.read, summary.inserted, summary.rejected) == (1, 1, 0)
+    p = _patients(store)[N1]
+    assert (p.family_name, p.given_name, p.title) == ("Smith", "Ada", "Mrs")
+    assert p.date_of_birth == date(1945, 7, 14)
+    assert p.sex == "female" and p.postcode == "LS6 2AB"
+    assert p.registration_date == date(2003, 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"), [("utf-8", False), ("utf-8", True), ("cp1252", False)]
+)
+def test_encodings(store: Store, tmp_path: Path, encoding: str, bom: bool) -> None:
+    text = f"NHS Number,Surname,Forename,Date of Birth\n{N1},Ó Ceallaigh,Zoë,01/01/1950\n"
+    data = text.encode(encoding)
+    if bom:
+        data = b"\xef\xbb\xbf" + data
+    path = tmp_path / "enc.csv"
+    path.write_bytes(data)
+    summary = _import(store, path)
+    assert summary.inserted == 1, summary.as_dict()
+    p = _patients(store)[N1]
+    assert (p.family_name, p.given_name) == ("Ó Ceallaigh", "Zoë")
+
+
+def test_each_rejection_reason_is_reported_and_the_rest_kept(store: Store, tmp_path: Path) -> None:
+    rows = [
+        "NHS Number,Surname,Forename,Date of Birth,Sex,Practice Code",
+        f"{N1},Good,One,01/01/1940,M,B86001",  # line 2: kept
+        "9434765918,Bad,Check,01/01/1940,M,B86001",  # invalid check digit
+        "9990000000,Ten,Digit,01/01/1940,M,B86001",  # check digit computes to 10
+        f"{N2},Impossible,Date,31/02/1950,F,B86001",  # impossible date
+        f"{N3},Future,Birth,01/01/2090,F,B86001",  # future date of birth
+        f"{N4},,Nofamily,01/01/1950,F,B86001",  # missing family name
+        f"{N1},Duplicate,Person,01/01/1940,M,B86001",  # duplicate NHS number
+        "9990000050,Bad,Practice,01/01/1950,F,123",  # malformed practice code
+        "9990000069,New,Practice,01/01/1950,F,Z99999",  # unknown practice: created
+    ]
+    path = _write(tmp_path, "mixed.csv", "\n".join(rows) + "\n")
+    summary = _import(store, path)
+    reasons = {(r.where, r.field): r.reason for r in summary.rejections}
+    assert "invalid NHS number" in reasons[("line 3", "NHS number")]
+    assert "check digit is 10" in reasons[("line 4", "NHS number")]
+    assert "impossible date" in reasons[("line 5", "date of birth")]
+    assert "in the future" in reasons[("line 6", "date of birth")]
+    assert "missing family name" in reasons[("line 7", "family name")]
+    assert "duplicate NHS number" in reasons[("line 8", "NHS number")]
+    assert "line 2" in reasons[("line 8", "NHS number")]
+    assert "malformed practice code" in reasons[("line 9", "practice code")]
+    assert all(r.file == "mixed.csv" for r in summary.rejections)
+    assert summary.rejected == 7
+    assert summary.inserted == 2
+    assert set(summary.practices_created) == {"B86001", "Z99999"}
+    with store.session() as s:
+        assert s.scalar(select(Practice.name).where(Practice.ods_code == "Z99999"))
+
+
+def test_check_digit_ten_numbers_are_rejected(store: Store, tmp_path: Path) -> None:
+    # 999000007x: the first nine digits give a check digit of 10, whatever the tenth is.
+    from mdt_desktop.domain.nhs_number import check_digit
+
+    nine = next(f"999{n:06d}" for n in range(1000) if check_digit(f"999{n:06d}") is None)
+    rows = ["NHS Number,Surname,Date of Birth"] + [f"{nine}{d},X,01/01/1950" for d in range(10)]
+    summary = _import(store, _write(tmp_path, "ten.csv", "\n".join(rows)))
+    assert summary.inserted == 0 and summary.rejected == 10
+
+
+def test_unreadable_files_stop_with_a_clear_message(store: Store, tmp_path: Path) -> None:
+    binary = tmp_path / "photo.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    with pytest.raises(UnreadableFile, match="not a text file"):
+        _import(store, binary)
+    unknown = _write(tmp_path, "other.csv", "Colour,Size\nred,3\n")
+    with pytest.raises(UnreadableFile, match="unknown columns"):
+        _import(store, unknown)
+    notfhir = _write(tmp_path, "x.json", '{"hello": 1}')
+    with pytest.raises(UnreadableFile):
+        _import(store, notfhir)
+    # A good file beside a bad one: nothing at all is written.
+    good = _write(tmp_path, "good.csv", f"NHS Number,Surname,Date of Birth\n{N1},A,01/01/1950\n")
+    with pytest.raises(UnreadableFile):
+        _import(store, good, unknown)
+    assert _patients(store) == {}
+
+
+def _list(tmp_path: Path, rows: list[str], name: str = "list.csv") -> Path:
+    header = "NHS Number,Surname,Forename,Date of Birth,Sex,Postcode,Practice Code"
+    return _write(tmp_path, name, "\n".join([header, *rows]) + "\n")
+
+
+def test_reimport_is_idempotent_and_updates_changes(store: Store, tmp_path: Path) -> None:
+    rows = [
+        f"{N1},Smith,Ada,01/01/1940,F,LS6 1AA,B86001",
+        f"{N2},Jones,Bob,02/02/1941,M,LS6 1AB,B86001",
+        f"{N3},Brown,Cy,03/03/1942,M,LS6 1AC,B86001",
+    ]
+    coded = _write(
+        tmp_path,
+        "coded.csv",
+        "NHS Number,SNOMED CT Code,Term,Date,Kind\n"
+        f"{N1},38341003,Hypertension,01/01/2010,condition\n"
+        f"{N1},183452005,Emergency admission,01/06/2026,admission\n"
+        f"{N2},386864001,Amlodipine,01/05/2026,medication\n",
+    )
+    first = _import(store, _list(tmp_path, rows), coded)
+    assert (first.inserted, first.coded_inserted) == (3, 3)
+    second = _import(store, _list(tmp_path, rows), coded)
+    assert (second.inserted, second.updated, second.unchanged) == (0, 0, 3)
+    assert (second.coded_inserted, second.coded_unchanged) == (0, 3)
+    rows[1] = f"{N2},Jones,Bob,02/02/1941,M,LS7 9ZZ,B86001"  # moved house
+    third = _import(store, _list(tmp_path, rows))
+    assert (third.inserted, third.updated, third.unchanged) == (0, 1, 2)
+    assert _patients(store)[N2].postcode == "LS7 9ZZ"
+
+
+def test_leavers_are_marked_and_keep_their_care_data(store: Store, tmp_path: Path) -> None:
+    rows = [
+        f"{N1},Smith,Ada,01/01/1940,F,LS6 1AA,B86001",
+        f"{N2},Jones,Bob,02/02/1941,M,LS6 1AB,B86001",
+        f"{N3},Other,Practice,03/03/1942,M,LS6 1AC,B86002",
+    ]
+    _import(store, _list(tmp_path, rows))
+    bob = _patients(store)[N2]
+    with store.transaction() as s:
+        s.add(
+            Note(
+                patient_id=bob.id,
+                author_name="Dr A",
+                author_role="gp",
+                written_at=__import__("datetime").datetime.now(__import__("datetime").UTC),
+                text="Discussed at MDT",
+            )
+        )
+    # Bob is missing from B86001's next full list; B86002 is not in this file at all.
+    partial = _import(store, _list(tmp_path, rows[:1]), partial=True)
+    assert partial.left == 0
+    full = _import(store, _list(tmp_path, rows[:1]))
+    assert full.left == 1
+    people = _patients(store)
+    assert people[N2].registration_status == "left"
+    assert people[N2].date_left == TODAY
+    assert people[N3].registration_status == "registered"  # another practice's list
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Note)) == 1
+    # Coming back re-registers them.
+    again = _import(store, _list(tmp_path, rows[:2]))
+    assert again.updated == 1
+    assert _patients(store)[N2].registration_status == "registered"
+    assert _patients(store)[N2].date_left is None
+
+
+def test_coded_entry_rejections(store: Store, tmp_path: Path) -> None:
+    _import(store, _list(tmp_path, [f"{N1},Smith,Ada,01/01/1940,F,LS6 1AA,B86001"]))
+    coded = _write(
+        tmp_path,
+        "coded.csv",
+        "NHS Number,SNOMED CT Code,Term,Date\n"
+        f"{N1},38341003,Hypertension,01/01/2010\n"
+        f"{N2},38341003,Hypertension,01/01/2010\n"  # not on the list
+        f"{N1},ABC,Bad code,01/01/2010\n"
+        f"{N1},44054006,Diabetes,30/02/2010\n"
+        f"{N1},4525004,A&E visit,01/10/2026\n",
+    )
+    summary = _import(store, coded)
+    assert summary.coded_inserted == 2
+    reasons = sorted(r.reason.split(":")[0].split(" (")[0] for r in summary.rejections)
+    assert any("not on the registered list" in r for r in reasons)
+    assert any("not a SNOMED CT code" in r for r in reasons)
+    assert any("impossible date" in r for r in reasons)
+    with store.session() as s:
+        kinds = set(s.scalars(select(CodedEntry.kind)))
+    assert kinds == {"condition", "ae_attendance"}  # kind inferred from the A&E code
+
+
+def test_import_record_is_kept(store: Store, tmp_path: Path) -> None:
+    summary = _import(store, _list(tmp_path, [f"{N1},Smith,Ada,01/01/1940,F,LS6 1AA,B86001"]))
+    with store.session() as s:
+        record = s.get(ImportRecord, __import__("uuid").UUID(summary.record_id))
+    assert record.counts["inserted"] == 1 and record.kind == "patients"
+
+
+def test_synthea_bundles_import(store: Store) -> None:
+    summary = _import(store, SHARED)
+    assert summary.read == 5 and summary.inserted == 5 and summary.rejected == 0, [
+        r.as_dict() for r in summary.rejections[:5]
+    ]
+    assert summary.coded_inserted > 50
+    with store.session() as s:
+        people = list(s.scalars(select(Patient)))
+    assert len(people) == 5 and all(p.nhs_number is None for p in people)
+    assert all(p.source_system == "https://github.com/synthetichealth/synthea" for p in people)
+    names = {p.family_name for p in people}
+    assert {"Moen", "Kohler", "Berge", "Keeling", "Hartmann"} <= names
+    deceased = next(p for p in people if p.family_name == "Keeling")
+    assert deceased.registration_status == "deceased" and deceased.date_of_death
+    again = _import(store, SHARED)
+    assert (again.inserted, again.unchanged, again.coded_inserted) == (0, 5, 0)
+
+
+def test_ndjson_bulk_export_imports(store: Store, tmp_path: Path) -> None:
+    patients = [
+        {
+            "resourceType": "Patient",
+            "id": f"p{i}",
+            "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs}],
+            "name": [{"family": fam, "given": ["Ann"], "prefix": ["Ms"]}],
+            "gender": "female",
+            "birthDate": "1938-03-04",
+            "generalPractitioner": [
+                {
+                    "identifier": {
+                        "system": "https://fhir.nhs.uk/Id/ods-organization-code",
+                        "value": "B86003",
+                    }
+                }
+            ],
+        }
+        for i, (nhs, fam) in enumerate([(N1, "Wiśniewska"), (N2, "Nguyễn")])
+    ]
+    conditions = [
+        {
+            "resourceType": "Condition",
+            "id": "c1",
+            "subject": {"reference": "Patient/p0"},
+            "code": {
+                "coding": [
+                    {"system": "http://snomed.info/sct", "code": "52448006", "display": "Dementia"}
+                ]
+            },
+            "onsetDateTime": "2021-05-01",
+        },
+        {
+            "resourceType": "Condition",
+            "id": "c2",
+            "subject": {"reference": "Patient/nobody"},
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "52448006"}]},
+        },
+    ]
+    encounters = [
+        {
+            "resourceType": "Encounter",
+            "id": "e1",
+            "class": {"code": "IMP"},
+            "subject": {"reference": "Patient/p1"},
+            "period": {"start": "2026-09-01T10:00:00Z", "end": "2026-09-05T10:00:00Z"},
+        }
+    ]
+    folder = tmp_path / "bulk"
+    folder.mkdir()
+    for name, resources in (
+        ("Patient.ndjson", patients),
+        ("Condition.ndjson", conditions),
+        ("Encounter.ndjson", encounters),
+    ):
+        (folder / name).write_text("\n".join(json.dumps(r) for r in resources) + "\n")
+    summary = _import(store, folder)
+    assert summary.inserted == 2 and summary.coded_inserted == 2
+    assert [r.where for r in summary.rejections] == ["Condition/c2"]
+    people = _patients(store)
+    assert people[N1].family_name == "Wiśniewska" and people[N1].title == "Ms"
+    with store.session() as s:
+        practice = s.get(Practice, people[N1].practice_id)
+        assert practice.ods_code == "B86003"
+        kinds = sorted(s.scalars(select(CodedEntry.kind)))
+    assert kinds == ["admission", "condition"]
+
+
+def test_parse_date_messages() -> None:
+    assert parse_date("01/02/2003") == date(2003, 2, 1)
+    with pytest.raises(ValueError, match="impossible date"):
+        parse_date("29/02/2023")
+    with pytest.raises(ValueError, match="unrecognised date"):
+        parse_date("yesterday")
+
+
+def test_sniffing_needs_the_required_columns() -> None:
+    assert csv_list.sniff_kind(["NHS No", "Surname", "DOB"]) == "patients"
+    assert csv_list.sniff_kind(["NHS Number", "SNOMED CT Code", "Date"]) == "coded_entries"
+    assert csv_list.sniff_kind(["NHS Number", "Surname"]) is None
