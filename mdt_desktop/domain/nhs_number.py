@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 _WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 TEST_RANGE_PREFIX = "999"
@@ -14,7 +15,12 @@ class InvalidNhsNumber(ValueError):
 
 def check_digit(first_nine: str) -> int | None:
     """The check digit for nine digits, or None when it computes to 10 (never issued)."""
-    total = sum(int(d) * w for d, w in zip(first_nine, _WEIGHTS, strict=True))
+    if len(first_nine) != 9:
+        raise ValueError("nine digits are needed")
+    # Unrolled: imports validate millions of numbers.
+    o = [ord(c) - 48 for c in first_nine]
+    total = 10 * o[0] + 9 * o[1] + 8 * o[2] + 7 * o[3] + 6 * o[4] + 5 * o[5] + 4 * o[6]
+    total += 3 * o[7] + 2 * o[8]
     digit = 11 - total % 11
     if digit == 11:
         return 0
@@ -35,7 +41,9 @@ def normalise(text: str) -> str:
     return digits
 
 
+@lru_cache(maxsize=1 << 18)
 def validate(text: str) -> str:
+    """The normalised ten digits of a valid number; InvalidNhsNumber says why not."""
     digits = normalise(text)
     expected = check_digit(digits[:9])
     if expected is None:

@@ -62,7 +62,12 @@ CODED_HEADERS: dict[str, tuple[str, ...]] = {
     "kind": ("kind", "type", "category", "entry type"),
     "end_date": ("end date", "date ended", "end_date"),
 }
-OPTIONAL_DATES = (("registration_date", "registration date"), ("date_of_death", "date of death"))
+# Every spelling parse_sex accepts, looked up directly in the hot loop.
+SEX_WORDS = {
+    word: parse_sex(word).value
+    for word in ("f", "female", "m", "male", "o", "other", "i", "indeterminate", "u", "unknown",
+                 "not known")
+}  # fmt: skip
 REQUIRED_PATIENT = ("nhs_number", "family_name", "date_of_birth")
 REQUIRED_CODED = ("nhs_number", "code")
 
@@ -168,12 +173,6 @@ def read_csv(path: Path, today: date | None = None, data: bytes | None = None) -
     return parsed
 
 
-def _cell(row: list[str], index: int | None) -> str:
-    if index is None or index >= len(row):
-        return ""
-    return row[index].strip()
-
-
 def _read_patients(
     parsed: ParsedFile, headers: list[str], rows: Iterator[tuple[int, list[str]]], today: date
 ) -> None:
@@ -184,75 +183,91 @@ def _read_patients(
     }
     name = Path(parsed.path).name
     seen: dict[str, int] = {}
-    get = cols.get
+    # Every row is padded with one empty cell that absent columns point at: no per-cell checks.
+    pad = len(headers)
+    width = pad + 1
+    at = {f: cols.get(f, pad) for f in PATIENT_HEADERS}
+    i_nhs, i_family, i_given, i_title = (
+        at["nhs_number"], at["family_name"], at["given_name"], at["title"]
+    )  # fmt: skip
+    i_dob, i_sex, i_pc, i_practice = (
+        at["date_of_birth"], at["sex"], at["postcode"], at["practice_code"]
+    )  # fmt: skip
+    i_reg, i_death = at["registration_date"], at["date_of_death"]
+    rejections = parsed.rejections
+    out = parsed.patients
+    validate = nhs_number.validate
     for line, row in rows:
-        if not any(cell.strip() for cell in row):
+        if not any(row):
             continue
         parsed.read += 1
-
-        def reject(field: str, reason: str, line: int = line) -> None:
-            parsed.rejections.append(Rejection(name, f"line {line}", field, reason))
-
+        if len(row) < width:
+            row.extend([""] * (width - len(row)))
+        where = f"line {line}"
         try:
-            nhs = nhs_number.validate(_cell(row, get("nhs_number")))
+            nhs = validate(row[i_nhs])
         except nhs_number.InvalidNhsNumber as exc:
-            reject("NHS number", f"invalid NHS number: {exc}")
+            rejections.append(Rejection(name, where, "NHS number", f"invalid NHS number: {exc}"))
             continue
         if nhs in seen:
-            reject("NHS number", f"duplicate NHS number in this file (first on line {seen[nhs]})")
+            rejections.append(
+                Rejection(name, where, "NHS number",
+                          f"duplicate NHS number in this file (first on line {seen[nhs]})")
+            )  # fmt: skip
             continue
         seen[nhs] = line
-        family = _cell(row, get("family_name"))
+        family = row[i_family].strip()
         if not family:
-            reject("family name", "missing family name")
+            rejections.append(Rejection(name, where, "family name", "missing family name"))
             continue
         try:
-            dob = parse_date(_cell(row, get("date_of_birth")))
+            dob = parse_date(row[i_dob])
         except ValueError as exc:
-            reject("date of birth", str(exc))
+            rejections.append(Rejection(name, where, "date of birth", str(exc)))
             continue
         if dob > today:
-            reject("date of birth", f"date of birth {dob.isoformat()} is in the future")
+            rejections.append(
+                Rejection(name, where, "date of birth", f"date of birth {dob} is in the future")
+            )
             continue
-        sex_text = _cell(row, get("sex"))
-        try:
-            sex = parse_sex(sex_text).value if sex_text else "unknown"
-        except ValueError as exc:
-            reject("sex", str(exc))
-            continue
-        practice = _cell(row, get("practice_code")).upper() or None
-        if practice is not None and not PRACTICE_CODE.match(practice):
-            reject("practice code", f"malformed practice code {practice!r} (a letter and 5 digits)")
-            continue
-        dates: dict[str, date | None] = {}
-        bad = False
-        for field, label in OPTIONAL_DATES:
-            value = _cell(row, get(field))
-            if not value:
-                dates[field] = None
+        sex_text = row[i_sex].strip()
+        if sex_text:
+            sex = SEX_WORDS.get(sex_text.lower())
+            if sex is None:
+                rejections.append(
+                    Rejection(name, where, "sex", f"{sex_text!r} is not a recognised sex")
+                )
                 continue
-            try:
-                dates[field] = parse_date(value)
-            except ValueError as exc:
-                reject(label, str(exc))
-                bad = True
-                break
-        if bad:
+        else:
+            sex = "unknown"
+        practice = row[i_practice].strip().upper() or None
+        if practice is not None and not PRACTICE_CODE.match(practice):
+            rejections.append(
+                Rejection(name, where, "practice code",
+                          f"malformed practice code {practice!r} (a letter and 5 digits)")
+            )  # fmt: skip
             continue
-        postcode = _cell(row, get("postcode")).upper() or None
-        parsed.patients.append(
+        try:
+            label = "registration date"
+            registered = parse_date(row[i_reg]) if row[i_reg].strip() else None
+            label = "date of death"
+            died = parse_date(row[i_death]) if row[i_death].strip() else None
+        except ValueError as exc:
+            rejections.append(Rejection(name, where, label, str(exc)))
+            continue
+        out.append(
             PatientRecord(
                 nhs_number=nhs,
                 family_name=family,
-                given_name=_cell(row, get("given_name")) or None,
-                title=_cell(row, get("title")).rstrip(".") or None,
+                given_name=row[i_given].strip() or None,
+                title=row[i_title].strip().rstrip(".") or None,
                 date_of_birth=dob,
                 sex=sex,
-                postcode=postcode,
+                postcode=row[i_pc].strip().upper() or None,
                 practice_code=practice,
-                registration_date=dates["registration_date"],
-                date_of_death=dates["date_of_death"],
-                where=f"line {line}",
+                registration_date=registered,
+                date_of_death=died,
+                where=where,
             )
         )
 
@@ -266,42 +281,54 @@ def _read_coded(
         "ignored": ignored,
     }
     name = Path(parsed.path).name
-    get = cols.get
+    rejections = parsed.rejections
+    out = parsed.coded
+    validate = nhs_number.validate
+    i_nhs, i_code = cols["nhs_number"], cols["code"]
+    i_term, i_date = cols.get("term"), cols.get("date")
+    i_kind, i_end = cols.get("kind"), cols.get("end_date")
+    snomed = SNOMED_CODE.match
+    # The hot loop of a whole-system import: a million rows, so no helper calls per cell.
     for line, row in rows:
-        if not any(cell.strip() for cell in row):
+        if not any(row):
             continue
         parsed.coded_read += 1
-
-        def reject(field: str, reason: str, line: int = line) -> None:
-            parsed.rejections.append(Rejection(name, f"line {line}", field, reason))
-
+        width = len(row)
+        raw_nhs = row[i_nhs] if i_nhs < width else ""
         try:
-            nhs = nhs_number.validate(_cell(row, get("nhs_number")))
+            nhs = validate(raw_nhs)
         except nhs_number.InvalidNhsNumber as exc:
-            reject("NHS number", f"invalid NHS number: {exc}")
+            rejections.append(
+                Rejection(name, f"line {line}", "NHS number", f"invalid NHS number: {exc}")
+            )
             continue
-        code = _cell(row, get("code"))
-        if not SNOMED_CODE.match(code):
-            reject("code", f"not a SNOMED CT code: {code!r}")
+        code = row[i_code].strip() if i_code < width else ""
+        if not snomed(code):
+            rejections.append(
+                Rejection(name, f"line {line}", "code", f"not a SNOMED CT code: {code!r}")
+            )
             continue
         recorded: date | None = None
-        date_text = _cell(row, get("date"))
+        date_text = row[i_date].strip() if i_date is not None and i_date < width else ""
         if date_text:
             try:
                 recorded = parse_date(date_text)
             except ValueError as exc:
-                reject("date", str(exc))
+                rejections.append(Rejection(name, f"line {line}", "date", str(exc)))
                 continue
             if recorded > today:
-                reject("date", f"date {recorded.isoformat()} is in the future")
+                rejections.append(
+                    Rejection(name, f"line {line}", "date", f"date {recorded} is in the future")
+                )
                 continue
-        kind_text = _cell(row, get("kind")).lower()
+        kind_text = row[i_kind].strip().lower() if i_kind is not None and i_kind < width else ""
         if kind_text:
             kind = KIND_WORDS.get(kind_text)
             if kind is None:
-                reject(
-                    "kind", f"unknown kind {kind_text!r} (condition, medication, admission, A&E)"
-                )
+                rejections.append(
+                    Rejection(name, f"line {line}", "kind", f"unknown kind {kind_text!r} "
+                              "(condition, medication, admission, A&E)")
+                )  # fmt: skip
                 continue
         elif code in ADMISSION_CODES:
             kind = "admission"
@@ -310,22 +337,12 @@ def _read_coded(
         else:
             kind = "condition"
         ended: date | None = None
-        end_text = _cell(row, get("end_date"))
+        end_text = row[i_end].strip() if i_end is not None and i_end < width else ""
         if end_text:
             try:
                 ended = parse_date(end_text)
             except ValueError as exc:
-                reject("end date", str(exc))
+                rejections.append(Rejection(name, f"line {line}", "end date", str(exc)))
                 continue
-        parsed.coded.append(
-            CodedRecord(
-                patient_key=("nhs", nhs),
-                code=code,
-                term=_cell(row, get("term")) or None,
-                recorded_on=recorded,
-                kind=kind,
-                ended_on=ended,
-                source=name,
-                where=f"line {line}",
-            )
-        )
+        term = row[i_term].strip() if i_term is not None and i_term < width else ""
+        out.append(CodedRecord(("nhs", nhs), code, term or None, recorded, kind, ended, name, line))

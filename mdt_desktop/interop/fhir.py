@@ -322,5 +322,5 @@ def _coded(
         kind=kind,
         ended_on=ended,
         source=name,
-        where=where,
+        where_=where,
     )

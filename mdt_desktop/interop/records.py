@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from mdt_desktop.domain.people import MONTHS
@@ -30,7 +31,7 @@ class Rejection:
         return {"file": self.file, "where": self.where, "field": self.field, "reason": self.reason}
 
 
-@dataclass
+@dataclass(slots=True)
 class PatientRecord:
     nhs_number: str | None
     family_name: str
@@ -54,7 +55,7 @@ class PatientRecord:
         return (self.source_system or "", self.source_id or "")
 
 
-@dataclass
+@dataclass(slots=True)
 class CodedRecord:
     patient_key: tuple[str, str]
     code: str
@@ -63,7 +64,12 @@ class CodedRecord:
     kind: str
     ended_on: date | None = None
     source: str | None = None
-    where: str = ""
+    # "line 12" or "Condition/abc"; a bare line number is kept as an int (cheaper in bulk).
+    where_: str | int = ""
+
+    @property
+    def where(self) -> str:
+        return f"line {self.where_}" if isinstance(self.where_, int) else self.where_
 
 
 @dataclass
@@ -80,7 +86,8 @@ class ParsedFile:
     columns: dict[str, Any] = field(default_factory=dict)
 
 
-def parse_date(text: str, today: date | None = None) -> date:
+@lru_cache(maxsize=1 << 16)
+def parse_date(text: str) -> date:
     """dd/mm/yyyy, dd-Mmm-yyyy or ISO yyyy-mm-dd (with an optional time, which is dropped).
 
     Raises ValueError("impossible date …") when the parts do not make a real day.

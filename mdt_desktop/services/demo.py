@@ -389,6 +389,7 @@ class _Population:
         return self.today - timedelta(days=age * 365.25 + days_since_birthday)
 
     def past_date(self, earliest: date, latest: date) -> date:
+        earliest = min(earliest, latest)  # a child's "adult onset" would be in the future
         span = max((latest - earliest).days, 1)
         return earliest + timedelta(days=self.rng.randrange(span))
 

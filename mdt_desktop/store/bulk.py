@@ -8,6 +8,7 @@ it) and handed to the driver in batches.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +21,17 @@ from sqlalchemy.engine import Connection
 from .database import Store
 
 BATCH_ROWS = 20_000
+
+
+def new_ids(count: int) -> list[str]:
+    """``count`` random version-4 UUIDs as stored (hex), from one call to the OS RNG."""
+    raw = os.urandom(16 * count).hex()
+    ids = []
+    for i in range(0, 32 * count, 32):
+        h = raw[i : i + 32]
+        variant = "89ab"[int(h[16], 16) & 3]
+        ids.append(f"{h[:12]}4{h[13:16]}{variant}{h[17:]}")
+    return ids
 
 
 def db_uuid(value: uuid.UUID | None) -> str | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .bulk import BulkWriter, bulk_transaction, db_uuid
+from .bulk import BulkWriter, bulk_transaction, db_uuid, new_ids
 from .database import Store
 from .schema import CodedEntry, Patient, Practice
 
@@ -102,6 +102,7 @@ def apply_import(
 
         inserts: list[tuple] = []
         updates: list[tuple] = []
+        fresh_ids = iter(new_ids(len(patients)))
         seen_ids: set[str] = set()
         ids_by_key: dict[tuple[str, str], str] = {k: v[0] for k, v in index.items()}
         for n, record in enumerate(patients, 1):
@@ -121,7 +122,7 @@ def apply_import(
             )
             existing = index.get(record.key)
             if existing is None:
-                pid = uuid.uuid4().hex
+                pid = next(fresh_ids)
                 ids_by_key[record.key] = pid
                 inserts.append(
                     (pid, practice_teams.get(practice_id), record.nhs_number,
@@ -236,6 +237,7 @@ def _insert_coded(
          "source", "updated_at", "updated_by"],
     )  # fmt: skip
     batch: list[tuple] = []
+    ids = new_ids(len(coded))
     for n, record in enumerate(coded, 1):
         pid = ids_by_key.get(record.patient_key)
         if pid is None:
@@ -247,7 +249,7 @@ def _insert_coded(
             continue
         existing.add(key)
         batch.append(
-            (uuid.uuid4().hex, teams.get(pid), pid, record.code, record.term, key[2],
+            (ids[n - 1], teams.get(pid), pid, record.code, record.term, key[2],
              _d(record.ended_on), record.kind, record.source, clock, user)
         )  # fmt: skip
         counts.coded_inserted += 1

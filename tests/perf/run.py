@@ -242,8 +242,15 @@ def bench_cold_start(work: Path, args: argparse.Namespace) -> Result:
     }
 
 
+def bench_import(work: Path, args: argparse.Namespace) -> Result:
+    from tests.perf.bench_import import bench_import as run
+
+    return run(work, args)
+
+
 BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "store_open": bench_store_open,
+    "import": bench_import,
     "bulk_insert": bench_bulk_insert,
     "demo": bench_demo,
     "cold_start": bench_cold_start,
