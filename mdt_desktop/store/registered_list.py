@@ -250,7 +250,7 @@ def _insert_coded(
         existing.add(key)
         batch.append(
             (ids[n - 1], teams.get(pid), pid, record.code, record.term, key[2],
-             _d(record.ended_on), record.kind, record.source, clock, user)
+             _d(record.ended_on), record.kind, None, clock, user)
         )  # fmt: skip
         counts.coded_inserted += 1
         if len(batch) >= BATCH:

@@ -285,7 +285,7 @@ class CodedEntry(TeamScoped, Base):
     KINDS = ("condition", "medication", "admission", "ae_attendance")
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"))
-    code: Mapped[str] = mapped_column(String(18), index=True)
+    code: Mapped[str] = mapped_column(String(18))
     term: Mapped[str | None] = mapped_column(Text)
     recorded_on: Mapped[date | None] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)

@@ -412,7 +412,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_coded_entries")),
     )
     with op.batch_alter_table("coded_entries", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_coded_entries_code"), ["code"], unique=False)
         batch_op.create_index("ix_coded_entries_patient_kind", ["patient_id", "kind"], unique=False)
         batch_op.create_index(batch_op.f("ix_coded_entries_team_id"), ["team_id"], unique=False)
 
@@ -1135,7 +1134,6 @@ def downgrade() -> None:
     with op.batch_alter_table("coded_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_coded_entries_team_id"))
         batch_op.drop_index("ix_coded_entries_patient_kind")
-        batch_op.drop_index(batch_op.f("ix_coded_entries_code"))
 
     op.drop_table("coded_entries")
     with op.batch_alter_table("care_team_members", schema=None) as batch_op:
