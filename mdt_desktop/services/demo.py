@@ -21,7 +21,7 @@ from mdt_desktop.domain.nhs_number import iter_test_numbers
 from mdt_desktop.domain.roles import Role
 from mdt_desktop.store import bulk
 from mdt_desktop.store.database import Store
-from mdt_desktop.store.schema import CodedEntry, Patient, Practice, Staff, Team
+from mdt_desktop.store.schema import CodedEntry, Patient, Practice, Staff, Team, table_of
 
 ProgressFn = Callable[[int, int], None]
 
@@ -486,12 +486,12 @@ def generate_demo(
         if existing:
             raise ValueError("this store already holds demo patients")
         team = bulk.BulkWriter(
-            conn, Team.__table__, ["id", "name", "code", "updated_at", "updated_by"]
+            conn, table_of(Team), ["id", "name", "code", "updated_at", "updated_by"]
         )
         team.write([(bulk.db_uuid(team_id), DEMO_TEAM, "NSIDE", clock, user)])
         pw = bulk.BulkWriter(
             conn,
-            Practice.__table__,
+            table_of(Practice),
             ["id", "team_id", "ods_code", "name", "postcode", "updated_at", "updated_by"],
         )
         pw.write(
@@ -502,7 +502,7 @@ def generate_demo(
         )
         sw = bulk.BulkWriter(
             conn,
-            Staff.__table__,
+            table_of(Staff),
             ["id", "team_id", "name", "role", "organisation", "email", "active", "updated_at",
              "updated_by"],
         )  # fmt: skip
@@ -524,14 +524,14 @@ def generate_demo(
         )
         patient_writer = bulk.BulkWriter(
             conn,
-            Patient.__table__,
+            table_of(Patient),
             ["id", "team_id", "nhs_number", "title", "family_name", "given_name",
              "date_of_birth", "sex", "postcode", "practice_id", "registration_status",
              "registration_date", "source_system", "updated_at", "updated_by"],
         )  # fmt: skip
         entry_writer = bulk.BulkWriter(
             conn,
-            CodedEntry.__table__,
+            table_of(CodedEntry),
             ["id", "team_id", "patient_id", "code", "term", "recorded_on", "kind", "source",
              "updated_at", "updated_by"],
         )  # fmt: skip

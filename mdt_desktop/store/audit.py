@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from .context import Actor, StoreContext
-from .schema import AuditEntry, StoreMeta
+from .schema import AuditEntry, StoreMeta, table_of
 
 GENESIS_HASH = "0" * 64
 HEAD_KEY = "audit_head"
@@ -105,11 +105,11 @@ def append(
         "prev_hash": last_hash,
     }
     values["hash"] = entry_hash(**values)
-    conn.execute(AuditEntry.__table__.insert().values(**values))
+    conn.execute(table_of(AuditEntry).insert().values(**values))
     head = f"{values['seq']}:{values['hash']}"
     result = conn.execute(update(StoreMeta).where(StoreMeta.key == HEAD_KEY).values(value=head))
     if result.rowcount == 0:  # type: ignore[attr-defined]
-        conn.execute(StoreMeta.__table__.insert().values(key=HEAD_KEY, value=head))
+        conn.execute(table_of(StoreMeta).insert().values(key=HEAD_KEY, value=head))
     return int(values["seq"])
 
 
@@ -133,7 +133,7 @@ def _rows(conn: Connection | Session, batch: int = 5000) -> Iterator[AuditEntry]
     last = 0
     while True:
         rows = conn.execute(
-            select(AuditEntry.__table__)
+            select(table_of(AuditEntry))
             .where(AuditEntry.seq > last)
             .order_by(AuditEntry.seq)
             .limit(batch)

@@ -28,7 +28,7 @@ from mdt_desktop.sync.clock import HybridLogicalClock
 from . import audit, migrate, tracking
 from .context import Actor, StoreContext
 from .keys import StoreKey, StoreLockedError, resolve_key, save_to_keyring
-from .schema import StoreMeta
+from .schema import StoreMeta, table_of
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class Store:
                 migrate.upgrade(conn)
                 now = datetime.now(UTC).isoformat()
                 conn.execute(
-                    StoreMeta.__table__.insert(),
+                    table_of(StoreMeta).insert(),
                     [
                         {"key": "store_id", "value": str(uuid.uuid4())},
                         {"key": "device_id", "value": str(uuid.uuid4())},
@@ -214,8 +214,8 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(StoreMeta.__table__.delete().where(StoreMeta.key == key))
-            conn.execute(StoreMeta.__table__.insert().values(key=key, value=value))
+            conn.execute(table_of(StoreMeta).delete().where(StoreMeta.key == key))
+            conn.execute(table_of(StoreMeta).insert().values(key=key, value=value))
 
     def schema_version(self) -> str | None:
         with self.engine.connect() as conn:

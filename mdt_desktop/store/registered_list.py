@@ -16,7 +16,7 @@ from typing import Any
 
 from .bulk import BulkWriter, bulk_transaction, db_uuid, new_ids
 from .database import Store
-from .schema import CodedEntry, Patient, Practice
+from .schema import CodedEntry, Patient, Practice, table_of
 
 ProgressFn = Callable[[str, int, int], None]
 BATCH = 20_000
@@ -88,7 +88,7 @@ def apply_import(
         if new_practices:
             BulkWriter(
                 conn,
-                Practice.__table__,
+                table_of(Practice),
                 ["id", "team_id", "ods_code", "name", "updated_at", "updated_by"],
             ).write(new_practices)
 
@@ -142,7 +142,7 @@ def apply_import(
         if inserts:
             writer = BulkWriter(
                 conn,
-                Patient.__table__,
+                table_of(Patient),
                 ["id", "team_id", "nhs_number", "source_system", "source_id",
                  *[c.strip() for c in _DEMOGRAPHICS.split(",")], "updated_at", "updated_by"],
             )  # fmt: skip
@@ -232,7 +232,7 @@ def _insert_coded(
     teams = dict(cur.execute("SELECT id, team_id FROM patients"))
     writer = BulkWriter(
         conn,
-        CodedEntry.__table__,
+        table_of(CodedEntry),
         ["id", "team_id", "patient_id", "code", "term", "recorded_on", "ended_on", "kind",
          "source", "updated_at", "updated_by"],
     )  # fmt: skip

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -27,6 +27,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     Uuid,
@@ -630,8 +631,13 @@ class DischargeTask(TeamScoped, Base):
     completed_at: Mapped[datetime | None]
 
 
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a mapped class (typed as a Table, which it always is here)."""
+    return cast(Table, model.__table__)
+
+
 SYNCED_TABLES: tuple[str, ...] = tuple(
-    mapper.class_.__tablename__
+    mapper.local_table.name  # type: ignore[attr-defined]
     for mapper in Base.registry.mappers
     if issubclass(mapper.class_, Synced)
 )

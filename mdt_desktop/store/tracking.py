@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from . import audit
 from .context import StoreContext
-from .schema import OutboxEntry, Patient, StoreMeta, Synced
+from .schema import OutboxEntry, Patient, StoreMeta, Synced, table_of
 
 CONTEXT_KEY = "mdt_context"
 CLOCK_KEY = "hlc_last"
@@ -64,7 +64,9 @@ def _record(session: Session, ctx: StoreContext, obj: Synced, op: str, fields: d
     table = obj.__tablename__  # type: ignore[attr-defined]
     if not ctx.applying_remote:
         session.execute(
-            OutboxEntry.__table__.insert().values(
+            table_of(OutboxEntry)
+            .insert()
+            .values(
                 change_id=uuid.uuid4(),
                 table_name=table,
                 row_id=obj.id,

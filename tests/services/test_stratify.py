@@ -58,9 +58,7 @@ def test_import_restratifies_with_exact_counts(store: Store, tmp_path: Path) -> 
     summary = import_files(store, [people, coded], today=TODAY)
     assert summary.stratified == 2
     with store.session() as s:
-        scores = {
-            p.family_name: s.get(RiskScore, p.id) for p in s.scalars(select(Patient))
-        }
+        scores = {p.family_name: s.get(RiskScore, p.id) for p in s.scalars(select(Patient))}
     frail = scores["Old"]
     assert (frail.efi_deficits, frail.efi_category, frail.segment) == (13, "severe", "highest")
     assert frail.admissions_12m == 2 and frail.long_term_conditions >= 5
