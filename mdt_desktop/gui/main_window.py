@@ -99,6 +99,10 @@ class MainWindow(QMainWindow):
     def _make_page(self, name: str) -> Page:
         if name == "Dashboard":
             return DashboardPage(self._status, self._demo)
+        if name == "Case finding":
+            from .case_finding import CaseFindingPage
+
+            return CaseFindingPage(self.store)
         return NotBuiltPage(name, COMING[name])
 
     # --- work done for the pages, off the GUI thread ---------------------------------------

@@ -69,9 +69,6 @@ class NotBuiltPage(Page):
 
 
 COMING = {
-    "Case finding": "The whole registered list in one table with risk stratification "
-    "(electronic Frailty Index, admissions, polypharmacy) and the four levels of need, "
-    "filters and search, and referral of the people who need the team to the caseload.",
     "Caseload": "The referral inbox, the team's caseload with named care coordinators, "
     "review dates and flags (review overdue, escalated, in hospital, no care plan), and "
     "each person's record: banner, care team, notes between meetings and consent to share.",

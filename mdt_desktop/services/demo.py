@@ -462,8 +462,12 @@ def generate_demo(
     progress: ProgressFn | None = None,
     should_cancel: Callable[[], bool] | None = None,
     today: date | None = None,
+    stratify: bool = True,
 ) -> DemoSummary:
-    """Fill ``store`` with a demo neighbourhood in one transaction (all or nothing)."""
+    """Fill ``store`` with a demo neighbourhood in one transaction (all or nothing).
+
+    Then stratify it, as an import would, so that case finding has something to show.
+    """
     import time
 
     if patients < 1:
@@ -563,6 +567,10 @@ def generate_demo(
     store.audit(
         "import", "patients", detail=f"demo neighbourhood: {patients} patients, seed {seed}"
     )
+    if stratify:
+        from mdt_desktop.services.stratify import stratify_store
+
+        stratify_store(store, today=today)
     return DemoSummary(
         patients=patients,
         coded_entries=coded,

@@ -71,9 +71,17 @@ def stratify_store(
             )
             by_segment[assessment.segment] += 1
             by_efi[result.category] = by_efi.get(result.category, 0) + 1
+            family, given, title, nhs, practice = person.shown
             rows.append(
                 (
                     person.patient_id,
+                    family,
+                    given,
+                    title,
+                    nhs,
+                    practice,
+                    person.date_of_birth.isoformat() if person.date_of_birth else None,
+                    person.caseload_status,
                     age,
                     result.count if result.applicable else 0,
                     result.score,
@@ -84,6 +92,7 @@ def stratify_store(
                     person.long_term_conditions,
                     assessment.score,
                     assessment.segment,
+                    risk.SEGMENTS.index(assessment.segment) + 1,
                     list(assessment.reasons),
                 )
             )

@@ -119,3 +119,27 @@ def bulk_transaction(store: Store, cache_mib: int = 256) -> Iterator[Connection]
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")
             conn.exec_driver_sql("PRAGMA cache_size=-2000")
             conn.commit()
+
+
+@contextmanager
+def indexes_rebuilt_after(conn: Connection, table: str) -> Iterator[None]:
+    """Drop ``table``'s secondary indexes for a large load and rebuild them after it.
+
+    Building an index once from sorted data is far cheaper than updating it row by
+    row. The index definitions are read back from the schema, so whatever the
+    migrations made is exactly what is rebuilt — inside the caller's transaction.
+    """
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    saved = cur.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+        "AND sql IS NOT NULL",
+        (table,),
+    ).fetchall()
+    for name, _ in saved:
+        cur.execute(f'DROP INDEX "{name}"')
+    try:
+        yield
+    finally:
+        for _, sql in saved:
+            cur.execute(sql)
+        cur.close()

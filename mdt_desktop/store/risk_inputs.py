@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from .bulk import db_datetime
+from .bulk import db_datetime, indexes_rebuilt_after
 
 
 @dataclass
@@ -23,6 +23,9 @@ class PersonCounts:
     patient_id: str
     date_of_birth: date | None
     deficits: set[str]
+    # Shown in the case-finding list: (family, given, title, NHS number, practice code).
+    shown: tuple = ()
+    caseload_status: str = ""
     repeat_medications: int = 0
     admissions_12m: int = 0
     ae_attendances_12m: int = 0
@@ -48,11 +51,20 @@ def gather(
     _load_codes(cur, "ltc_codes", ((c, "") for c in ltc_codes))
     year_ago = (today - timedelta(days=365)).isoformat()
     people: dict[str, PersonCounts] = {}
-    for pid, dob in cur.execute(
-        "SELECT id, date_of_birth FROM patients WHERE registration_status = 'registered' "
-        "AND deleted_at IS NULL"
+    for pid, dob, family, given, title, nhs, practice in cur.execute(
+        "SELECT p.id, p.date_of_birth, p.family_name, p.given_name, p.title, p.nhs_number, "
+        "pr.ods_code FROM patients p LEFT JOIN practices pr ON pr.id = p.practice_id "
+        "WHERE p.registration_status = 'registered' AND p.deleted_at IS NULL"
     ):
-        people[pid] = PersonCounts(pid, date.fromisoformat(dob) if dob else None, set())
+        people[pid] = PersonCounts(
+            pid,
+            date.fromisoformat(dob) if dob else None,
+            set(),
+            (family, given, title, nhs, practice),
+        )
+    for pid, status in cur.execute(CASELOAD_STATUS_SQL):
+        if pid in people:
+            people[pid].caseload_status = status
     for pid, deficits in cur.execute(
         "SELECT c.patient_id, group_concat(DISTINCT m.label) FROM coded_entries c "
         "JOIN temp.efi_codes m ON m.code = c.code "
@@ -93,10 +105,20 @@ def gather(
     yield from people.values()
 
 
+# Each person's place on the caseload: an active entry, else a waiting referral, else none.
+CASELOAD_STATUS_SQL = (
+    "SELECT patient_id, 'on_caseload' AS status FROM caseload_entries "
+    "WHERE status = 'active' AND deleted_at IS NULL "
+    "UNION ALL SELECT patient_id, 'referred' FROM referrals "
+    "WHERE status = 'waiting' AND deleted_at IS NULL AND patient_id NOT IN "
+    "(SELECT patient_id FROM caseload_entries WHERE status = 'active' AND deleted_at IS NULL)"
+)
+
 RISK_COLUMNS = (
-    "patient_id, age, efi_deficits, efi_score, efi_category, admissions_12m, "
+    "patient_id, family_name, given_name, title, nhs_number, practice_code, date_of_birth, "
+    "caseload_status, age, efi_deficits, efi_score, efi_category, admissions_12m, "
     "ae_attendances_12m, repeat_medications, long_term_conditions, risk_score, segment, "
-    "reasons, computed_at"
+    "segment_rank, reasons, computed_at"
 )
 
 
@@ -104,10 +126,31 @@ def replace_scores(conn: Connection, rows: list[tuple], computed_at: Any) -> Non
     """Swap in a full set of scores (the rows end with reasons as a list)."""
     stamp = db_datetime(computed_at)
     cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cur.execute("DELETE FROM risk_scores")
     marks = ", ".join("?" for _ in RISK_COLUMNS.split(","))
-    cur.executemany(
-        f"INSERT INTO risk_scores ({RISK_COLUMNS}) VALUES ({marks})",
-        [(*row[:-1], json.dumps(row[-1], ensure_ascii=False), stamp) for row in rows],
-    )
+    with indexes_rebuilt_after(conn, "risk_scores"):
+        cur.execute("DELETE FROM risk_scores")
+        cur.executemany(
+            f"INSERT INTO risk_scores ({RISK_COLUMNS}) VALUES ({marks})",
+            [(*row[:-1], json.dumps(row[-1], ensure_ascii=False), stamp) for row in rows],
+        )
+    # Statistics let the planner pick the selective index (segment = 'highest' is 1 in 200).
+    cur.execute("ANALYZE risk_scores")
+    cur.close()
+
+
+def refresh_caseload_status(conn: Connection, patient_ids: Iterable[str]) -> None:
+    """Bring the list's caseload column up to date for these people (hex ids)."""
+    ids = list(patient_ids)
+    if not ids:
+        return
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        cur.execute(
+            "UPDATE risk_scores SET caseload_status = coalesce((SELECT max(s.status) FROM "
+            f"({CASELOAD_STATUS_SQL}) AS s WHERE s.patient_id = risk_scores.patient_id), '') "
+            f"WHERE patient_id IN ({marks})",
+            chunk,
+        )
     cur.close()

@@ -31,6 +31,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -170,28 +171,53 @@ class ImportRecord(Base):
 
 
 class RiskScore(Base):
-    """Derived risk stratification of one person; recomputed locally after each import."""
+    """Derived risk of one person, and the case-finding list's row for them.
+
+    Recomputed locally after each import. It repeats the few patient fields the list
+    shows so that every filter and every sort is one indexed table: no join decides
+    the order of 250,000 rows. ``caseload_status`` is kept current by the referral
+    and caseload services.
+    """
 
     __tablename__ = "risk_scores"
     __table_args__ = (
         _one_of("efi_category", ("fit", "mild", "moderate", "severe", "not_applicable")),
         _one_of("segment", ("whole_population", "urgent", "ongoing", "highest")),
-        Index("ix_risk_scores_segment_score", "segment", "risk_score"),
+        _one_of("caseload_status", ("", "referred", "on_caseload")),
+        Index("ix_risk_scores_segment_rank_score", "segment_rank", "risk_score"),
+        Index(
+            "ix_risk_scores_name_nocase",
+            text("family_name COLLATE NOCASE"),
+            text("given_name COLLATE NOCASE"),
+        ).ddl_if(dialect="sqlite"),
+        Index(
+            "ix_risk_scores_practice_name",
+            "practice_code",
+            text("family_name COLLATE NOCASE"),
+        ).ddl_if(dialect="sqlite"),
     )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
     )
+    family_name: Mapped[str] = mapped_column(String(200))
+    given_name: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(40))
+    nhs_number: Mapped[str | None] = mapped_column(String(10), index=True)
+    date_of_birth: Mapped[date | None] = mapped_column(Date, index=True)
+    practice_code: Mapped[str | None] = mapped_column(String(12))
     age: Mapped[int | None]
     efi_deficits: Mapped[int] = mapped_column(Integer, default=0)
-    efi_score: Mapped[float | None] = mapped_column(Float)
+    efi_score: Mapped[float | None] = mapped_column(Float, index=True)
     efi_category: Mapped[str] = mapped_column(String(16), index=True)
     admissions_12m: Mapped[int] = mapped_column(Integer, default=0, index=True)
     ae_attendances_12m: Mapped[int] = mapped_column(Integer, default=0)
     repeat_medications: Mapped[int] = mapped_column(Integer, default=0)
     long_term_conditions: Mapped[int] = mapped_column(Integer, default=0)
-    risk_score: Mapped[float] = mapped_column(Float, default=0.0)
+    risk_score: Mapped[float] = mapped_column(Float, default=0.0, index=True)
     segment: Mapped[str] = mapped_column(String(20))
+    segment_rank: Mapped[int] = mapped_column(Integer, default=1)
+    caseload_status: Mapped[str] = mapped_column(String(12), default="", index=True)
     reasons: Mapped[list[Any]]
     computed_at: Mapped[datetime]
 
@@ -254,7 +280,12 @@ class Patient(TeamScoped, Base):
         _one_of("registration_status", ("registered", "left", "deceased")),
         _one_of("sex", ("female", "male", "other", "unknown")),
         UniqueConstraint("source_system", "source_id", name="uq_patients_source"),
-        Index("ix_patients_family_given", "family_name", "given_name"),
+        # Case-insensitive name order and prefix search; PostgreSQL gets lower() instead.
+        Index(
+            "ix_patients_name_nocase",
+            text("family_name COLLATE NOCASE"),
+            text("given_name COLLATE NOCASE"),
+        ).ddl_if(dialect="sqlite"),
         Index("ix_patients_dob", "date_of_birth"),
     )
 

@@ -247,11 +247,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("patients", schema=None) as batch_op:
         batch_op.create_index("ix_patients_dob", ["date_of_birth"], unique=False)
-        batch_op.create_index(
-            "ix_patients_family_given", ["family_name", "given_name"], unique=False
-        )
         batch_op.create_index(batch_op.f("ix_patients_practice_id"), ["practice_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_patients_team_id"), ["team_id"], unique=False)
+    _name_index()
 
     op.create_table(
         "users",
@@ -620,6 +618,12 @@ def upgrade() -> None:
     op.create_table(
         "risk_scores",
         sa.Column("patient_id", sa.Uuid(), nullable=False),
+        sa.Column("family_name", sa.String(length=200), nullable=False),
+        sa.Column("given_name", sa.String(length=200), nullable=True),
+        sa.Column("title", sa.String(length=40), nullable=True),
+        sa.Column("nhs_number", sa.String(length=10), nullable=True),
+        sa.Column("date_of_birth", sa.Date(), nullable=True),
+        sa.Column("practice_code", sa.String(length=12), nullable=True),
         sa.Column("age", sa.Integer(), nullable=True),
         sa.Column("efi_deficits", sa.Integer(), nullable=False),
         sa.Column("efi_score", sa.Float(), nullable=True),
@@ -630,6 +634,8 @@ def upgrade() -> None:
         sa.Column("long_term_conditions", sa.Integer(), nullable=False),
         sa.Column("risk_score", sa.Float(), nullable=False),
         sa.Column("segment", sa.String(length=20), nullable=False),
+        sa.Column("segment_rank", sa.Integer(), nullable=False),
+        sa.Column("caseload_status", sa.String(length=12), nullable=False),
         sa.Column(
             "reasons",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -644,6 +650,10 @@ def upgrade() -> None:
             "segment IN ('whole_population', 'urgent', 'ongoing', 'highest')",
             name=op.f("ck_risk_scores_segment_valid"),
         ),
+        sa.CheckConstraint(
+            "caseload_status IN ('', 'referred', 'on_caseload')",
+            name=op.f("ck_risk_scores_caseload_status_valid"),
+        ),
         sa.ForeignKeyConstraint(
             ["patient_id"],
             ["patients.id"],
@@ -653,15 +663,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("patient_id", name=op.f("pk_risk_scores")),
     )
     with op.batch_alter_table("risk_scores", schema=None) as batch_op:
+        for column in (
+            "admissions_12m",
+            "caseload_status",
+            "date_of_birth",
+            "efi_category",
+            "efi_score",
+            "nhs_number",
+            "risk_score",
+        ):
+            batch_op.create_index(f"ix_risk_scores_{column}", [column], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_risk_scores_admissions_12m"), ["admissions_12m"], unique=False
+            "ix_risk_scores_segment_rank_score", ["segment_rank", "risk_score"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_risk_scores_efi_category"), ["efi_category"], unique=False
-        )
-        batch_op.create_index(
-            "ix_risk_scores_segment_score", ["segment", "risk_score"], unique=False
-        )
+    _risk_name_indexes()
 
     op.create_table(
         "actions",
@@ -1016,6 +1031,41 @@ def upgrade() -> None:
     _audit_log_append_only()
 
 
+def _name_index() -> None:
+    """Names are searched and sorted without regard to case: NOCASE on SQLite, lower() on PG."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE INDEX ix_patients_name_nocase ON patients (lower(family_name), lower(given_name))"
+        )
+    else:
+        op.execute(
+            "CREATE INDEX ix_patients_name_nocase ON patients "
+            "(family_name COLLATE NOCASE, given_name COLLATE NOCASE)"
+        )
+
+
+def _risk_name_indexes() -> None:
+    """The case-finding list sorts by name and by practice then name, ignoring case."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE INDEX ix_risk_scores_name_nocase ON risk_scores "
+            "(lower(family_name), lower(given_name))"
+        )
+        op.execute(
+            "CREATE INDEX ix_risk_scores_practice_name ON risk_scores "
+            "(practice_code, lower(family_name))"
+        )
+    else:
+        op.execute(
+            "CREATE INDEX ix_risk_scores_name_nocase ON risk_scores "
+            "(family_name COLLATE NOCASE, given_name COLLATE NOCASE)"
+        )
+        op.execute(
+            "CREATE INDEX ix_risk_scores_practice_name ON risk_scores "
+            "(practice_code, family_name COLLATE NOCASE)"
+        )
+
+
 def _audit_log_append_only() -> None:
     """The audit log refuses UPDATE and DELETE (the hash chain catches anyone bypassing this)."""
     if op.get_bind().dialect.name == "postgresql":
@@ -1094,10 +1144,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_actions_owner_staff_id"))
 
     op.drop_table("actions")
+    op.execute("DROP INDEX IF EXISTS ix_risk_scores_name_nocase")
+    op.execute("DROP INDEX IF EXISTS ix_risk_scores_practice_name")
     with op.batch_alter_table("risk_scores", schema=None) as batch_op:
-        batch_op.drop_index("ix_risk_scores_segment_score")
-        batch_op.drop_index(batch_op.f("ix_risk_scores_efi_category"))
-        batch_op.drop_index(batch_op.f("ix_risk_scores_admissions_12m"))
+        batch_op.drop_index("ix_risk_scores_segment_rank_score")
+        for column in (
+            "admissions_12m",
+            "caseload_status",
+            "date_of_birth",
+            "efi_category",
+            "efi_score",
+            "nhs_number",
+            "risk_score",
+        ):
+            batch_op.drop_index(f"ix_risk_scores_{column}")
 
     op.drop_table("risk_scores")
     with op.batch_alter_table("referrals", schema=None) as batch_op:
@@ -1159,9 +1219,9 @@ def downgrade() -> None:
     with op.batch_alter_table("patients", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_patients_team_id"))
         batch_op.drop_index(batch_op.f("ix_patients_practice_id"))
-        batch_op.drop_index("ix_patients_family_given")
         batch_op.drop_index("ix_patients_dob")
 
+    op.execute("DROP INDEX IF EXISTS ix_patients_name_nocase")
     op.drop_table("patients")
     with op.batch_alter_table("meetings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meetings_team_id"))

@@ -102,5 +102,6 @@ def test_screenshot_option_writes_a_png_per_view(
     for size in ("1366x768", "1920x1080"):
         files = sorted((out / size).glob("*.png"))
         assert len(files) == len(AREAS)
+        assert all(f.stat().st_size > 5000 for f in files)
         image = QImage(str(files[0]))
         assert (image.width(), image.height()) == tuple(int(v) for v in size.split("x"))

@@ -1,0 +1,455 @@
+"""Case finding: the whole registered list, filtered and sorted in SQL, and referral.
+
+The table model fetches 200 rows at a time (Qt's fetchMore) from an indexed query;
+it never holds the whole list. Counting the matches runs in the background.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mdt_desktop.domain.efi import CATEGORY_LABELS
+from mdt_desktop.domain.nhs_number import format_nhs_number
+from mdt_desktop.domain.people import age_on, display_name, format_patient_date
+from mdt_desktop.domain.risk import SEGMENT_LABELS
+from mdt_desktop.store import case_finding as queries
+from mdt_desktop.store.database import Store
+
+from .background import Operation, run_in_background
+from .pages import Page
+
+Index = QModelIndex | QPersistentModelIndex
+PAGE = 200
+AGE_BANDS = [("Any age", None, None), ("Under 18", 0, 17), ("18–64", 18, 64),
+             ("65–74", 65, 74), ("75–84", 75, 84), ("85 and over", 85, None),
+             ("65 and over", 65, None)]  # fmt: skip
+CASELOAD_LABELS = {"": "", "referred": "Referred", "on_caseload": "On caseload"}
+
+
+class CaseFindingModel(QAbstractTableModel):
+    """The registered list as a paged SQL query; sorting re-queries, never sorts in Python."""
+
+    COL_NAME, COL_NHS, COL_AGE, COL_PRACTICE, COL_EFI, COL_SEGMENT, COL_ADMISSIONS = range(7)
+    COL_RISK, COL_CASELOAD = 7, 8
+    HEADERS = ["Name", "NHS No.", "Age", "Practice", "eFI", "Segment", "Admissions (12 m)",
+               "Risk", "Caseload"]  # fmt: skip
+    SORT_KEYS = ["name", "nhs_number", "age", "practice", "efi", "segment", "admissions",
+                 "risk", "caseload"]  # fmt: skip
+    IdRole = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, store: Store, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.filter = queries.CaseFindingFilter()
+        self.sort_key = "risk"
+        self.descending = True
+        self.rows: list[tuple] = []
+        self.exhausted = True
+        self.today = date.today()
+
+    # --- queries ---------------------------------------------------------------------
+
+    def _fetch(self, offset: int) -> list[tuple]:
+        with self.store.engine.connect() as conn:
+            return queries.page(conn, self.filter, self.sort_key, self.descending, offset, PAGE)
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self.filter.today = self.today
+        self.rows = self._fetch(0)
+        self.exhausted = len(self.rows) < PAGE
+        self.endResetModel()
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self.exhausted
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        more = self._fetch(len(self.rows))
+        if not more:
+            self.exhausted = True
+            return
+        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
+        self.rows.extend(more)
+        self.endInsertRows()
+        self.exhausted = len(more) < PAGE
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.sort_key = self.SORT_KEYS[column]
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.reload()
+
+    # --- the model interface -----------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role == self.IdRole:
+            return row[0]
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (
+            self.COL_AGE,
+            self.COL_ADMISSIONS,
+            self.COL_RISK,
+        ):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return self.display(row, index.column())
+
+    def display(self, row: tuple, column: int) -> str:
+        (_, family, given, title, nhs, dob, practice, efi_category, efi_score, segment,
+         admissions, risk_score, caseload) = row  # fmt: skip
+        if column == self.COL_NAME:
+            return display_name(family, given, title)
+        if column == self.COL_NHS:
+            return format_nhs_number(nhs) if nhs else "Not known"
+        if column == self.COL_AGE:
+            return str(age_on(date.fromisoformat(dob), self.today)) if dob else ""
+        if column == self.COL_PRACTICE:
+            return practice or ""
+        if column == self.COL_EFI:
+            if efi_category == "not_applicable":
+                return "Not applicable"
+            return f"{CATEGORY_LABELS[efi_category].split()[0]} ({efi_score:.2f})"
+        if column == self.COL_SEGMENT:
+            return SEGMENT_LABELS.get(segment, "")
+        if column == self.COL_ADMISSIONS:
+            return str(admissions)
+        if column == self.COL_RISK:
+            return f"{risk_score:.0f}"
+        return CASELOAD_LABELS.get(caseload, caseload)
+
+    def patient_id(self, row: int) -> uuid.UUID:
+        return uuid.UUID(hex=self.rows[row][0])
+
+
+class ReferDialog(QDialog):
+    """Reason, team and urgency for referring the selected people to the caseload."""
+
+    def __init__(self, names: list[str], teams: list[Any], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Refer to caseload")
+        layout = QVBoxLayout(self)
+        who = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        intro = QLabel(f"Refer <b>{who}</b> to the team's caseload.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.reason = QPlainTextEdit()
+        self.reason.setObjectName("referralReason")
+        self.reason.setPlaceholderText(
+            "Why the team should see them, e.g. severe frailty and two admissions"
+        )
+        self.reason.setFixedHeight(90)
+        self.team = QComboBox()
+        for team in teams:
+            self.team.addItem(team.name, team.id)
+        self.urgency = QComboBox()
+        for value, label in (("routine", "Routine"), ("soon", "Soon"), ("urgent", "Urgent")):
+            self.urgency.addItem(label, value)
+        form.addRow("Reason", self.reason)
+        form.addRow("Team", self.team)
+        form.addRow("Urgency", self.urgency)
+        layout.addLayout(form)
+        self.error = QLabel("")
+        self.error.setObjectName("error")
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Refer")
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(520, 300)
+
+    def _check(self) -> None:
+        if not self.reason.toPlainText().strip():
+            self.error.setText("Give a reason for the referral.")
+            return
+        if self.team.currentData() is None:
+            self.error.setText("There is no team in this store to refer to.")
+            return
+        self.accept()
+
+
+class CaseFindingPage(Page):
+    title = "Case finding"
+    referred = Signal(int)
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.model = CaseFindingModel(store, self)
+        self._count_op: Operation | None = None
+        self._loaded = False
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 16, 24, 16)
+        title = QLabel("Case finding")
+        title.setObjectName("pageTitle")
+        outer.addWidget(title)
+
+        bar = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("Search by name (FAMILY, Given) or NHS number")
+        self.search.setClearButtonEnabled(True)
+        self.practice = QComboBox()
+        self.age = QComboBox()
+        for label, _, _ in AGE_BANDS:
+            self.age.addItem(label)
+        self.efi = QComboBox()
+        self.efi.addItem("Any eFI", None)
+        for key in ("fit", "mild", "moderate", "severe", "not_applicable"):
+            self.efi.addItem(CATEGORY_LABELS[key], key)
+        self.segment = QComboBox()
+        self.segment.addItem("Any segment", None)
+        for key, label in SEGMENT_LABELS.items():
+            self.segment.addItem(label, key)
+        self.not_on_caseload = QCheckBox("Not on caseload")
+        self.admissions = QSpinBox()
+        self.admissions.setRange(0, 20)
+        self.admissions.setPrefix("Admissions ≥ ")
+        bar.addWidget(self.search, 3)
+        for widget in (self.practice, self.age, self.efi, self.segment):
+            bar.addWidget(widget, 1)
+        bar.addWidget(self.admissions)
+        bar.addWidget(self.not_on_caseload)
+        outer.addLayout(bar)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.table = QTableView()
+        self.table.setObjectName("caseFindingTable")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(28)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((230, 110, 50, 80, 140, 160, 130, 60, 100)):
+            self.table.setColumnWidth(column, width)
+        header.setSortIndicator(CaseFindingModel.COL_RISK, Qt.SortOrder.DescendingOrder)
+        splitter.addWidget(self.table)
+
+        side = QWidget()
+        side.setObjectName("panel")
+        side_layout = QVBoxLayout(side)
+        self.explain = QLabel("Select someone to see why they are flagged.")
+        self.explain.setObjectName("riskExplanation")
+        self.explain.setWordWrap(True)
+        self.explain.setTextFormat(Qt.TextFormat.RichText)
+        self.explain.setAlignment(Qt.AlignmentFlag.AlignTop)
+        side_layout.addWidget(self.explain, 1)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([900, 320])
+        outer.addWidget(splitter, 1)
+
+        footer = QHBoxLayout()
+        self.count_label = QLabel("")
+        footer.addWidget(self.count_label)
+        self.message = QLabel("")
+        self.message.setObjectName("pageSubtitle")
+        footer.addWidget(self.message, 1)
+        self.refer_button = QPushButton("Refer to caseload…")
+        self.refer_button.setObjectName("primary")
+        self.refer_button.setEnabled(False)
+        self.refer_button.clicked.connect(self.refer_selected)
+        footer.addWidget(self.refer_button)
+        outer.addLayout(footer)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(150)
+        self._debounce.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(self._debounce.start)
+        for combo in (self.practice, self.age, self.efi, self.segment):
+            combo.currentIndexChanged.connect(self.apply_filters)
+        self.not_on_caseload.toggled.connect(self.apply_filters)
+        self.admissions.valueChanged.connect(self.apply_filters)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+
+    def activated(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            with self.store.engine.connect() as conn:
+                codes = queries.practice_codes(conn)
+            self.practice.blockSignals(True)
+            self.practice.clear()
+            self.practice.addItem("All practices", None)
+            for code in codes:
+                self.practice.addItem(code, code)
+            self.practice.blockSignals(False)
+            self.model.sort(CaseFindingModel.COL_RISK, Qt.SortOrder.DescendingOrder)
+            self._recount()
+
+    def wait_until_loaded(self) -> None:
+        from .background import wait_for
+
+        wait_for(self._count_op)
+
+    def current_filter(self) -> queries.CaseFindingFilter:
+        _, lo, hi = AGE_BANDS[self.age.currentIndex()]
+        return queries.CaseFindingFilter(
+            practice_code=self.practice.currentData(),
+            age_min=lo,
+            age_max=hi,
+            efi_category=self.efi.currentData(),
+            segment=self.segment.currentData(),
+            not_on_caseload=self.not_on_caseload.isChecked(),
+            min_admissions=self.admissions.value(),
+            search=self.search.text(),
+            today=self.model.today,
+        )
+
+    def apply_filters(self) -> None:
+        self._debounce.stop()
+        self.model.filter = self.current_filter()
+        self.model.reload()
+        self._selection_changed()
+        self._recount()
+
+    def _recount(self) -> None:
+        self.count_label.setText("Counting…")
+        wanted = self.model.filter
+
+        def count(progress: Any) -> int:
+            with self.store.engine.connect() as conn:
+                return queries.count(conn, wanted)
+
+        def show(n: int) -> None:
+            if wanted is self.model.filter:
+                noun = "person matches" if n == 1 else "people match"
+                self.count_label.setText(f"{n:,} {noun}")
+
+        self._count_op = run_in_background(self, count, on_success=show, label="Counting")
+
+    def selected_rows(self) -> list[int]:
+        return sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+
+    def _selection_changed(self, *args: Any) -> None:
+        rows = self.selected_rows()
+        self.refer_button.setEnabled(bool(rows))
+        if len(rows) != 1:
+            self.explain.setText(
+                f"{len(rows)} people selected." if rows else "Select someone to see why."
+            )
+            return
+        row = self.model.rows[rows[0]]
+        with self.store.engine.connect() as conn:
+            detail = queries.risk_detail(conn, row[0])
+        self.explain.setText(self.explanation(row, detail))
+
+    def explanation(self, row: tuple, detail: tuple | None) -> str:
+        from html import escape
+
+        name = escape(display_name(row[1], row[2], row[3]))
+        nhs = format_nhs_number(row[4]) if row[4] else "Not known"
+        born = format_patient_date(date.fromisoformat(row[5])) if row[5] else "Not Known"
+        if detail is None:
+            return f"<h3>{name}</h3><p>Not stratified yet.</p>"
+        (age, deficits, efi_score, efi_category, admissions, ae, meds, ltcs, risk_score,
+         segment, reasons, _computed_at) = detail  # fmt: skip
+        reasons = json.loads(reasons) if isinstance(reasons, str) else reasons
+        items = "".join(f"<li>{escape(r)}</li>" for r in reasons) or "<li>Nothing notable</li>"
+        efi_text = (
+            CATEGORY_LABELS[efi_category]
+            if efi_category == "not_applicable"
+            else f"{CATEGORY_LABELS[efi_category]} — {deficits} of 36 deficits ({efi_score:.3f})"
+        )
+        return (
+            f"<h3 style='margin-bottom:2px'>{name}</h3>"
+            f"<p>NHS No. {nhs}<br>Born {born} ({age}y)</p>"
+            f"<p><b>{escape(SEGMENT_LABELS.get(segment, ''))}</b> · risk {risk_score:.0f}/100</p>"
+            f"<p><b>Why</b></p><ul>{items}</ul>"
+            f"<p>eFI: {escape(efi_text)}<br>Emergency admissions (12 m): {admissions}<br>"
+            f"A&amp;E attendances (12 m): {ae}<br>Repeat medicines: {meds}<br>"
+            f"Long-term conditions: {ltcs}</p>"
+        )
+
+    def refer_selected(self) -> None:
+        from mdt_desktop.services.caseload import teams
+
+        rows = self.selected_rows()
+        if not rows:
+            return
+        names = [self.model.display(self.model.rows[r], CaseFindingModel.COL_NAME) for r in rows]
+        dialog = ReferDialog(names, teams(self.store), self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.refer(
+            [self.model.patient_id(r) for r in rows],
+            dialog.reason.toPlainText(),
+            dialog.team.currentData(),
+            dialog.urgency.currentData(),
+        )
+
+    def refer(self, ids: list[uuid.UUID], reason: str, team_id: uuid.UUID, urgency: str) -> int:
+        from mdt_desktop.services.caseload import refer_to_caseload
+
+        try:
+            result = refer_to_caseload(
+                self.store, ids, reason=reason, team_id=team_id, urgency=urgency
+            )
+        except ValueError as exc:
+            QMessageBox.warning(self, "Refer to caseload", str(exc))
+            return 0
+        self.model.reload()
+        self._recount()
+        message = f"{len(result.created)} referred to the caseload."
+        if result.already:
+            message += f" {len(result.already)} already waiting or on the caseload."
+        self.message.setText(message)
+        self.referred.emit(len(result.created))
+        return len(result.created)
