@@ -66,11 +66,19 @@ class _Runnable(QRunnable):
             result = self._fn(self._progress)
         except BaseException as exc:  # reported on the GUI thread
             log.debug("background operation failed", exc_info=True)
-            self._signals.failed.emit(exc, traceback.format_exc())
+            self._emit(self._signals.failed, exc, traceback.format_exc())
         else:
-            self._signals.succeeded.emit(result)
+            self._emit(self._signals.succeeded, result)
         finally:
-            self._signals.finished.emit()
+            self._emit(self._signals.finished)
+
+    @staticmethod
+    def _emit(signal: Any, *args: Any) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            # The application is shutting down and the receiver is gone: nobody to tell.
+            log.debug("background result dropped: its receiver was deleted")
 
 
 class Operation(QObject):

@@ -63,7 +63,7 @@ class CaseFindingModel(QAbstractTableModel):
 
     COL_NAME, COL_NHS, COL_AGE, COL_PRACTICE, COL_EFI, COL_SEGMENT, COL_ADMISSIONS = range(7)
     COL_RISK, COL_CASELOAD = 7, 8
-    HEADERS = ["Name", "NHS No.", "Age", "Practice", "eFI", "Segment", "Admissions (12 m)",
+    HEADERS = ["Name", "NHS No.", "Age", "Practice", "eFI", "Segment", "Admissions",
                "Risk", "Caseload"]  # fmt: skip
     SORT_KEYS = ["name", "nhs_number", "age", "practice", "efi", "segment", "admissions",
                  "risk", "caseload"]  # fmt: skip
@@ -256,9 +256,13 @@ class CaseFindingPage(Page):
         self.admissions = QSpinBox()
         self.admissions.setRange(0, 20)
         self.admissions.setPrefix("Admissions ≥ ")
-        bar.addWidget(self.search, 3)
-        for widget in (self.practice, self.age, self.efi, self.segment):
-            bar.addWidget(widget, 1)
+        self.admissions.setToolTip("Emergency admissions in the last 12 months")
+        self.search.setMinimumWidth(240)
+        self.practice.setMinimumContentsLength(12)
+        bar.addWidget(self.search, 1)
+        for combo in (self.practice, self.age, self.efi, self.segment):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            bar.addWidget(combo)
         bar.addWidget(self.admissions)
         bar.addWidget(self.not_on_caseload)
         outer.addLayout(bar)
@@ -276,7 +280,7 @@ class CaseFindingPage(Page):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((230, 110, 50, 80, 140, 160, 130, 60, 100)):
+        for column, width in enumerate((200, 100, 42, 70, 118, 145, 85, 45, 90)):
             self.table.setColumnWidth(column, width)
         header.setSortIndicator(CaseFindingModel.COL_RISK, Qt.SortOrder.DescendingOrder)
         splitter.addWidget(self.table)
@@ -293,7 +297,7 @@ class CaseFindingPage(Page):
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([900, 320])
+        splitter.setSizes([900, 280])
         outer.addWidget(splitter, 1)
 
         footer = QHBoxLayout()

@@ -439,7 +439,8 @@ def _people(
                 when = pop.past_date(max(onset_from, today - timedelta(days=365 * 25)), today)
                 entries.append((pid, cond.code, cond.term, when, "condition"))
         n_conditions = len(entries)
-        meds = min(_poisson(rng, (0.3 + 1.25 * n_conditions) * frailty), len(MEDICINES))
+        # Repeat medicines follow the conditions; a frail person with many reaches 10–15.
+        meds = min(_poisson(rng, (0.3 + 0.9 * n_conditions) * math.sqrt(frailty)), 16)
         if age < 16:
             meds = min(meds, 2)
         for code, term in rng.sample(MEDICINES, meds):

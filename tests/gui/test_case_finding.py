@@ -65,9 +65,13 @@ def test_filters_search_sort_and_refer_two_people(qtbot, store: Store, user) -> 
     page.age.setCurrentIndex(0)
     family = model.rows[0][1]
     qtbot.keyClicks(page.search, family[:3].lower())
-    qtbot.waitUntil(lambda: model.rowCount() > 0 and all(
-        n.startswith(family[:3].upper()) for n in _column(page, M.COL_NAME)
-    ), timeout=3000)
+    qtbot.waitUntil(
+        lambda: (
+            model.rowCount() > 0
+            and all(n.startswith(family[:3].upper()) for n in _column(page, M.COL_NAME))
+        ),
+        timeout=3000,
+    )
     # And by NHS number, typed with spaces.
     nhs = model.rows[0][4]
     page.search.setText(f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}")
