@@ -306,6 +306,9 @@ class CaseFindingPage(Page):
         self.message = QLabel("")
         self.message.setObjectName("pageSubtitle")
         footer.addWidget(self.message, 1)
+        self.import_button = QPushButton("Import registered list…")
+        self.import_button.clicked.connect(self.open_import)
+        footer.addWidget(self.import_button)
         self.refer_button = QPushButton("Refer to caseload…")
         self.refer_button.setObjectName("primary")
         self.refer_button.setEnabled(False)
@@ -324,9 +327,32 @@ class CaseFindingPage(Page):
         self.admissions.valueChanged.connect(self.apply_filters)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
+    def open_import(self) -> None:
+        from .import_dialog import ImportDialog
+
+        dialog = ImportDialog(self.store, self)
+        dialog.exec()
+        if dialog.summary is not None:
+            self._loaded = False
+            self.activated()
+
+    def _last_import(self) -> str:
+        from mdt_desktop.domain.people import format_local_datetime
+        from mdt_desktop.services.importing import last_import
+
+        record = last_import(self.store)
+        if record is None:
+            return "No list imported yet."
+        counts = record.counts
+        return (
+            f"Last import {format_local_datetime(record.finished_at or record.started_at)}: "
+            f"{counts.get('read', 0):,} read, {counts.get('rejected', 0):,} rejected."
+        )
+
     def activated(self) -> None:
         if not self._loaded:
             self._loaded = True
+            self.message.setText(self._last_import())
             with self.store.engine.connect() as conn:
                 codes = queries.practice_codes(conn)
             self.practice.blockSignals(True)

@@ -346,3 +346,28 @@ def _read_coded(
                 continue
         term = row[i_term].strip() if i_term is not None and i_term < width else ""
         out.append(CodedRecord(("nhs", nhs), code, term or None, recorded, kind, ended, name, line))
+
+
+def preview(path: Path, limit: int = 8) -> dict:
+    """What an import of this CSV would read: its kind, the column mapping, the first rows."""
+    text = decode(path.read_bytes(), path.name)
+    rows = _rows(text)
+    try:
+        _, headers = next(rows)
+    except (StopIteration, csv.Error):
+        raise UnreadableFile(f"{path.name}: the file is empty or not CSV") from None
+    kind = sniff_kind(headers)
+    wanted = PATIENT_HEADERS if kind == "patients" else CODED_HEADERS
+    mapped, ignored = _map_headers(headers, wanted)
+    first = []
+    for _, row in rows:
+        first.append(row)
+        if len(first) >= limit:
+            break
+    return {
+        "kind": kind,
+        "headers": [h.strip() for h in headers],
+        "mapping": {headers[i].strip(): field for field, i in mapped.items()},
+        "ignored": ignored,
+        "rows": first,
+    }

@@ -22,7 +22,14 @@ from mdt_desktop.store.database import Store
 from mdt_desktop.store.registered_list import ImportCancelled, apply_import
 from mdt_desktop.store.schema import ImportRecord
 
-__all__ = ["ImportCancelled", "ImportSummary", "UnreadableFile", "expand_paths", "import_files"]
+__all__ = [
+    "ImportCancelled",
+    "ImportSummary",
+    "UnreadableFile",
+    "expand_paths",
+    "import_files",
+    "last_import",
+]
 
 ProgressFn = Callable[[str, int, int], None]
 IMPORTABLE = {".csv", ".txt", ".json", ".ndjson"}
@@ -73,6 +80,13 @@ class ImportSummary:
             "import_record": self.record_id,
             "rejections": [r.as_dict() for r in self.rejections],
         }
+
+
+def last_import(store: Store) -> ImportRecord | None:
+    from sqlalchemy import select
+
+    with store.session() as s:
+        return s.scalars(select(ImportRecord).order_by(ImportRecord.started_at.desc())).first()
 
 
 def expand_paths(paths: Iterable[Path | str]) -> list[Path]:

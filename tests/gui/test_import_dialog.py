@@ -1,0 +1,75 @@
+"""The import dialog: preview with the column mapping, progress, rejections, cancel."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from mdt_desktop.gui.import_dialog import ImportDialog
+from mdt_desktop.store.database import Store
+from mdt_desktop.store.schema import ImportRecord, Patient
+
+
+def _list(tmp_path: Path, good: int, bad: int = 0) -> Path:
+    from mdt_desktop.domain.nhs_number import iter_test_numbers
+
+    numbers = iter_test_numbers()
+    lines = ["NHS No,Surname,Forename,DOB,Gender,ODS Code,Ethnicity"]
+    for i in range(good):
+        lines.append(f"{next(numbers)},Family{i},Given,01/02/1950,F,B86001,Not stated")
+    for _ in range(bad):
+        lines.append(f"{next(numbers)},,Nofamily,01/02/1950,F,B86001,")
+    path = tmp_path / "practice-list.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_preview_import_and_rejection_report(qtbot, store: Store, user, tmp_path) -> None:
+    dialog = ImportDialog(store)
+    qtbot.addWidget(dialog)
+    dialog.set_paths([_list(tmp_path, 40, bad=3)])
+    assert "registered list" in dialog.mapping_label.text()
+    assert "Ethnicity" in dialog.mapping_label.text()  # not used, and said so
+    header = dialog.preview.horizontalHeaderItem(0).text()
+    assert header == "NHS No\n→ NHS number"
+    assert dialog.preview.rowCount() == 8 and dialog.import_button.isEnabled()
+
+    op = dialog.start()
+    with qtbot.waitSignal(op.finished, timeout=30_000):
+        pass
+    qtbot.waitUntil(lambda: dialog.summary is not None)
+    assert dialog.summary.inserted == 40 and dialog.summary.rejected == 3
+    assert "3 rows rejected" in dialog.result_label.text()
+    assert dialog.rejections.rowCount() == 3
+    assert dialog.rejections.item(0, 3).text() == "missing family name"
+    saved = dialog.save_rejections(tmp_path / "rejections.csv")
+    rows = list(csv.reader(saved.open(encoding="utf-8")))
+    assert rows[0] == ["file", "where", "field", "reason"] and len(rows) == 4
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(ImportRecord)) == 1
+
+
+def test_unknown_columns_cannot_be_imported(qtbot, store: Store, tmp_path) -> None:
+    path = tmp_path / "other.csv"
+    path.write_text("Colour,Size\nred,3\n")
+    dialog = ImportDialog(store)
+    qtbot.addWidget(dialog)
+    dialog.set_paths([path])
+    assert "unknown columns" in dialog.mapping_label.text()
+    assert not dialog.import_button.isEnabled()
+
+
+def test_cancel_leaves_nothing_half_written(qtbot, store: Store, user, tmp_path) -> None:
+    dialog = ImportDialog(store)
+    qtbot.addWidget(dialog)
+    dialog.set_paths([_list(tmp_path, 30_000)])
+    op = dialog.start()
+    op.cancel()
+    with qtbot.waitSignal(op.finished, timeout=60_000):
+        pass
+    qtbot.waitUntil(lambda: "Nothing was imported" in dialog.result_label.text())
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Patient)) == 0
+        assert s.scalar(select(func.count()).select_from(ImportRecord)) == 0
