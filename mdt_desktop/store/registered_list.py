@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .bulk import BulkWriter, bulk_transaction, db_uuid, new_ids
+from .bulk import BulkWriter, bulk_transaction, db_uuid, indexes_rebuilt_after, new_ids
 from .database import Store
 from .schema import CodedEntry, Patient, Practice, table_of
 
@@ -146,8 +147,9 @@ def apply_import(
                 ["id", "team_id", "nhs_number", "source_system", "source_id",
                  *[c.strip() for c in _DEMOGRAPHICS.split(",")], "updated_at", "updated_by"],
             )  # fmt: skip
-            for i in range(0, len(inserts), BATCH):
-                writer.write(inserts[i : i + BATCH])
+            with _indexes_deferred_if_large(conn, "patients", len(inserts), len(index)):
+                for i in range(0, len(inserts), BATCH):
+                    writer.write(inserts[i : i + BATCH])
         if updates:
             sets = ", ".join(f"{c.strip()} = ?" for c in _DEMOGRAPHICS.split(","))
             cur.executemany(
@@ -160,10 +162,21 @@ def apply_import(
         if not partial and patients:
             counts.left = _mark_leavers(cur, patients, practices, seen_ids, today, clock, user)
 
-        _insert_coded(conn, cur, coded, ids_by_key, practice_teams, counts, clock, user, tick,
-                      len(patients))  # fmt: skip
+        existing_coded = cur.execute("SELECT count(*) FROM coded_entries").fetchone()[0]
+        with _indexes_deferred_if_large(conn, "coded_entries", len(coded), existing_coded):
+            _insert_coded(conn, cur, coded, ids_by_key, practice_teams, counts, clock, user,
+                          tick, len(patients))  # fmt: skip
         cur.close()
     return counts
+
+
+def _indexes_deferred_if_large(
+    conn: Any, table: str, incoming: int, existing: int
+) -> AbstractContextManager[None]:
+    """A first load (or one bigger than what is there) rebuilds indexes once at the end."""
+    if incoming >= 50_000 and incoming > existing:
+        return indexes_rebuilt_after(conn, table)
+    return nullcontext()
 
 
 def _mark_leavers(
