@@ -143,7 +143,10 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
         yield reader.line_num, row
 
 
-def read_csv(path: Path, today: date | None = None, data: bytes | None = None) -> ParsedFile:
+def read_csv(
+    path: Path, today: date | None = None, data: bytes | None = None, stream: bool = False
+) -> ParsedFile:
+    """Read a CSV export. With ``stream``, coded entries are read as they are consumed."""
     today = today or date.today()
     name = path.name
     text = decode(data if data is not None else path.read_bytes(), name)
@@ -162,12 +165,15 @@ def read_csv(path: Path, today: date | None = None, data: bytes | None = None) -
             "Date of Birth; a coded-entries file needs NHS Number and SNOMED CT Code "
             "(see docs/import-formats.md)"
         )
-    parsed = ParsedFile(path=str(path), kind=kind)
+    parsed = ParsedFile(path=str(path), kind=kind, size_bytes=len(text))
+    if kind == "coded_entries" and stream:
+        parsed.coded_stream = _guarded(iter_coded(parsed, headers, rows, today), name)
+        return parsed
     try:
         if kind == "patients":
             _read_patients(parsed, headers, rows, today)
         else:
-            _read_coded(parsed, headers, rows, today)
+            parsed.coded.extend(iter_coded(parsed, headers, rows, today))
     except csv.Error as exc:
         raise UnreadableFile(f"{name}: not a readable CSV file ({exc})") from None
     return parsed
@@ -272,9 +278,16 @@ def _read_patients(
         )
 
 
-def _read_coded(
+def _guarded(records: Iterator[CodedRecord], name: str) -> Iterator[CodedRecord]:
+    try:
+        yield from records
+    except csv.Error as exc:
+        raise UnreadableFile(f"{name}: not a readable CSV file ({exc})") from None
+
+
+def iter_coded(
     parsed: ParsedFile, headers: list[str], rows: Iterator[tuple[int, list[str]]], today: date
-) -> None:
+) -> Iterator[CodedRecord]:
     cols, ignored = _map_headers(headers, CODED_HEADERS)
     parsed.columns = {
         "mapped": {f: headers[i].strip() for f, i in cols.items()},
@@ -282,7 +295,6 @@ def _read_coded(
     }
     name = Path(parsed.path).name
     rejections = parsed.rejections
-    out = parsed.coded
     validate = nhs_number.validate
     i_nhs, i_code = cols["nhs_number"], cols["code"]
     i_term, i_date = cols.get("term"), cols.get("date")
@@ -345,7 +357,7 @@ def _read_coded(
                 rejections.append(Rejection(name, f"line {line}", "end date", str(exc)))
                 continue
         term = row[i_term].strip() if i_term is not None and i_term < width else ""
-        out.append(CodedRecord(("nhs", nhs), code, term or None, recorded, kind, ended, name, line))
+        yield CodedRecord(("nhs", nhs), code, term or None, recorded, kind, ended, name, line)
 
 
 def preview(path: Path, limit: int = 8) -> dict:

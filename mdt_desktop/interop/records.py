@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -78,6 +79,9 @@ class ParsedFile:
     kind: str  # "patients", "coded_entries" or "fhir"
     patients: list[PatientRecord] = field(default_factory=list)
     coded: list[CodedRecord] = field(default_factory=list)
+    # A coded-entries CSV read lazily, while the import writes (see services/importing).
+    coded_stream: Iterator[CodedRecord] | None = None
+    size_bytes: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     read: int = 0
     coded_read: int = 0

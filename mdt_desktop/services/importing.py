@@ -8,6 +8,7 @@ cancelled import leaves the store as it was.
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -105,7 +106,7 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
     return found
 
 
-def read_files(paths: list[Path], today: date) -> list[ParsedFile]:
+def read_files(paths: list[Path], today: date, stream: bool = False) -> list[ParsedFile]:
     parsed: list[ParsedFile] = []
     fhir_files: list[tuple[Path, bytes]] = []
     for path in paths:
@@ -118,7 +119,7 @@ def read_files(paths: list[Path], today: date) -> list[ParsedFile]:
         elif path.suffix.lower() == ".json":
             raise UnreadableFile(f"{path.name}: JSON, but not FHIR")
         else:
-            parsed.append(csv_list.read_csv(path, today, data))
+            parsed.append(csv_list.read_csv(path, today, data, stream=stream))
     if fhir_files:
         try:
             parsed.append(fhir.read_fhir(fhir_files, today))
@@ -144,25 +145,34 @@ def import_files(
     files = expand_paths(paths)
     if progress:
         progress("reading", 0, len(files))
-    parsed = read_files(files, today)
+    # Registered lists and FHIR are read whole first; big coded-entry files stream into
+    # the write (their headers were checked above), in the same all-or-nothing transaction.
+    parsed = read_files(files, today, stream=True)
     summary = ImportSummary(files=[str(p) for p in files], partial=partial)
     patients = [p for f in parsed for p in f.patients]
-    coded = [c for f in parsed for c in f.coded]
-    for f in parsed:
-        summary.read += f.read
-        summary.coded_read += f.coded_read
-        summary.skipped += f.skipped
-        summary.rejections += f.rejections
+    coded = itertools.chain(
+        (c for f in parsed for c in f.coded),
+        *(f.coded_stream for f in parsed if f.coded_stream is not None),
+    )
+    hint = sum(len(f.coded) for f in parsed) + sum(
+        f.size_bytes // 45 for f in parsed if f.coded_stream is not None
+    )
     counts = apply_import(
         store,
         patients,
         coded,
+        coded_hint=hint,
         partial=partial,
         today=today,
         team_id=team_id,
         progress=progress,
         should_cancel=should_cancel,
     )
+    for f in parsed:  # counted as the streams were read
+        summary.read += f.read
+        summary.coded_read += f.coded_read
+        summary.skipped += f.skipped
+        summary.rejections += f.rejections
     summary.inserted, summary.updated = counts.inserted, counts.updated
     summary.unchanged, summary.left = counts.unchanged, counts.left
     summary.coded_inserted, summary.coded_unchanged = counts.coded_inserted, counts.coded_unchanged

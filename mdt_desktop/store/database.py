@@ -46,7 +46,11 @@ tracking.install(MdtSession)
 
 def _make_engine(path: Path, key: StoreKey) -> Engine:
     url = URL.create("sqlite+pysqlcipher", password=key.pragma_value(), database=str(path))
-    engine = create_engine(url, pool_size=MAX_THREAD_CONNECTIONS)
+    # Each thread still gets its own connection; a bulk load may hand its connection to
+    # one writer thread for the length of the load (store/registered_list.py).
+    engine = create_engine(
+        url, pool_size=MAX_THREAD_CONNECTIONS, connect_args={"check_same_thread": False}
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, record: Any) -> None:

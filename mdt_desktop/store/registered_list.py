@@ -8,8 +8,10 @@ known. Changed demographics update; people missing from a full list are marked
 
 from __future__ import annotations
 
+import queue
+import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
@@ -52,9 +54,10 @@ _DEMOGRAPHICS = (
 def apply_import(
     store: Store,
     patients: Sequence[Any],
-    coded: Sequence[Any],
+    coded: Iterable[Any],
     *,
     partial: bool,
+    coded_hint: int | None = None,
     today: date,
     team_id: uuid.UUID | None = None,
     progress: ProgressFn | None = None,
@@ -64,7 +67,9 @@ def apply_import(
     counts = UpsertCounts()
     clock = store.context.clock.now()
     user = db_uuid(store.actor.user_id)
-    total = len(patients) + len(coded)
+    # Coded entries may be a stream still being read: the hint says roughly how many.
+    coded_count = len(coded) if isinstance(coded, Sequence) else (coded_hint or 0)
+    total = len(patients) + coded_count
 
     def tick(stage: str, done: int) -> None:
         if progress:
@@ -163,7 +168,7 @@ def apply_import(
             counts.left = _mark_leavers(cur, patients, practices, seen_ids, today, clock, user)
 
         existing_coded = cur.execute("SELECT count(*) FROM coded_entries").fetchone()[0]
-        with _indexes_deferred_if_large(conn, "coded_entries", len(coded), existing_coded):
+        with _indexes_deferred_if_large(conn, "coded_entries", coded_count, existing_coded):
             _insert_coded(conn, cur, coded, ids_by_key, practice_teams, counts, clock, user,
                           tick, len(patients))  # fmt: skip
         cur.close()
@@ -224,7 +229,7 @@ def _mark_leavers(
 def _insert_coded(
     conn: Any,
     cur: Any,
-    coded: Sequence[Any],
+    coded: Iterable[Any],
     ids_by_key: dict[tuple[str, str], str],
     practice_teams: dict[str, str | None],
     counts: UpsertCounts,
@@ -233,12 +238,13 @@ def _insert_coded(
     tick: Callable[[str, int], None],
     offset: int,
 ) -> None:
-    if not coded:
-        return
-    if len(ids_by_key) == 0:
-        for record in coded:
-            counts.coded_rejected.append((record, "the person is not on the registered list"))
-        return
+    """Write coded entries while the next ones are still being read and checked.
+
+    The driver releases the GIL inside executemany, so a writer thread inserting one
+    batch overlaps with this thread parsing the next: the import takes about as long as
+    the slower of the two instead of their sum. The connection is used by the writer
+    alone until it has finished.
+    """
     existing: set[tuple] = set(
         cur.execute("SELECT patient_id, code, recorded_on, kind FROM coded_entries")
     )
@@ -249,26 +255,54 @@ def _insert_coded(
         ["id", "team_id", "patient_id", "code", "term", "recorded_on", "ended_on", "kind",
          "source", "updated_at", "updated_by"],
     )  # fmt: skip
-    batch: list[tuple] = []
-    ids = new_ids(len(coded))
-    for n, record in enumerate(coded, 1):
-        pid = ids_by_key.get(record.patient_key)
-        if pid is None:
-            counts.coded_rejected.append((record, "the person is not on the registered list"))
-            continue
-        key = (pid, record.code, _d(record.recorded_on), record.kind)
-        if key in existing:
-            counts.coded_unchanged += 1
-            continue
-        existing.add(key)
-        batch.append(
-            (ids[n - 1], teams.get(pid), pid, record.code, record.term, key[2],
-             _d(record.ended_on), record.kind, None, clock, user)
-        )  # fmt: skip
-        counts.coded_inserted += 1
-        if len(batch) >= BATCH:
-            writer.write(batch)
-            batch = []
-            tick("coded entries", offset + n)
-    writer.write(batch)
-    tick("coded entries", offset + len(coded))
+    batches: queue.Queue[list[tuple] | None] = queue.Queue(maxsize=3)
+    failure: list[BaseException] = []
+
+    def write_batches() -> None:
+        while (batch := batches.get()) is not None:
+            if failure:
+                continue  # drain after an error so the producer never blocks
+            try:
+                writer.write(batch)
+            except BaseException as exc:
+                failure.append(exc)
+
+    thread = threading.Thread(target=write_batches, name="coded-entries-writer", daemon=True)
+    thread.start()
+    try:
+        batch: list[tuple] = []
+        ids: list[str] = []
+        n = 0
+        for n, record in enumerate(coded, 1):
+            pid = ids_by_key.get(record.patient_key)
+            if pid is None:
+                counts.coded_rejected.append((record, "the person is not on the registered list"))
+                continue
+            key = (pid, record.code, _d(record.recorded_on), record.kind)
+            if key in existing:
+                counts.coded_unchanged += 1
+                continue
+            existing.add(key)
+            if not ids:
+                ids = new_ids(BATCH)
+            batch.append(
+                (ids.pop(), teams.get(pid), pid, record.code, record.term, key[2],
+                 _d(record.ended_on), record.kind, None, clock, user)
+            )  # fmt: skip
+            counts.coded_inserted += 1
+            if len(batch) >= BATCH:
+                batch.reverse()  # ids were popped from the end: ascending again
+                batches.put(batch)
+                batch = []
+                if failure:
+                    break
+                tick("coded entries", offset + n)
+        if batch:
+            batch.reverse()
+            batches.put(batch)
+    finally:
+        batches.put(None)
+        thread.join()
+    if failure:
+        raise failure[0]
+    tick("coded entries", offset + n)
