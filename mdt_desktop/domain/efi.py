@@ -89,12 +89,20 @@ def code_index(deficits: Iterable[Deficit]) -> dict[str, str]:
     return {code: d.id for d in deficits for code in d.codes}
 
 
-def categorise(count: int) -> str:
+def _categorise_exactly(count: int) -> str:
     score = Fraction(count, DEFICIT_COUNT)
     for upper, name in BOUNDARIES:
         if score <= upper:
             return name
     return "severe"
+
+
+# Exact fractions are slow; there are only 37 possible counts, so look them up.
+_BY_COUNT = tuple(_categorise_exactly(n) for n in range(DEFICIT_COUNT + 1))
+
+
+def categorise(count: int) -> str:
+    return _BY_COUNT[min(count, DEFICIT_COUNT)]
 
 
 def result_from_deficits(names: Iterable[str], age: int | None) -> EfiResult:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from mdt_desktop.domain import efi, risk
 from mdt_desktop.domain.people import age_on
@@ -49,6 +49,10 @@ def stratify_store(
     by_segment = dict.fromkeys(risk.SEGMENTS, 0)
     by_efi: dict[str, int] = {}
     rows: list[tuple] = []
+    # Most people share a handful of (deficits, counts) combinations; only age 85 and
+    # over reaches the words and the score, so younger ages are folded before caching.
+    efi_of = lru_cache(maxsize=1 << 16)(efi.result_from_deficits)
+    assess = lru_cache(maxsize=1 << 16)(risk.assess)
     with bulk_transaction(store) as conn:
         people = list(gather(conn, index, ltc_codes(), today))
         total = len(people)
@@ -57,10 +61,11 @@ def stratify_store(
             present = set(person.deficits)
             if person.repeat_medications >= efi.POLYPHARMACY_EFI:
                 present.add("polypharmacy")
-            result = efi.result_from_deficits([names[d] for d in present if d in names], age)
-            assessment = risk.assess(
+            efi_age = None if age is None else (65 if age >= efi.EFI_AGE else 0)
+            result = efi_of(tuple(sorted(names[d] for d in present if d in names)), efi_age)
+            assessment = assess(
                 risk.RiskInputs(
-                    age=age,
+                    age=age if age is not None and age >= 85 else efi_age,
                     efi=result,
                     admissions_12m=person.admissions_12m,
                     ae_attendances_12m=person.ae_attendances_12m,

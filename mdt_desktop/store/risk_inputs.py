@@ -65,42 +65,35 @@ def gather(
     for pid, status in cur.execute(CASELOAD_STATUS_SQL):
         if pid in people:
             people[pid].caseload_status = status
-    for pid, deficits in cur.execute(
-        "SELECT c.patient_id, group_concat(DISTINCT m.label) FROM coded_entries c "
-        "JOIN temp.efi_codes m ON m.code = c.code "
-        "WHERE c.kind = 'condition' AND c.deleted_at IS NULL GROUP BY c.patient_id"
-    ):
-        if pid in people:
-            people[pid].deficits = set(deficits.split(","))
-    for pid, meds in cur.execute(
-        "SELECT patient_id, count(DISTINCT code) FROM coded_entries "
-        "WHERE kind = 'medication' AND ended_on IS NULL AND deleted_at IS NULL "
-        "GROUP BY patient_id"
-    ):
-        if pid in people:
-            people[pid].repeat_medications = meds
-    for pid, admissions, ae, last in cur.execute(
-        "SELECT patient_id, "
-        "sum(kind = 'admission' AND recorded_on >= ?), "
-        "sum(kind = 'ae_attendance' AND recorded_on >= ?), "
-        "max(CASE WHEN kind = 'admission' AND recorded_on >= ? THEN recorded_on END) "
-        "FROM coded_entries WHERE kind IN ('admission', 'ae_attendance') "
-        "AND deleted_at IS NULL GROUP BY patient_id",
-        (year_ago, year_ago, year_ago),
+    # One pass over the coded entries gathers every count at once (five separate
+    # GROUP BY queries took longer; so did counting a plain scan in Python).
+    for pid, deficits, meds, admissions, ae, last, ltcs in cur.execute(
+        "SELECT c.patient_id, "
+        "group_concat(CASE WHEN c.kind = 'condition' THEN e.label END), "
+        "count(DISTINCT CASE WHEN c.kind = 'medication' AND c.ended_on IS NULL "
+        "THEN c.code END), "
+        "sum(c.kind = 'admission' AND c.recorded_on >= :since), "
+        "sum(c.kind = 'ae_attendance' AND c.recorded_on >= :since), "
+        "max(CASE WHEN c.kind = 'admission' AND c.recorded_on >= :since "
+        "THEN c.recorded_on END), "
+        "count(DISTINCT CASE WHEN c.kind = 'condition' AND c.ended_on IS NULL "
+        "AND l.code IS NOT NULL THEN c.code END) "
+        "FROM coded_entries c "
+        "LEFT JOIN temp.efi_codes e ON e.code = c.code "
+        "LEFT JOIN temp.ltc_codes l ON l.code = c.code "
+        "WHERE c.deleted_at IS NULL GROUP BY c.patient_id",
+        {"since": year_ago},
     ):
         person = people.get(pid)
-        if person is not None:
-            person.admissions_12m = admissions or 0
-            person.ae_attendances_12m = ae or 0
-            person.last_admission = date.fromisoformat(last) if last else None
-    for pid, ltcs in cur.execute(
-        "SELECT c.patient_id, count(DISTINCT c.code) FROM coded_entries c "
-        "JOIN temp.ltc_codes l ON l.code = c.code "
-        "WHERE c.kind = 'condition' AND c.ended_on IS NULL AND c.deleted_at IS NULL "
-        "GROUP BY c.patient_id"
-    ):
-        if pid in people:
-            people[pid].long_term_conditions = ltcs
+        if person is None:
+            continue
+        if deficits:
+            person.deficits = set(deficits.split(","))
+        person.repeat_medications = meds
+        person.admissions_12m = admissions or 0
+        person.ae_attendances_12m = ae or 0
+        person.last_admission = date.fromisoformat(last) if last else None
+        person.long_term_conditions = ltcs
     cur.close()
     yield from people.values()
 
@@ -131,7 +124,10 @@ def replace_scores(conn: Connection, rows: list[tuple], computed_at: Any) -> Non
         cur.execute("DELETE FROM risk_scores")
         cur.executemany(
             f"INSERT INTO risk_scores ({RISK_COLUMNS}) VALUES ({marks})",
-            [(*row[:-1], json.dumps(row[-1], ensure_ascii=False), stamp) for row in rows],
+            [
+                (*row[:-1], json.dumps(row[-1], ensure_ascii=False) if row[-1] else "[]", stamp)
+                for row in rows
+            ],
         )
     # Statistics let the planner pick the selective index (segment = 'highest' is 1 in 200).
     cur.execute("ANALYZE risk_scores")
