@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +17,12 @@ from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import CodedEntry, ImportRecord, Note, Patient, Practice
 
 TODAY = date(2026, 11, 22)
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "fhir-external"
+# The project's shared data sits beside the clone (../shared), as on every machine and in CI.
+SHARED = (
+    Path(os.environ.get("MDT_SHARED_DIR", Path(__file__).resolve().parents[2].parent / "shared"))
+    / "data"
+    / "fhir-external"
+)
 
 # Valid test-range NHS numbers.
 N1, N2, N3, N4 = "9990000018", "9990000026", "9990000034", "9990000042"
@@ -239,6 +245,7 @@ def test_import_record_is_kept(store: Store, tmp_path: Path) -> None:
 
 
 def test_synthea_bundles_import(store: Store) -> None:
+    assert SHARED.is_dir(), f"the shared FHIR files are missing: {SHARED}"
     summary = _import(store, SHARED)
     assert summary.read == 5 and summary.inserted == 5 and summary.rejected == 0, [
         r.as_dict() for r in summary.rejections[:5]
