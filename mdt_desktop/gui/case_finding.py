@@ -63,8 +63,9 @@ class CaseFindingModel(QAbstractTableModel):
 
     COL_NAME, COL_NHS, COL_AGE, COL_PRACTICE, COL_EFI, COL_SEGMENT, COL_ADMISSIONS = range(7)
     COL_RISK, COL_CASELOAD = 7, 8
-    HEADERS = ["Name", "NHS No.", "Age", "Practice", "eFI", "Segment", "Admissions",
-               "Risk", "Caseload"]  # fmt: skip
+    HEADERS = ["Name", "NHS No.", "Age", "Practice", "eFI", "Segment", "Adm.", "Risk",
+               "Caseload"]  # fmt: skip
+    TIPS = {6: "Emergency admissions in the last 12 months", 7: "Combined risk score, 0–100"}
     SORT_KEYS = ["name", "nhs_number", "age", "practice", "efi", "segment", "admissions",
                  "risk", "caseload"]  # fmt: skip
     IdRole = Qt.ItemDataRole.UserRole + 1
@@ -121,8 +122,12 @@ class CaseFindingModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.TIPS.get(section)
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -238,7 +243,7 @@ class CaseFindingPage(Page):
         bar = QHBoxLayout()
         self.search = QLineEdit()
         self.search.setObjectName("search")
-        self.search.setPlaceholderText("Search by name (FAMILY, Given) or NHS number")
+        self.search.setPlaceholderText("Name (FAMILY, Given) or NHS No.")
         self.search.setClearButtonEnabled(True)
         self.practice = QComboBox()
         self.age = QComboBox()
@@ -280,7 +285,7 @@ class CaseFindingPage(Page):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((200, 100, 42, 70, 118, 145, 85, 45, 90)):
+        for column, width in enumerate((190, 118, 46, 76, 112, 145, 56, 52, 96)):
             self.table.setColumnWidth(column, width)
         header.setSortIndicator(CaseFindingModel.COL_RISK, Qt.SortOrder.DescendingOrder)
         splitter.addWidget(self.table)
@@ -297,7 +302,7 @@ class CaseFindingPage(Page):
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([900, 280])
+        splitter.setSizes([920, 250])
         outer.addWidget(splitter, 1)
 
         footer = QHBoxLayout()
@@ -342,7 +347,7 @@ class CaseFindingPage(Page):
 
         record = last_import(self.store)
         if record is None:
-            return "No list imported yet."
+            return ""
         counts = record.counts
         return (
             f"Last import {format_local_datetime(record.finished_at or record.started_at)}: "
