@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QTableView,
@@ -284,9 +285,12 @@ class CaseFindingPage(Page):
         self.table.verticalHeader().setDefaultSectionSize(28)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((190, 118, 46, 76, 112, 145, 56, 52, 96)):
+        header.setStretchLastSection(False)
+        for column, width in enumerate((190, 112, 44, 72, 104, 150, 52, 48, 92)):
             self.table.setColumnWidth(column, width)
+        # Spare width on a large screen goes to the names, not to an empty last column.
+        header.setSectionResizeMode(CaseFindingModel.COL_NAME, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
         header.setSortIndicator(CaseFindingModel.COL_RISK, Qt.SortOrder.DescendingOrder)
         splitter.addWidget(self.table)
 
@@ -298,11 +302,15 @@ class CaseFindingPage(Page):
         self.explain.setWordWrap(True)
         self.explain.setTextFormat(Qt.TextFormat.RichText)
         self.explain.setAlignment(Qt.AlignmentFlag.AlignTop)
-        side_layout.addWidget(self.explain, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.explain)
+        side_layout.addWidget(scroll, 1)
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([920, 250])
+        splitter.setSizes([960, 240])
         outer.addWidget(splitter, 1)
 
         footer = QHBoxLayout()
