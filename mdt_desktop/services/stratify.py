@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache, lru_cache
+from functools import cache
 
 from mdt_desktop.domain import efi, risk
 from mdt_desktop.domain.people import age_on
@@ -49,31 +49,50 @@ def stratify_store(
     by_segment = dict.fromkeys(risk.SEGMENTS, 0)
     by_efi: dict[str, int] = {}
     rows: list[tuple] = []
-    # Most people share a handful of (deficits, counts) combinations; only age 85 and
-    # over reaches the words and the score, so younger ages are folded before caching.
-    efi_of = lru_cache(maxsize=1 << 16)(efi.result_from_deficits)
-    assess = lru_cache(maxsize=1 << 16)(risk.assess)
+    # Most people share a handful of combinations of deficits and counts, so the rules
+    # run once per combination. The key holds exactly what the rules read: the age only
+    # from 85 (score and words), otherwise whether the eFI applies; the medicine count
+    # only from 10 (polypharmacy; five or more is already a deficit name).
+    outcomes: dict[tuple, tuple[efi.EfiResult, risk.RiskAssessment, int, str]] = {}
     with bulk_transaction(store) as conn:
         people = list(gather(conn, index, ltc_codes(), today))
         total = len(people)
         for n, person in enumerate(people, 1):
-            age = age_on(person.date_of_birth, today) if person.date_of_birth else None
-            present = set(person.deficits)
+            dob = person.date_of_birth
+            age = age_on(dob, today) if dob else None
+            deficit_ids = person.deficits
             if person.repeat_medications >= efi.POLYPHARMACY_EFI:
-                present.add("polypharmacy")
+                deficit_ids = deficit_ids | {"polypharmacy"}
+            present = tuple(sorted(names[d] for d in deficit_ids if d in names))
             efi_age = None if age is None else (65 if age >= efi.EFI_AGE else 0)
-            result = efi_of(tuple(sorted(names[d] for d in present if d in names)), efi_age)
-            assessment = assess(
-                risk.RiskInputs(
-                    age=age if age is not None and age >= 85 else efi_age,
-                    efi=result,
-                    admissions_12m=person.admissions_12m,
-                    ae_attendances_12m=person.ae_attendances_12m,
-                    repeat_medications=person.repeat_medications,
-                    long_term_conditions=person.long_term_conditions,
-                    last_admission=person.last_admission,
-                )
+            admissions = person.admissions_12m
+            key = (
+                present,
+                age if age is not None and age >= 85 else efi_age,
+                admissions,
+                person.last_admission if admissions else None,
+                person.ae_attendances_12m,
+                person.repeat_medications if person.repeat_medications >= risk.POLYPHARMACY else 0,
+                person.long_term_conditions,
             )
+            outcome = outcomes.get(key)
+            if outcome is None:
+                result = efi.result_from_deficits(present, efi_age)
+                assessment = risk.assess(
+                    risk.RiskInputs(
+                        age=key[1],
+                        efi=result,
+                        admissions_12m=admissions,
+                        ae_attendances_12m=person.ae_attendances_12m,
+                        repeat_medications=person.repeat_medications,
+                        long_term_conditions=person.long_term_conditions,
+                        last_admission=person.last_admission,
+                    )
+                )
+                reasons = json.dumps(list(assessment.reasons), ensure_ascii=False)
+                outcome = (result, assessment, risk.SEGMENTS.index(assessment.segment) + 1, reasons)
+                outcomes[key] = outcome
+            result, assessment, rank, reasons_json = outcome
             by_segment[assessment.segment] += 1
             by_efi[result.category] = by_efi.get(result.category, 0) + 1
             family, given, title, nhs, practice = person.shown
@@ -97,8 +116,8 @@ def stratify_store(
                     person.long_term_conditions,
                     assessment.score,
                     assessment.segment,
-                    risk.SEGMENTS.index(assessment.segment) + 1,
-                    list(assessment.reasons),
+                    rank,
+                    reasons_json,
                 )
             )
             if progress and n % 50_000 == 0:

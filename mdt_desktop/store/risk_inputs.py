@@ -7,7 +7,6 @@ domain/risk.py.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -116,7 +115,7 @@ RISK_COLUMNS = (
 
 
 def replace_scores(conn: Connection, rows: list[tuple], computed_at: Any) -> None:
-    """Swap in a full set of scores (the rows end with reasons as a list)."""
+    """Swap in a full set of scores (the rows end with the reasons as JSON text)."""
     stamp = db_datetime(computed_at)
     cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     marks = ", ".join("?" for _ in RISK_COLUMNS.split(","))
@@ -124,10 +123,7 @@ def replace_scores(conn: Connection, rows: list[tuple], computed_at: Any) -> Non
         cur.execute("DELETE FROM risk_scores")
         cur.executemany(
             f"INSERT INTO risk_scores ({RISK_COLUMNS}) VALUES ({marks})",
-            [
-                (*row[:-1], json.dumps(row[-1], ensure_ascii=False) if row[-1] else "[]", stamp)
-                for row in rows
-            ],
+            [(*row, stamp) for row in rows],
         )
     # Statistics let the planner pick the selective index (segment = 'highest' is 1 in 200).
     cur.execute("ANALYZE risk_scores")
