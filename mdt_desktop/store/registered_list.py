@@ -197,26 +197,17 @@ def _mark_leavers(
     in_scope = {practices[r.practice_code] for r in patients if r.practice_code}
     sources = {r.source_system for r in patients if not r.practice_code and r.source_system}
     candidates: list[str] = []
-    if in_scope:
-        marks = ",".join("?" for _ in in_scope)
-        candidates += [
-            row[0]
-            for row in cur.execute(
-                "SELECT id FROM patients WHERE registration_status = 'registered' "
-                f"AND practice_id IN ({marks})",
-                list(in_scope),
-            )
-        ]
-    if sources:
-        marks = ",".join("?" for _ in sources)
-        candidates += [
-            row[0]
-            for row in cur.execute(
-                "SELECT id FROM patients WHERE registration_status = 'registered' "
-                f"AND practice_id IS NULL AND source_system IN ({marks})",
-                list(sources),
-            )
-        ]
+    # People on a practice's list, and people with no practice from the same source system.
+    for condition, values in (
+        ("practice_id IN ({})", in_scope),
+        ("practice_id IS NULL AND source_system IN ({})", sources),
+    ):
+        if values:
+            marks = ",".join("?" for _ in values)
+            sql = "SELECT id FROM patients WHERE registration_status = 'registered' AND "
+            candidates += [
+                row[0] for row in cur.execute(sql + condition.format(marks), list(values))
+            ]
     leavers = [(today.isoformat(), clock, user, pid) for pid in candidates if pid not in seen_ids]
     cur.executemany(
         "UPDATE patients SET registration_status = 'left', date_left = ?, updated_at = ?, "
