@@ -103,3 +103,31 @@ def test_headless_passphrase_flow_as_a_subprocess(tmp_path: Path) -> None:
     assert r.returncode == cli.EXIT_LOCKED
     assert "This store could not be unlocked" in r.stderr
     assert _sha(path) == before
+
+
+def test_import_list_and_stratify_commands(tmp_path: Path, capsys) -> None:
+    path = str(tmp_path / "i.mdt")
+    assert _run(capsys, "init", "--store", path)[0] == 0
+    good = tmp_path / "list.csv"
+    good.write_text(
+        "NHS Number,Surname,Forename,Date of Birth\n"
+        "9990000018,Smith,Ada,01/01/1940\n"
+        "9990000019,Wrong,Check,01/01/1940\n"
+    )
+    code, out, _ = _run(capsys, "import-list", "--store", path, str(good))
+    assert code == 0
+    assert (out["read"], out["inserted"], out["rejected"]) == (2, 1, 1)
+    assert out["rejections"][0]["where"] == "line 3"
+    assert "invalid NHS number" in out["rejections"][0]["reason"]
+    assert out["stratified"] == 1 and out["import_record"]
+    code, out, _ = _run(capsys, "stratify", "--store", path)
+    assert code == 0 and out["people"] == 1
+
+    unknown = tmp_path / "other.csv"
+    unknown.write_text("Colour,Size\nred,3\n")
+    code, out, err = _run(capsys, "import-list", "--store", path, str(unknown))
+    assert code == cli.EXIT_FAILED and "nothing was imported" in err and "unknown columns" in err
+    binary = tmp_path / "scan.csv"
+    binary.write_bytes(b"\x00\x01\x02PNG")
+    code, _, err = _run(capsys, "import-list", "--store", path, str(binary))
+    assert code == cli.EXIT_FAILED and "not a text file" in err

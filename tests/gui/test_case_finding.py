@@ -139,3 +139,17 @@ def test_every_column_sorts_in_sql(qtbot, store: Store, user) -> None:
         assert len(set(s.scalars(select(Patient.id)))) == 2000
     assert len({page.model.patient_id(r) for r in range(2000)}) == 2000
     assert isinstance(page.model.patient_id(0), uuid.UUID)
+
+
+def test_refer_dialog_needs_a_reason(qtbot, store: Store, user) -> None:
+    from mdt_desktop.gui.case_finding import ReferDialog
+    from mdt_desktop.services.caseload import teams
+
+    dialog = ReferDialog(["SMITH, Ada (Mrs)", "JONES, Bob (Mr)"], teams(store))
+    qtbot.addWidget(dialog)
+    dialog._check()
+    assert dialog.result() == 0 and "Give a reason" in dialog.error.text()
+    dialog.reason.setPlainText("Moderate frailty and a recent fall")
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        dialog._check()
+    assert dialog.team.currentData() is not None
