@@ -72,10 +72,6 @@ def db_datetime(value: datetime | None) -> str | None:
     )
 
 
-def db_bool(value: bool | None) -> int | None:
-    return None if value is None else int(bool(value))
-
-
 class BulkWriter:
     """Inserts rows given as tuples in the order of ``columns``."""
 
@@ -98,17 +94,6 @@ class BulkWriter:
 
     def close(self) -> None:
         self._cursor.close()
-
-
-def batched(rows: Iterable[tuple[Any, ...]], size: int = BATCH_ROWS) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 @contextmanager

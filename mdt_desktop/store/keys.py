@@ -11,7 +11,6 @@ key and no side file is needed. Nothing here writes a key or passphrase to disk.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import secrets
@@ -123,11 +122,6 @@ def load_from_keyring(path: Path) -> StoreKey | None:
         return StoreKey(raw=bytes.fromhex(value))
     except ValueError:
         return None
-
-
-def delete_from_keyring(path: Path) -> None:
-    with contextlib.suppress(keyring.errors.PasswordDeleteError):
-        keyring.delete_password(KEYRING_SERVICE, store_salt_id(path))
 
 
 def passphrase_from_env() -> str | None:
