@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QSize, Signal
+from PySide6.QtCore import QSettings, QSize, QThreadPool, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -188,6 +188,9 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.idle)
+        # Background work holds the store's connections: let it finish before anyone
+        # closes the store behind this window (closing under a running query crashes).
+        QThreadPool.globalInstance().waitForDone(60_000)
         super().closeEvent(event)
 
     # --- locking ---------------------------------------------------------------------------
