@@ -1,17 +1,24 @@
-"""`mdt-desktop`: first run or unlock, choose the user, then the main window."""
+"""`mdt-desktop`: first run or unlock, choose the user, then the main window.
+
+Kept light to import: the store, services and pages are imported when first needed,
+so the window appears quickly (tests/perf measures it with --quit-after-shown).
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, QThreadPool, QTimer
+from PySide6.QtCore import QCoreApplication, QDir, QEvent, QObject, QSize, QThreadPool, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -21,24 +28,52 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mdt_desktop.paths import APP_NAME, default_store_path, ui_dir
-from mdt_desktop.store.database import Store
-from mdt_desktop.store.keys import StoreLockedError
-from mdt_desktop.store.schema import User
+from mdt_desktop.paths import APP_NAME, default_store_path, resources_dir, ui_dir
+
+if TYPE_CHECKING:
+    from mdt_desktop.store.database import Store
+
+    from .main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+SCREENSHOT_SIZES = (QSize(1366, 768), QSize(1920, 1080))
 
 
 class UnlockDialog(QDialog):
-    """Asks for the store passphrase; a wrong one is said plainly and nothing is touched."""
+    """Asks for the store passphrase; a wrong one is said plainly and nothing is touched.
 
-    def __init__(self, path: Path, message: str, parent: QWidget | None = None) -> None:
+    The passphrase is checked off the GUI thread (key derivation, and perhaps a schema
+    upgrade, take a moment); ``store`` is the opened store once accepted.
+    """
+
+    def __init__(
+        self, path: Path, message: str = "", parent: QWidget | None = None, *, reason: str = ""
+    ) -> None:
         super().__init__(parent)
+        self.setObjectName("unlockDialog")
         self.path = path
         self.store: Store | None = None
+        self._op: Any = None
+        self._abandoned = False
         self.setWindowTitle("Unlock MDT Desktop")
         layout = QVBoxLayout(self)
-        intro = QLabel(f"<b>{path.name}</b> is protected by a passphrase.")
+        layout.setContentsMargins(20, 20, 20, 20)
+        layout.setSpacing(12)
+        if "keyring" in reason and "no keyring" not in reason:
+            text = (
+                f"The key for <b>{path.name}</b> is not in this computer's keyring. "
+                "If the store is protected by a passphrase, enter it to open it."
+            )
+        else:
+            text = f"<b>{path.name}</b> is protected by a passphrase. Enter it to open it."
+        intro = QLabel(text)
         intro.setWordWrap(True)
         layout.addWidget(intro)
+        where = QLabel(str(path))
+        where.setObjectName("hint")
+        where.setWordWrap(True)
+        layout.addWidget(where)
         form = QFormLayout()
         self.passphrase = QLineEdit()
         self.passphrase.setObjectName("passphrase")
@@ -52,187 +87,251 @@ class UnlockDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Unlock")
+        self.unlock_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.unlock_button.setText("Unlock")
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Quit")
         buttons.accepted.connect(self.try_unlock)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(460, 200)
+        self.resize(520, self.sizeHint().height())
+
+    @property
+    def busy(self) -> bool:
+        return self._op is not None and not self._op.done
 
     def try_unlock(self) -> None:
-        try:
-            self.store = Store.open(self.path, passphrase=self.passphrase.text())
-        except StoreLockedError as exc:
+        from mdt_desktop.store.database import Store
+
+        if self.busy:
+            return
+        passphrase, path = self.passphrase.text(), self.path
+        if not passphrase:
+            self.error.setText("Enter the passphrase.")
+            return
+        self.unlock_button.setEnabled(False)
+        self.error.setText("Checking…")
+
+        def opened(store: Store) -> None:
+            if self._abandoned:  # the user quit while it was opening
+                store.close()
+                return
+            self.store = store
+            self.accept()
+
+        def failed(exc: BaseException) -> None:
+            self.unlock_button.setEnabled(True)
             self.error.setText(str(exc))
             self.passphrase.selectAll()
             self.passphrase.setFocus()
-            return
-        self.accept()
 
+        from .background import run_in_background
 
-class UserPicker(QDialog):
-    """Who is using this laptop or meeting-room PC now."""
-
-    def __init__(self, users: list[User], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        from .main_window import role_label
-
-        self.setWindowTitle("Who is using MDT Desktop?")
-        layout = QFormLayout(self)
-        self.users = QComboBox()
-        for user in users:
-            self.users.addItem(f"{user.name} ({role_label(user.role)})", user)
-        layout.addRow("You are", self.users)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self._op = run_in_background(
+            self,
+            lambda progress: Store.open(path, passphrase=passphrase),
+            on_success=opened,
+            on_failure=failed,
+            label="Unlocking the store",
         )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addRow(buttons)
 
-    def chosen(self) -> User:
-        return self.users.currentData()
+    def reject(self) -> None:
+        self._abandoned = True
+        super().reject()
 
 
 def open_store(path: Path, parent: QWidget | None = None) -> Store | None:
     """The keyring key or MDT_PASSPHRASE first; otherwise ask for the passphrase."""
+    from mdt_desktop.store.database import Store
+    from mdt_desktop.store.keys import StoreLockedError
+
     try:
         return Store.open(path)
     except StoreLockedError as exc:
-        # "No passphrase given" is the normal first ask, not an error to show.
-        message = str(exc) if "passphrase" not in exc.reason else ""
-        dialog = UnlockDialog(path, message, parent)
+        # "No passphrase was given" is the normal first ask, not an error to show.
+        message = "" if "no passphrase was given" in exc.reason else str(exc)
+        dialog = UnlockDialog(path, message, parent, reason=exc.reason)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return dialog.store
 
 
-def choose_user(store: Store, parent: QWidget | None = None) -> User | None:
-    from mdt_desktop.services.users import current_user, list_users, sign_in
-
-    users = list_users(store)
-    user = current_user(store)
-    if user is None or user.deleted_at is not None:
-        if len(users) == 1:
-            user = users[0]
-        elif users:
-            picker = UserPicker(users, parent)
-            if picker.exec() != QDialog.DialogCode.Accepted:
-                return None
-            user = picker.chosen()
-        else:
-            return None
-    sign_in(store, user)
-    store.audit("unlock", "store", store.store_id)
-    return user
-
-
 def load_theme(app: QApplication) -> None:
+    # The style sheet names its images "icons:…"; this is where they are.
+    QDir.addSearchPath("icons", str(resources_dir() / "icons"))
     qss = ui_dir() / "theme.qss"
     if qss.exists():
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
 
 
+def app_icon() -> QIcon:
+    return QIcon(str(resources_dir() / "icons" / "mdt-desktop.svg"))
+
+
 def make_app(argv: Sequence[str]) -> QApplication:
-    app = QApplication.instance() or QApplication(list(argv))
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(list(argv))
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
     app.setDesktopFileName("uk.nhs.mdtdesktop")
-    load_theme(app)  # type: ignore[arg-type]
-    return app  # type: ignore[return-value]
+    app.setWindowIcon(app_icon())
+    load_theme(app)
+    return app
 
 
-def launch(path: Path, *, idle_ms: int | None = None) -> Any:
-    """First run or unlock; returns the shown MainWindow, or None if the user stopped."""
+def launch(path: Path, *, idle_ms: int | None = None) -> MainWindow | None:
+    """First run or unlock, then who is using it; the shown MainWindow, or None on quit."""
     from .main_window import MainWindow
+    from .users import choose_user
 
     if not path.exists() or path.stat().st_size == 0:
         from .first_run import FirstRunWizard
 
         wizard = FirstRunWizard(path)
         wizard.exec()
-        if wizard.store is None:  # stopped before the store was made: nothing to open
-            return None
+        if wizard.store is None or wizard.user is None:
+            return None  # stopped before the store was made: nothing to open
         store, user = wizard.store, wizard.user
     else:
-        store = open_store(path)
-        if store is None:
+        opened = open_store(path)
+        if opened is None:
             return None
-        user = choose_user(store)
-        if user is None:
-            from mdt_desktop.services.users import create_user, ensure_team, sign_in
-
-            # A store made with `mdt init` has no user yet: make a local profile.
-            from .first_run import ProfilePage
-
-            dialog = QDialog()
-            dialog.setWindowTitle("Who is using MDT Desktop?")
-            page = ProfilePage()
-            box = QVBoxLayout(dialog)
-            box.addWidget(page)
-            buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
-            buttons.accepted.connect(lambda: page.validatePage() and dialog.accept())
-            box.addWidget(buttons)
-            if dialog.exec() != QDialog.DialogCode.Accepted:
-                return None
-            team = ensure_team(store, page.team.text().strip())
-            user = create_user(
-                store, page.name.text(), page.role.currentData(), team, page.pin.text() or None
-            )
-            sign_in(store, user)
-    assert user is not None
+        store = opened
+        chosen = choose_user(store)
+        if chosen is None:
+            store.close()
+            return None
+        user = chosen
     window = MainWindow(store, user, idle_ms=idle_ms)
     window.show()
     return window
 
 
 def screenshots(path: Path, folder: Path) -> int:
-    store = Store.open(path)
-    user = choose_user(store)
-    if user is None:
-        print("The store has no user profile yet: open it once in the app.", file=sys.stderr)
-        return 1
+    """Each main view at 1366x768 into ``folder``, and at 1920x1080 into a subfolder."""
+    from mdt_desktop.services.users import actor_for, current_user, list_users
+    from mdt_desktop.store.database import Store
+
     from .main_window import MainWindow
 
-    window = MainWindow(store, user, idle_ms=24 * 3600 * 1000)
-    window.show()
-    for size in (QSize(1366, 768), QSize(1920, 1080)):
-        sub = folder / f"{size.width()}x{size.height()}"
-        for written in window.render_views(sub, size):
-            print(written)
-    window.close()
-    QThreadPool.globalInstance().waitForDone()
-    store.close()
+    store = Store.open(path)
+    try:
+        users = list_users(store)
+        if not users:
+            print("The store has no user profile yet: open it once in the app.", file=sys.stderr)
+            return 1
+        # Looking is not signing in: no dialogs, and nothing written to the audit log.
+        user = current_user(store) or users[0]
+        store.set_actor(actor_for(user))
+        window = MainWindow(store, user, idle_ms=24 * 3600 * 1000)
+        window.show()
+        try:
+            first, *others = SCREENSHOT_SIZES
+            for written in window.render_views(folder, first):
+                print(written)
+            for size in others:
+                sub = folder / f"{size.width()}x{size.height()}"
+                for written in window.render_views(sub, size):
+                    print(written)
+        finally:
+            window.close()
+            _delete_now(window)
+    finally:
+        QThreadPool.globalInstance().waitForDone()
+        store.close()
     return 0
+
+
+def _delete_now(widget: QWidget) -> None:
+    """Destroy a window here and now, on the GUI thread.
+
+    Left to Python, a window caught in a reference cycle (signal connections make them)
+    is freed by the garbage collector, which tears wrappers down in no useful order and
+    can crash inside Qt's destructors.
+    """
+    widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+class _QuitAfterFirstPaint(QObject):
+    """--quit-after-shown: stop once the main window has really been painted."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, QApplication.quit)
+        return False
+
+
+def _show_unexpected(
+    kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+) -> None:
+    """Errors nobody caught (in a slot, say) are shown, never lost."""
+    trace = "".join(traceback.format_exception(kind, exc, tb))
+    print(trace, file=sys.stderr)
+    if kind is KeyboardInterrupt or QApplication.instance() is None:
+        return
+    try:
+        from .background import show_failure
+
+        show_failure(QApplication.activeWindow(), "What you just did", exc, trace)
+    except Exception:  # the report itself must never take the app down
+        log.exception("could not show an unexpected error")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mdt-desktop", description="MDT Desktop")
-    parser.add_argument("--store", type=Path, default=None, help="the store file")
     parser.add_argument(
-        "--screenshot", type=Path, metavar="DIR", help="render each main view to DIR as PNG"
+        "--store", type=Path, default=None, help="the store file (default: your user data folder)"
+    )
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="DIR",
+        help="render each main view to DIR as PNG files, then exit",
     )
     parser.add_argument("--quit-after-shown", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(list(argv) if argv is not None else None)
     path = (args.store or default_store_path()).expanduser()
     app = make_app(sys.argv[:1])
     if args.screenshot:
+        from mdt_desktop.store.keys import StoreLockedError
+
         try:
             return screenshots(path, args.screenshot)
         except StoreLockedError as exc:
             print(str(exc), file=sys.stderr)
             return 3
-    window = launch(path)
-    if window is None:
-        return 0
-    if args.quit_after_shown:
-        # The first pass of the event loop paints the window; then stop (cold-start benchmark).
-        QTimer.singleShot(0, app.quit)
-    code = app.exec()
-    # Work still running in the pool holds connections: let it finish before closing.
-    QThreadPool.globalInstance().waitForDone()
-    window.store.close()
-    return int(code)
+    previous_hook = sys.excepthook
+    sys.excepthook = _show_unexpected
+    from .background import GarbageCollector
+
+    collector = GarbageCollector(app)
+    try:
+        window = launch(path)
+        if window is None:
+            return 0
+        if args.quit_after_shown:
+            watcher = _QuitAfterFirstPaint(window)
+            window.installEventFilter(watcher)
+            # Never hang a benchmark; owned by the watcher so it dies with the window.
+            QTimer.singleShot(10_000, watcher, app.quit)
+        code = app.exec()
+        if window.isVisible():  # quit without closing it (--quit-after-shown): save state
+            window.close()
+        # Work still running in the pool holds connections: let it finish before closing.
+        QThreadPool.globalInstance().waitForDone()
+        store = window.store
+        _delete_now(window)
+        store.close()
+        return int(code)
+    finally:
+        # Quitting closes the windows, and the last one closing posts a second Quit. Left
+        # queued, it would arrive with no loop running and make the next event loop anyone
+        # starts (a test's, a modal dialog's) return at once.
+        QCoreApplication.removePostedEvents(app, QEvent.Type.Quit)
+        collector.stop()
+        sys.excepthook = previous_hook
 
 
 if __name__ == "__main__":

@@ -239,7 +239,11 @@ class CaseFindingPage(Page):
         outer.setContentsMargins(24, 16, 24, 16)
         title = QLabel("Case finding")
         title.setObjectName("pageTitle")
-        outer.addWidget(title)
+        # Search sits by the title so the filters below keep their full width at 1366 px.
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addStretch(1)
+        outer.addLayout(top)
 
         bar = QHBoxLayout()
         self.search = QLineEdit()
@@ -263,14 +267,15 @@ class CaseFindingPage(Page):
         self.admissions.setRange(0, 20)
         self.admissions.setPrefix("Admissions ≥ ")
         self.admissions.setToolTip("Emergency admissions in the last 12 months")
-        self.search.setMinimumWidth(240)
+        self.search.setMinimumWidth(320)
         self.practice.setMinimumContentsLength(12)
-        bar.addWidget(self.search, 1)
+        top.addWidget(self.search)
         for combo in (self.practice, self.age, self.efi, self.segment):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             bar.addWidget(combo)
         bar.addWidget(self.admissions)
         bar.addWidget(self.not_on_caseload)
+        bar.addStretch(1)
         outer.addLayout(bar)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -286,7 +291,7 @@ class CaseFindingPage(Page):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for column, width in enumerate((190, 112, 44, 72, 104, 150, 52, 48, 92)):
+        for column, width in enumerate((190, 112, 44, 72, 124, 150, 52, 64, 92)):
             self.table.setColumnWidth(column, width)
         # Spare width on a large screen goes to the names, not to an empty last column.
         header.setSectionResizeMode(CaseFindingModel.COL_NAME, QHeaderView.ResizeMode.Stretch)
@@ -310,7 +315,7 @@ class CaseFindingPage(Page):
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([960, 240])
+        splitter.setSizes([1000, 200])
         outer.addWidget(splitter, 1)
 
         footer = QHBoxLayout()

@@ -1,4 +1,8 @@
-"""First run: where the store goes and how it is protected, who you are, demo data."""
+"""First run: where the store goes and how it is protected, who you are, demo data.
+
+Nothing is written until Finish: then the store, the user and (if asked for) the demo
+neighbourhood are made in one background operation, with progress and a Cancel button.
+"""
 
 from __future__ import annotations
 
@@ -24,15 +28,16 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from mdt_desktop.domain.roles import Role
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.keys import StoreKey, check_new_passphrase, keyring_usable
 from mdt_desktop.store.schema import User
 
-from .background import Operation, run_in_background
+from .background import Operation, Progress, run_in_background
+from .demo_data import DEMO_SIZES, fill_with_demo, show_demo_progress
+from .users import ProfileForm
 
-DEMO_SIZES = [(5_000, "5,000 people (a few seconds)"), (50_000, "50,000 people (a neighbourhood)"),
-              (250_000, "250,000 people (a whole system, about half a minute)")]  # fmt: skip
+# Explanations under a radio button or check box line up with its text, not its circle.
+RADIO_INDENT = 22
 
 
 def _error_label() -> QLabel:
@@ -42,15 +47,29 @@ def _error_label() -> QLabel:
     return label
 
 
+def _note(text: str, indent: int = 0) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("hint")
+    label.setWordWrap(True)
+    label.setContentsMargins(indent, 0, 0, 0)
+    return label
+
+
+def _title(text: str) -> str:
+    # The wizard's header labels cannot be reached from the style sheet.
+    return f'<span style="font-size: 14pt; font-weight: 600;">{text}</span>'
+
+
 class StorePage(QWizardPage):
     def __init__(self, default_path: Path) -> None:
         super().__init__()
-        self.setTitle("Your encrypted store")
+        self.setTitle(_title("Your encrypted store"))
         self.setSubTitle(
             "MDT Desktop keeps everything in one encrypted file on this computer. "
             "Choose where it goes and how it is protected."
         )
         layout = QVBoxLayout(self)
+        layout.setSpacing(10)
         row = QHBoxLayout()
         self.path = QLineEdit(str(default_path))
         self.path.setObjectName("storePath")
@@ -62,38 +81,54 @@ class StorePage(QWizardPage):
         form.addRow("Store file", row)
         layout.addLayout(form)
 
-        self.use_keyring = QRadioButton(
-            "Keep a random key in this computer's keyring (recommended)"
-        )
-        self.use_passphrase = QRadioButton("Protect it with a passphrase I type each time")
+        self.use_keyring = QRadioButton("Key kept in this computer's keyring (recommended)")
+        self.use_keyring.setObjectName("useKeyring")
+        self.use_passphrase = QRadioButton("Passphrase, typed each time MDT Desktop starts")
+        self.use_passphrase.setObjectName("usePassphrase")
         group = QButtonGroup(self)
         group.addButton(self.use_keyring)
         group.addButton(self.use_passphrase)
         self.keyring_ok = keyring_usable()
+        layout.addWidget(self.use_keyring)
         if self.keyring_ok:
+            layout.addWidget(
+                _note(
+                    "A random key is made for this store and kept by your computer's own "
+                    "secure keyring, unlocked when you log in. Nothing to remember.",
+                    RADIO_INDENT,
+                )
+            )
             self.use_keyring.setChecked(True)
         else:
             self.use_keyring.setEnabled(False)
+            self.use_keyring.setVisible(False)  # not an option here: do not dangle it
             self.use_passphrase.setChecked(True)
-        layout.addWidget(self.use_keyring)
         layout.addWidget(self.use_passphrase)
-        if not self.keyring_ok:
-            note = QLabel(
-                "This computer has no secure keyring available, so the store will be "
-                "protected by a passphrase. Nobody can recover it if it is forgotten."
+        if self.keyring_ok:
+            note = "For a computer without a keyring, or a store moved between computers."
+        else:
+            note = (
+                "This computer has no secure keyring that MDT Desktop can use, so the "
+                "store is protected by a passphrase you type each time it starts."
             )
-            note.setWordWrap(True)
-            layout.addWidget(note)
-        pform = QFormLayout()
+        layout.addWidget(_note(note, RADIO_INDENT))
+        self.passphrase_box = QWidget()
+        pform = QFormLayout(self.passphrase_box)
+        pform.setContentsMargins(RADIO_INDENT, 0, 0, 0)
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.setObjectName("passphrase")
+        self.passphrase.setPlaceholderText("At least 8 characters; a few words is best")
         self.confirm = QLineEdit()
         self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
         self.confirm.setObjectName("confirmPassphrase")
         pform.addRow("Passphrase", self.passphrase)
         pform.addRow("Passphrase again", self.confirm)
-        layout.addLayout(pform)
+        pform.addRow(
+            "",
+            _note("Nobody can recover the store if the passphrase is forgotten: not IT, not us."),
+        )
+        layout.addWidget(self.passphrase_box)
         self.error = _error_label()
         layout.addWidget(self.error)
         layout.addStretch(1)
@@ -108,8 +143,11 @@ class StorePage(QWizardPage):
             self.path.setText(name)
 
     def _toggle(self, passphrase: bool) -> None:
-        self.passphrase.setEnabled(passphrase)
-        self.confirm.setEnabled(passphrase)
+        self.passphrase_box.setVisible(passphrase)
+        self.error.setText("")
+
+    def store_path(self) -> Path:
+        return Path(self.path.text().strip()).expanduser()
 
     def key(self) -> StoreKey:
         if self.use_passphrase.isChecked():
@@ -117,99 +155,103 @@ class StorePage(QWizardPage):
         return StoreKey.generate()
 
     def validatePage(self) -> bool:
-        path = Path(self.path.text()).expanduser()
+        problem = self._problem()
+        self.error.setText(problem or "")
+        return problem is None
+
+    def _problem(self) -> str | None:
         if not self.path.text().strip():
-            self.error.setText("Choose where the store goes.")
-            return False
+            return "Choose where the store goes."
+        path = self.store_path()
+        if path.is_dir():
+            return f"{path} is a folder. Give a file name, such as {path / 'store.mdt'}."
         if path.exists() and path.stat().st_size > 0:
-            self.error.setText(f"{path} already exists. Choose another file name.")
-            return False
+            return f"{path} already exists. Choose another file name."
         if self.use_passphrase.isChecked():
             try:
                 check_new_passphrase(self.passphrase.text())
             except ValueError as exc:
-                self.error.setText(str(exc).capitalize() + ".")
-                return False
+                return str(exc).capitalize() + "."
             if self.passphrase.text() != self.confirm.text():
-                self.error.setText("The two passphrases are not the same.")
-                return False
-        self.error.setText("")
-        return True
+                return "The two passphrases are not the same."
+        return None
 
 
 class ProfilePage(QWizardPage):
     def __init__(self) -> None:
         super().__init__()
-        self.setTitle("Who is using MDT Desktop?")
+        self.setTitle(_title("Who is using MDT Desktop?"))
         self.setSubTitle("Your name and role appear in the audit log and on notes you write.")
-        form = QFormLayout(self)
-        self.name = QLineEdit()
-        self.name.setObjectName("userName")
-        self.role = QComboBox()
-        self.role.setObjectName("userRole")
-        for role in Role:
-            self.role.addItem(role.label, role.value)
-        self.team = QLineEdit("Neighbourhood MDT")
-        self.team.setObjectName("teamName")
-        self.pin = QLineEdit()
-        self.pin.setObjectName("pin")
-        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setPlaceholderText("4 to 12 digits, optional")
-        form.addRow("Your name", self.name)
-        form.addRow("Your role", self.role)
-        form.addRow("Team", self.team)
-        form.addRow("PIN to unlock after a break", self.pin)
-        self.error = _error_label()
-        form.addRow(self.error)
+        layout = QVBoxLayout(self)
+        self.form = ProfileForm()
+        layout.addWidget(self.form)
+        layout.addStretch(1)
+        # The fields, for the wizard and for tests.
+        self.name, self.role, self.team = self.form.name, self.form.role, self.form.team
+        self.pin, self.error = self.form.pin, self.form.error
 
     def validatePage(self) -> bool:
-        if not self.name.text().strip():
-            self.error.setText("Enter your name.")
-            return False
-        if not self.team.text().strip():
-            self.error.setText("Enter your team's name.")
-            return False
-        pin = self.pin.text()
-        if pin and (not pin.isdigit() or not 4 <= len(pin) <= 12):
-            self.error.setText("A PIN is 4 to 12 digits.")
-            return False
-        self.error.setText("")
-        return True
+        return self.form.validate()
 
 
 class DemoPage(QWizardPage):
     def __init__(self, wizard: FirstRunWizard) -> None:
         super().__init__()
         self._wizard = wizard
-        self.setTitle("Demo data")
+        self.setTitle(_title("Demo data"))
         self.setSubTitle(
-            "Try MDT Desktop on a synthetic neighbourhood: test-range NHS numbers (999…), "
-            "no real person's data. You can also load it later from the dashboard."
+            "Try MDT Desktop on made-up people before your own lists arrive. "
+            "You can also load it later from the dashboard."
         )
         layout = QVBoxLayout(self)
-        self.fill = QCheckBox("Fill the new store with demo data")
+        layout.setSpacing(10)
+        self.fill = QCheckBox("Fill with demo data (a synthetic neighbourhood)")
         self.fill.setObjectName("fillDemo")
+        layout.addWidget(self.fill)
+        size_row = QHBoxLayout()
+        size_row.setContentsMargins(RADIO_INDENT, 0, 0, 0)
+        size_row.addWidget(QLabel("How many people"))
         self.size = QComboBox()
         self.size.setObjectName("demoSize")
         for n, label in DEMO_SIZES:
             self.size.addItem(label, n)
-        layout.addWidget(self.fill)
-        layout.addWidget(self.size)
+        size_row.addWidget(self.size, 1)
+        layout.addLayout(size_row)
+        layout.addWidget(
+            _note(
+                "Six practices with realistic ages, long-term conditions, repeat medicines, "
+                "admissions and A&E visits. NHS numbers are from the test range (999…): "
+                "no real person's data.",
+                RADIO_INDENT,
+            )
+        )
+        self.status = QLabel("")
+        self.status.setObjectName("progressText")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        row = QHBoxLayout()
         self.progress = QProgressBar()
-        self.progress.setVisible(False)
-        layout.addWidget(self.progress)
-        self.cancel_button = QPushButton("Stop loading demo data")
-        self.cancel_button.setVisible(False)
-        layout.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.progress.setObjectName("demoProgress")
+        row.addWidget(self.progress, 1)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelDemo")
+        row.addWidget(self.cancel_button)
+        layout.addLayout(row)
         self.error = _error_label()
         layout.addWidget(self.error)
         layout.addStretch(1)
-        self._done = False
+        self.fill.toggled.connect(self.size.setEnabled)
+        self.size.setEnabled(False)
+        self.show_busy(False)
+
+    def show_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        self.fill.setEnabled(not busy)
+        self.size.setEnabled(not busy and self.fill.isChecked())
 
     def validatePage(self) -> bool:
-        if self._done:
-            return True
-        return self._wizard.create(self)
+        return self._wizard.finish_page_done()
 
 
 class FirstRunWizard(QWizard):
@@ -217,8 +259,10 @@ class FirstRunWizard(QWizard):
 
     def __init__(self, default_path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("firstRun")
         self.setWindowTitle("Welcome to MDT Desktop")
-        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setTitleFormat(Qt.TextFormat.RichText)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.store_page = StorePage(default_path)
         self.profile_page = ProfilePage()
@@ -228,81 +272,105 @@ class FirstRunWizard(QWizard):
         self.store: Store | None = None
         self.user: User | None = None
         self.operation: Operation | None = None
-        self.resize(720, 520)
+        self._finished_work = False
+        self.demo_page.cancel_button.clicked.connect(self._cancel_work)
+        self.resize(760, 560)
 
-    def create(self, page: DemoPage) -> bool:
-        """Make the store and the user now; demo data then loads in the background."""
-        from mdt_desktop.services.users import create_user, ensure_team, sign_in
+    @property
+    def busy(self) -> bool:
+        return self.operation is not None and not self.operation.done
 
-        if self.store is None:
-            path = Path(self.store_page.path.text()).expanduser()
-            try:
-                self.store = Store.create(path, self.store_page.key())
-            except Exception as exc:  # shown to the user, nothing half-made is kept
-                page.error.setText(f"The store could not be created: {exc}")
-                return False
-            team = ensure_team(self.store, self.profile_page.team.text().strip())
-            self.user = create_user(
-                self.store,
-                self.profile_page.name.text(),
-                self.profile_page.role.currentData(),
-                team,
-                pin=self.profile_page.pin.text() or None,
-            )
-            sign_in(self.store, self.user)
-        if not page.fill.isChecked():
+    def finish_page_done(self) -> bool:
+        """Finish pressed: make everything in the background; the wizard closes after."""
+        if self._finished_work:
             return True
-        self._load_demo(page, int(page.size.currentData()))
-        return False  # the wizard finishes when the demo data is in
+        if not self.busy:
+            self._start()
+        return False
 
-    def _load_demo(self, page: DemoPage, patients: int) -> None:
-        from mdt_desktop.services.demo import Cancelled, generate_demo
+    def reject(self) -> None:
+        # Closing while the store is being made or filled stops the demo data, not the app:
+        # the wizard then finishes with whatever is safely in the store.
+        if self.busy:
+            self._cancel_work()
+            return
+        super().reject()
 
-        store = self.store
-        assert store is not None
-        page.progress.setVisible(True)
-        page.progress.setRange(0, patients)
-        page.cancel_button.setVisible(True)
-        for button in (QWizard.WizardButton.FinishButton, QWizard.WizardButton.CancelButton):
-            self.button(button).setEnabled(False)
-        page.fill.setEnabled(False)
-        page.size.setEnabled(False)
+    def _cancel_work(self) -> None:
+        if self.operation is not None:
+            self.operation.cancel()
+            self.demo_page.status.setText("Stopping… nothing half-made is kept.")
+            self.demo_page.cancel_button.setEnabled(False)
 
-        def work(progress: Any) -> Any:
-            try:
-                return generate_demo(
-                    store,
-                    patients,
-                    progress=progress.report,
-                    should_cancel=lambda: progress.cancelled,
-                )
-            except Cancelled:
+    def _start(self) -> None:
+        page = self.demo_page
+        path = self.store_page.store_path()
+        key = self.store_page.key()
+        profile = self.profile_page.form
+        patients = int(page.size.currentData()) if page.fill.isChecked() else 0
+        made: dict[str, Any] = {}
+
+        def work(progress: Progress) -> Any:
+            from mdt_desktop.services.users import sign_in
+
+            if self.store is None:
+                progress.report(0, 0, "Creating the encrypted store…")
+                made["store"] = store = Store.create(path, key)
+                made["user"] = user = profile.create_user(store)
+                sign_in(store, user)
+            else:  # a retry after the demo failed: the store is already there
+                store = made["store"] = self.store
+            if not patients:
                 return None
+            return fill_with_demo(store, patients, progress)
 
         def progressed(done: int, total: int, text: str) -> None:
-            page.progress.setValue(done)
-            page.progress.setFormat(f"{done:,} of {total:,} people")
+            show_demo_progress(page.progress, page.status, done, total, text)
 
-        def finished(result: Any) -> None:
-            page._done = True
-            page.progress.setVisible(False)
-            page.cancel_button.setVisible(False)
-            self.button(QWizard.WizardButton.FinishButton).setEnabled(True)
+        def finished(summary: Any) -> None:
+            self._adopt(made)
+            self._finished_work = True
+            page.show_busy(False)
             self.accept()
 
         def failed(exc: BaseException) -> None:
-            page.error.setText(f"Demo data could not be loaded: {exc}. The store is ready.")
-            page._done = True
-            page.progress.setVisible(False)
-            page.cancel_button.setVisible(False)
-            self.button(QWizard.WizardButton.FinishButton).setEnabled(True)
+            self._adopt(made)
+            page.show_busy(False)
+            page.status.setText("")
+            self._set_buttons(enabled=True)
+            if self.store is None:
+                page.error.setText(f"The store could not be created: {exc}")
+            else:
+                # Keep the working store: finishing now opens it, empty.
+                self._finished_work = True
+                page.error.setText(
+                    f"The demo data could not be loaded ({exc}). Your store is ready: "
+                    "press Finish to open it, and load demo data later from the dashboard."
+                )
 
+        page.error.setText("")
+        page.show_busy(True)
+        page.cancel_button.setEnabled(patients > 0)
+        page.progress.setRange(0, 0)
+        self._set_buttons(enabled=False)
         self.operation = run_in_background(
             self,
             work,
             on_success=finished,
             on_failure=failed,
             on_progress=progressed,
-            label="Loading demo data",
+            label="Creating the store",
         )
-        page.cancel_button.clicked.connect(self.operation.cancel)
+
+    def _adopt(self, made: dict[str, Any]) -> None:
+        if "store" in made:
+            self.store = made["store"]
+        if "user" in made:
+            self.user = made["user"]
+
+    def _set_buttons(self, *, enabled: bool) -> None:
+        for button in (QWizard.WizardButton.FinishButton, QWizard.WizardButton.BackButton):
+            self.button(button).setEnabled(enabled)
+
+
+__all__ = ["DEMO_SIZES", "FirstRunWizard"]

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QSize, QThreadPool, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QSettings, QSize, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -19,25 +21,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mdt_desktop.domain.roles import Role
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
-from .idle_lock import IdleWatcher, LockScreen
+from . import background
+from .idle_lock import IDLE_MINUTES_KEY, IdleWatcher, LockScreen, idle_minutes_setting
 from .pages import COMING, DashboardPage, NotBuiltPage, Page
+from .users import role_label, who_label
 
 AREAS = ["Dashboard", "Case finding", "Caseload", "Meetings", "Care plans", "Budgets", "Discharges"]
+SYNC_STATE = "Offline — no server configured"
 
 
-def role_label(role: str) -> str:
-    try:
-        return Role(role).label
-    except ValueError:
-        return role
+def slug(area: str) -> str:
+    """ "Case finding" → "case-finding": file names for screenshots."""
+    return area.lower().replace(" ", "-")
 
 
 class MainWindow(QMainWindow):
-    switch_user_requested = Signal()
+    """One signed-in user working on one open store.
+
+    Pages are built the first time they are opened, so starting is quick and nothing
+    queries the store before it is needed.
+    """
+
+    user_changed = Signal(object)
 
     def __init__(
         self,
@@ -48,6 +56,7 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.setObjectName("mainWindow")
         self.store = store
         self.user = user
         self.setWindowTitle(f"MDT Desktop — {Path(store.path).name}")
@@ -57,53 +66,93 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("navigation")
         self.nav.setFixedWidth(200)
         self.stack = QStackedWidget()
+        self.stack.setObjectName("pages")
         self.pages: dict[str, Page] = {}
         for name in AREAS:
-            page = self._make_page(name)
-            self.pages[name] = page
-            self.stack.addWidget(page)
+            self.stack.addWidget(QWidget())  # replaced by the page when first opened
             QListWidgetItem(name, self.nav)
         self.nav.currentRowChanged.connect(self._area_changed)
 
-        content = QWidget()
-        row = QHBoxLayout(content)
+        self.content = QWidget()
+        row = QHBoxLayout(self.content)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
 
         self.lock_screen = LockScreen(store, user)
-        self.lock_screen.unlocked.connect(self.unlock)
+        self.lock_screen.unlocked.connect(self._unlocked)
+        self.lock_screen.new_person.connect(self._add_person)
         self.outer = QStackedWidget()
-        self.outer.addWidget(content)
+        self.outer.addWidget(self.content)
         self.outer.addWidget(self.lock_screen)
         self.setCentralWidget(self.outer)
 
         self.store_label = QLabel(f"Store: {Path(store.path).name}")
-        self.user_label = QLabel(f"{user.name} ({role_label(user.role)})")
-        self.sync_label = QLabel("Offline — no server configured")
-        for label in (self.store_label, self.user_label):
-            self.statusBar().addWidget(label)
+        self.store_label.setToolTip(str(store.path))
+        self.user_label = QLabel(who_label(user))
+        self.user_label.setObjectName("signedInUser")
+        self.sync_label = QLabel(SYNC_STATE)
+        self.sync_label.setObjectName("syncState")
+        self.statusBar().addWidget(self.store_label)
+        self.statusBar().addWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.sync_label)
         self._build_menus()
 
-        settings = QSettings()
-        minutes = float(settings.value("security/idle_minutes", 10))
-        self.idle = IdleWatcher(idle_ms if idle_ms is not None else int(minutes * 60_000), self)
+        # An injected timeout (tests, screenshots) wins over the user's setting.
+        self._fixed_idle_ms = idle_ms
+        self.idle = IdleWatcher(self._idle_ms(), self)
         self.idle.idle.connect(self.lock)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.idle)
         self._restore_state()
 
+    def _idle_ms(self) -> int:
+        if self._fixed_idle_ms is not None:
+            return self._fixed_idle_ms
+        return int(idle_minutes_setting() * 60_000)
+
+    # --- pages ------------------------------------------------------------------------------
+
     def _make_page(self, name: str) -> Page:
         if name == "Dashboard":
-            return DashboardPage(self._status, self._demo)
+            page = DashboardPage(self._status, self._demo)
+            page.store_changed.connect(self.store_changed)
+            return page
         if name == "Case finding":
             from .case_finding import CaseFindingPage
 
             return CaseFindingPage(self.store)
         return NotBuiltPage(name, COMING[name])
+
+    def page(self, name: str) -> Page:
+        """The page for an area, built now if it has not been opened yet."""
+        page = self.pages.get(name)
+        if page is None:
+            page = self._make_page(name)
+            index = AREAS.index(name)
+            placeholder = self.stack.widget(index)
+            self.stack.insertWidget(index, page)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self.pages[name] = page
+        return page
+
+    def store_changed(self) -> None:
+        """After a bulk change (demo data, an import), pages show the store afresh.
+
+        Pages other than the current one are dropped and rebuilt when next opened.
+        """
+        current = AREAS[max(self.nav.currentRow(), 0)]
+        for name in list(self.pages):
+            if name == current:
+                continue
+            page = self.pages.pop(name)
+            index = AREAS.index(name)
+            self.stack.insertWidget(index, QWidget())
+            self.stack.removeWidget(page)
+            page.deleteLater()
 
     # --- work done for the pages, off the GUI thread ---------------------------------------
 
@@ -112,34 +161,31 @@ class MainWindow(QMainWindow):
 
         return store_status(self.store)
 
-    def _demo(self, progress: Any) -> Any:
-        from mdt_desktop.services.demo import Cancelled, generate_demo
+    def _demo(self, progress: background.Progress, patients: int) -> Any:
+        from .demo_data import fill_with_demo
 
-        try:
-            return generate_demo(
-                self.store,
-                5000,
-                seed=1,
-                progress=progress.report,
-                should_cancel=lambda: progress.cancelled,
-            )
-        except Cancelled:
-            return None
+        return fill_with_demo(self.store, patients, progress)
 
     # --- navigation, menus, settings -------------------------------------------------------
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        lock = QAction("&Lock now", self)
-        lock.setShortcut(QKeySequence("Ctrl+L"))
-        lock.triggered.connect(self.lock)
-        switch = QAction("&Switch user…", self)
-        switch.triggered.connect(self._switch_user)
+        self.lock_action = QAction("&Lock now", self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lock)
+        self.switch_action = QAction("&Switch user…", self)
+        self.switch_action.triggered.connect(self.switch_user)
+        idle_action = QAction("Lock &after…", self)
+        idle_action.triggered.connect(self.ask_idle_minutes)
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        for action in (lock, switch, quit_action):
-            file_menu.addAction(action)
+        file_menu.addAction(self.lock_action)
+        file_menu.addAction(self.switch_action)
+        file_menu.addSeparator()
+        file_menu.addAction(idle_action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About MDT Desktop", self)
         about.triggered.connect(self._about)
@@ -151,70 +197,123 @@ class MainWindow(QMainWindow):
         QMessageBox.about(
             self,
             "About MDT Desktop",
-            f"<b>MDT Desktop {__version__}</b><p>For neighbourhood multidisciplinary teams. "
-            f"Store: {self.store.path}<br>Schema {self.store.schema_version()}</p>",
+            f"<b>MDT Desktop {__version__}</b><p>For neighbourhood multidisciplinary teams: "
+            "case finding, caseload, MDT meetings, care plans, budgets and discharges.</p>"
+            f"<p>Store: {self.store.path}<br>Schema {self.store.schema_version()}<br>"
+            f"{SYNC_STATE}</p>",
         )
 
-    def _switch_user(self) -> None:
-        self.lock()
-        self.switch_user_requested.emit()
+    def ask_idle_minutes(self) -> None:
+        minutes, ok = QInputDialog.getInt(
+            self,
+            "Lock when idle",
+            "Lock MDT Desktop after this many minutes without use:",
+            round(idle_minutes_setting()),
+            1,
+            120,
+        )
+        if ok:
+            self.set_idle_minutes(minutes)
+
+    def set_idle_minutes(self, minutes: float) -> None:
+        QSettings().setValue(IDLE_MINUTES_KEY, minutes)
+        self._fixed_idle_ms = None
+        self.idle.set_timeout_ms(self._idle_ms())
 
     def _area_changed(self, row: int) -> None:
         if row < 0:
             return
-        self.stack.setCurrentIndex(row)
-        page = self.stack.currentWidget()
-        if isinstance(page, Page):
-            page.activated()
+        page = self.page(AREAS[row])
+        self.stack.setCurrentWidget(page)
+        page.activated()
 
     def show_area(self, name: str) -> Page:
-        self.nav.setCurrentRow(AREAS.index(name))
+        row = AREAS.index(name)
+        if self.nav.currentRow() == row:
+            self._area_changed(row)  # reopening the same area refreshes it
+        else:
+            self.nav.setCurrentRow(row)
         return self.pages[name]
+
+    def current_area(self) -> str:
+        return AREAS[max(self.nav.currentRow(), 0)]
 
     def _restore_state(self) -> None:
         settings = QSettings()
         geometry = settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
+        if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1366, 768)
         area = str(settings.value("window/area", "Dashboard"))
-        self.show_area(area if area in AREAS else "Dashboard")
+        self.nav.setCurrentRow(AREAS.index(area if area in AREAS else "Dashboard"))
 
-    def closeEvent(self, event: Any) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/area", AREAS[max(self.nav.currentRow(), 0)])
+        settings.setValue("window/area", self.current_area())
+        self.idle.stop()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.idle)
-        # Background work holds the store's connections: let it finish before anyone
-        # closes the store behind this window (closing under a running query crashes).
-        QThreadPool.globalInstance().waitForDone(60_000)
+        # Background work holds the store's connections: stop it and let it finish before
+        # anyone closes the store behind this window (closing under a running query crashes).
+        background.shutdown()
         super().closeEvent(event)
 
-    # --- locking ---------------------------------------------------------------------------
+    # --- locking and switching user --------------------------------------------------------
 
     @property
     def locked(self) -> bool:
         return self.outer.currentWidget() is self.lock_screen
 
     def lock(self) -> None:
+        """Hide everything behind the lock screen, including open dialogs and menus."""
         if self.locked:
             return
+        _close_other_windows(self)
         self.outer.setCurrentWidget(self.lock_screen)
         self.lock_screen.prepare()
+        for action in (self.lock_action, self.switch_action):
+            action.setEnabled(False)
+        self.idle.stop()
         self.store.audit("lock", "session", self.user.id)
 
-    def unlock(self) -> None:
-        self.outer.setCurrentIndex(0)
+    def switch_user(self) -> None:
+        """Lock, with "You are" ready for the next person to pick themselves."""
+        self.lock()
+        self.lock_screen.who.setFocus()
+
+    def _unlocked(self, person: User) -> None:
+        if person.id != self.user.id:
+            from mdt_desktop.services.users import sign_in
+
+            sign_in(self.store, person)  # audits the login as the new person
+            self.user = person
+            self.lock_screen.user = person
+            self.user_label.setText(who_label(person))
+            self.user_changed.emit(person)
+        self.store.audit("unlock", "session", person.id)
+        self.outer.setCurrentWidget(self.content)
+        for action in (self.lock_action, self.switch_action):
+            action.setEnabled(True)
         self.idle.restart()
-        self.store.audit("unlock", "session", self.user.id)
+
+    def unlock(self) -> None:
+        """Unlock as the signed-in user (after their PIN or passphrase was checked)."""
+        self._unlocked(self.user)
+
+    def _add_person(self) -> None:
+        from .users import ProfileDialog
+
+        dialog = ProfileDialog(self.store, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.user is not None:
+            self._unlocked(dialog.user)
+        else:
+            self.lock_screen.prepare()
 
     # --- screenshots -----------------------------------------------------------------------
 
     def render_views(self, folder: Path, size: QSize | None = None) -> list[Path]:
-        """Each area as a PNG, for the README and for looking at what we built."""
+        """Each area, then the lock screen, as PNGs: for the README and for looking at."""
         folder.mkdir(parents=True, exist_ok=True)
         self.resize(size or QSize(1366, 768))
         written = []
@@ -223,12 +322,36 @@ class MainWindow(QMainWindow):
             wait = getattr(page, "wait_until_loaded", None)
             if wait is not None:
                 wait()
-            for _ in range(5):
-                QApplication.processEvents()
-            path = folder / f"{name.lower().replace(' ', '-')}.png"
-            self.grab().save(str(path))
-            written.append(path)
+            written.append(self._grab(folder / f"{slug(name)}.png"))
+        # Shown without auditing a lock: nobody locked anything.
+        self.lock_screen.prepare()
+        self.outer.setCurrentWidget(self.lock_screen)
+        written.append(self._grab(folder / "locked.png"))
+        self.outer.setCurrentWidget(self.content)
         return written
 
+    def _grab(self, path: Path) -> Path:
+        for _ in range(5):
+            QApplication.processEvents()
+        if not self.grab().save(str(path)):
+            raise OSError(f"could not write {path}")
+        return path
 
-__all__ = ["AREAS", "MainWindow", "role_label"]
+
+def _close_other_windows(window: QWidget) -> None:
+    """Dialogs and menus can show patients too: close them before locking."""
+    for _ in range(10):  # nested menus: innermost first
+        popup = QApplication.activePopupWidget()
+        if popup is None:
+            break
+        popup.close()
+    for widget in QApplication.topLevelWidgets():
+        if widget is window or not widget.isVisible():
+            continue
+        if isinstance(widget, QDialog):
+            widget.reject()
+        else:
+            widget.hide()
+
+
+__all__ = ["AREAS", "MainWindow", "role_label", "slug"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -18,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .background import Operation, run_in_background, wait_for
+from .background import Operation, Progress, run_in_background, wait_for
+from .demo_data import DEMO_SIZES, show_demo_progress
 
 
 class Page(QWidget):
@@ -30,10 +32,11 @@ class Page(QWidget):
         """Called each time the user opens this area."""
 
 
-def _header(text: str, subtitle: str = "") -> QWidget:
+def page_header(text: str, subtitle: str = "") -> QWidget:
     box = QWidget()
     layout = QVBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 8)
+    layout.setSpacing(4)
     title = QLabel(text)
     title.setObjectName("pageTitle")
     layout.addWidget(title)
@@ -53,124 +56,158 @@ class NotBuiltPage(Page):
         self.title = title
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 24, 32, 24)
-        layout.addWidget(_header(title))
-        notice = QLabel(
-            f"<p><b>{title} is not built yet in this version of MDT Desktop.</b></p>"
-            f"<p>{what_it_will_do}</p>"
-            "<p>Nothing on this page is real data: when this area arrives it will work on "
-            "the people in your store.</p>"
+        layout.addWidget(page_header(title))
+        self.notice = QLabel(
+            f"<p><b>{title}: coming in a later version of MDT Desktop.</b> "
+            "This part is not built yet in this version.</p>"
+            f"<p>It will bring {what_it_will_do}</p>"
+            "<p>Until then this page shows nothing: no made-up examples, and none of "
+            "your people.</p>"
         )
-        notice.setObjectName("notBuilt")
-        notice.setWordWrap(True)
-        notice.setTextFormat(Qt.TextFormat.RichText)
-        notice.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        layout.addWidget(notice)
+        self.notice.setObjectName("notBuilt")
+        self.notice.setWordWrap(True)
+        self.notice.setTextFormat(Qt.TextFormat.RichText)
+        self.notice.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.notice.setMaximumWidth(880)  # long lines are hard to read on a wide screen
+        layout.addWidget(self.notice)
         layout.addStretch(1)
 
 
 COMING = {
-    "Caseload": "The referral inbox, the team's caseload with named care coordinators, "
+    "Caseload": "the referral inbox, the team's caseload with named care coordinators, "
     "review dates and flags (review overdue, escalated, in hospital, no care plan), and "
     "each person's record: banner, care team, notes between meetings and consent to share.",
-    "Meetings": "MDT review meetings on a shared screen: agenda built from new referrals, "
-    "reviews due and escalations, attendance and quorum, one case at a time, decisions and "
-    "actions with owners and due dates, and minutes as a PDF.",
-    "Care plans": "One shared care plan per person: what matters to them, goals, "
-    "interventions and who does them, crisis plan and review date, versioned and never "
-    "silently overwritten, and a PDF the person takes home.",
-    "Budgets": "Personal health budgets (notional, third-party, direct payment): "
+    "Meetings": "MDT review meetings on a shared screen: an agenda built from new "
+    "referrals, reviews due and escalations, attendance and quorum, one case at a time, "
+    "decisions and actions with owners and due dates, and minutes as a PDF.",
+    "Care plans": "one shared care plan per person: what matters to them, goals, "
+    "interventions and who does them, a crisis plan and a review date; versioned and never "
+    "silently overwritten, with a PDF the person takes home.",
+    "Budgets": "personal health budgets (notional, third-party, direct payment): the "
     "allocation, budget lines tied to care-plan outcomes, spend, balance and forecast.",
-    "Discharges": "Hospital discharge plans: expected date of discharge, discharge "
+    "Discharges": "hospital discharge plans: expected date of discharge, discharge "
     "pathway 0–3, tasks with owners, delays, and follow-up in the community.",
 }
 
 
 class StatCard(QFrame):
-    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+    """One number from the store with what it counts."""
+
+    def __init__(self, caption: str, tip: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("statCard")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setToolTip(tip)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(2)
         self.value = QLabel("…")
         self.value.setObjectName("statValue")
-        caption = QLabel(label)
-        caption.setObjectName("statCaption")
-        caption.setWordWrap(True)
+        self.caption = QLabel(caption)
+        self.caption.setObjectName("statCaption")
         layout.addWidget(self.value)
-        layout.addWidget(caption)
+        layout.addWidget(self.caption)
 
     def set_value(self, value: int) -> None:
         self.value.setText(f"{value:,}")
 
 
+# (key in store_status()["counts"] or a top-level key, caption, tooltip)
 DASHBOARD_CARDS = [
-    ("patients", "people on the registered lists"),
-    ("coded_entries", "coded entries (conditions, medicines, admissions, A&E)"),
-    ("caseload_entries", "people on the caseload"),
-    ("care_plans", "shared care plans"),
-    ("meetings", "MDT meetings"),
-    ("actions", "actions"),
-    ("budgets", "personal health budgets"),
-    ("discharge_plans", "discharge plans"),
-    ("audit_entries", "audit log entries"),
+    ("patients", "Registered patients", "People on the GP registered lists in this store"),
+    ("coded_entries", "Coded entries", "Conditions, repeat medicines, admissions and A&E visits"),
+    ("caseload_entries", "On the caseload", "People referred to or on the team's caseload"),
+    ("care_plans", "Care plans", "Shared care plans"),
+    ("meetings", "MDT meetings", "Review meetings held or planned"),
+    ("actions", "Actions", "Actions agreed in meetings"),
+    ("notes", "Notes", "Notes written between meetings"),
+    ("budgets", "Personal health budgets", "Notional, third-party and direct-payment budgets"),
+    ("discharge_plans", "Discharge plans", "Hospital discharge plans"),
+    ("audit_entries", "Audit log entries", "Every view, change, import, export and sign-in"),
+    ("outbox_pending", "Changes waiting to sync", "Changes not yet sent to a team server"),
+    ("sync_conflicts_open", "Sync conflicts", "Changes made in two places that need a decision"),
 ]
+COLUMNS = 4
 
 
 class DashboardPage(Page):
-    """Real numbers from the store, loaded off the GUI thread."""
+    """Real numbers from the store, loaded off the GUI thread; demo data for an empty one."""
 
     title = "Dashboard"
     loaded = Signal(dict)
+    store_changed = Signal()
 
     def __init__(
         self,
         load_status: Callable[[], dict[str, Any]],
-        load_demo: Callable[[Any], Any],
+        load_demo: Callable[[Progress, int], Any],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._load_status = load_status
         self._load_demo = load_demo
         self._op: Operation | None = None
+        self.demo_op: Operation | None = None
         self.status: dict[str, Any] | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 24, 32, 24)
-        layout.addWidget(_header("Dashboard", "What this store holds today."))
+        layout.setSpacing(12)
+        layout.addWidget(page_header("Dashboard", "What this store holds today."))
+        self.demo_box = self._demo_box()
+        self.demo_box.setVisible(False)
+        layout.addWidget(self.demo_box)
         grid = QGridLayout()
         grid.setSpacing(12)
         self.cards: dict[str, StatCard] = {}
-        for i, (key, label) in enumerate(DASHBOARD_CARDS):
-            card = StatCard(label)
+        for i, (key, caption, tip) in enumerate(DASHBOARD_CARDS):
+            card = StatCard(caption, tip)
             self.cards[key] = card
-            grid.addWidget(card, i // 3, i % 3)
+            grid.addWidget(card, i // COLUMNS, i % COLUMNS)
+        for column in range(COLUMNS):
+            grid.setColumnStretch(column, 1)
         layout.addLayout(grid)
-        self.sync_label = QLabel("")
-        self.sync_label.setObjectName("pageSubtitle")
-        layout.addWidget(self.sync_label)
+        layout.addStretch(1)
 
-        self.demo_box = QFrame()
-        self.demo_box.setObjectName("demoBox")
-        demo_layout = QVBoxLayout(self.demo_box)
+    def _demo_box(self) -> QFrame:
+        box = QFrame()
+        box.setObjectName("demoBox")
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.setSpacing(10)
         intro = QLabel(
-            "<b>This store is empty.</b> Load a synthetic demo neighbourhood to try MDT "
-            "Desktop: six practices and 5,000 people with test-range NHS numbers (999…), "
-            "long-term conditions, repeat medicines and admissions. No real person's data."
+            "<b>This store has no people yet.</b> Import your registered lists from Case "
+            "finding, or try MDT Desktop on a synthetic demo neighbourhood: six practices "
+            "with test-range NHS numbers (999…), long-term conditions, repeat medicines and "
+            "admissions. No real person's data."
         )
         intro.setWordWrap(True)
-        demo_layout.addWidget(intro)
+        layout.addWidget(intro)
         row = QHBoxLayout()
+        self.demo_size = QComboBox()
+        self.demo_size.setObjectName("demoSize")
+        for n, label in DEMO_SIZES:
+            self.demo_size.addItem(label, n)
+        row.addWidget(self.demo_size)
         self.demo_button = QPushButton("Load demo data")
         self.demo_button.setObjectName("primary")
         self.demo_button.clicked.connect(self.start_demo)
         row.addWidget(self.demo_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.demo_status = QLabel("")
+        self.demo_status.setObjectName("progressText")
+        layout.addWidget(self.demo_status)
+        progress_row = QHBoxLayout()
         self.demo_progress = QProgressBar()
-        self.demo_progress.setVisible(False)
-        row.addWidget(self.demo_progress, 1)
-        demo_layout.addLayout(row)
-        self.demo_box.setVisible(False)
-        layout.addWidget(self.demo_box)
-        layout.addStretch(1)
+        self.demo_progress.setObjectName("demoProgress")
+        progress_row.addWidget(self.demo_progress, 1)
+        self.demo_cancel = QPushButton("Cancel")
+        self.demo_cancel.setObjectName("cancelDemo")
+        self.demo_cancel.clicked.connect(self.cancel_demo)
+        progress_row.addWidget(self.demo_cancel)
+        layout.addLayout(progress_row)
+        self._demo_busy(False)
+        return box
 
     def activated(self) -> None:
         self.refresh()
@@ -191,44 +228,53 @@ class DashboardPage(Page):
         self.status = status
         counts = status["counts"]
         for key, card in self.cards.items():
-            card.set_value(int(counts.get(key, 0)))
-        pending = status["outbox_pending"]
-        conflicts = status["sync_conflicts_open"]
-        self.sync_label.setText(
-            f"{pending:,} changes not yet sent to a team server · "
-            f"{conflicts:,} sync conflicts to resolve"
-        )
-        self.demo_box.setVisible(counts.get("patients", 0) == 0)
+            card.set_value(int(counts.get(key, status.get(key, 0))))
+        busy = self.demo_op is not None and not self.demo_op.done
+        self.demo_box.setVisible(counts.get("patients", 0) == 0 or busy)
         self.loaded.emit(status)
 
+    # --- demo data ----------------------------------------------------------------------
+
+    def _demo_busy(self, busy: bool) -> None:
+        self.demo_size.setEnabled(not busy)
+        self.demo_button.setEnabled(not busy)
+        self.demo_progress.setVisible(busy)
+        self.demo_cancel.setVisible(busy)
+        self.demo_cancel.setEnabled(busy)
+        self.demo_status.setVisible(busy)
+
     def start_demo(self) -> Operation:
-        self.demo_button.setEnabled(False)
-        self.demo_progress.setVisible(True)
+        patients = int(self.demo_size.currentData())
+        self._demo_busy(True)
         self.demo_progress.setRange(0, 0)
+        self.demo_status.setText("Starting…")
 
         def progressed(done: int, total: int, text: str) -> None:
-            self.demo_progress.setRange(0, max(total, 1))
-            self.demo_progress.setValue(done)
-            self.demo_progress.setFormat(f"{done:,} of {total:,} people")
+            show_demo_progress(self.demo_progress, self.demo_status, done, total, text)
 
         def finished(_result: Any) -> None:
-            self.demo_progress.setVisible(False)
-            self.demo_button.setEnabled(True)
+            self._demo_busy(False)
             self.refresh()
+            self.store_changed.emit()
 
         def failed(exc: BaseException) -> None:
-            self.demo_progress.setVisible(False)
-            self.demo_button.setEnabled(True)
+            self._demo_busy(False)
             from .background import show_failure
 
             show_failure(self, "Loading demo data", exc)
 
-        self._op = run_in_background(
+        self.demo_op = run_in_background(
             self,
-            self._load_demo,
+            lambda progress: self._load_demo(progress, patients),
             on_success=finished,
             on_failure=failed,
             on_progress=progressed,
             label="Loading demo data",
         )
-        return self._op
+        return self.demo_op
+
+    def cancel_demo(self) -> None:
+        if self.demo_op is not None:
+            self.demo_op.cancel()
+            self.demo_cancel.setEnabled(False)
+            self.demo_status.setText("Stopping… nothing half-made is kept.")
