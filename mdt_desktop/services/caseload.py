@@ -1,19 +1,41 @@
-"""Referrals to the team's caseload (the rest of the caseload work builds on this)."""
+"""The team's caseload: referrals → accept or decline → active → stepped down or closed.
+
+Every change runs in one transaction with its audit and outbox entries (the flush
+hook) and a note in the person's record saying what happened, so the story of a case
+can be read in the Notes tab without opening the audit log.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.caseload import DEFAULT_FIRST_REVIEW_DAYS, NoteCategory, clean_text
+from mdt_desktop.domain.people import format_patient_date
+from mdt_desktop.domain.permissions import Permission, allowed, require
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.risk_inputs import refresh_caseload_status
-from mdt_desktop.store.schema import CaseloadEntry, Patient, Referral, Team
+from mdt_desktop.store.schema import (
+    CareTeamMember,
+    CaseloadEntry,
+    Note,
+    Patient,
+    Referral,
+    Staff,
+    Team,
+)
 
 URGENCIES = ("routine", "soon", "urgent")
+SOURCES = ("case_finding", "manual", "discharge", "external")
+
+
+class CaseloadError(ValueError):
+    """A caseload change that cannot be made as asked; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -35,16 +57,21 @@ def refer_to_caseload(
     team_id: uuid.UUID,
     urgency: str = "routine",
     source: str = "case_finding",
+    referred_by: str | None = None,
 ) -> ReferralResult:
     """Put people in the team's referral inbox, once each, in one transaction."""
+    require(store.actor.role, Permission.REFER)
     reason = reason.strip()
     if not reason:
         raise ValueError("a referral needs a reason")
     if urgency not in URGENCIES:
         raise ValueError(f"urgency is one of {', '.join(URGENCIES)}")
+    if source not in SOURCES:
+        raise ValueError(f"source is one of {', '.join(SOURCES)}")
     ids = list(dict.fromkeys(patient_ids))
     if not ids:
         raise ValueError("choose at least one person to refer")
+    referrer = (referred_by or "").strip() or store.actor.name
     created: list[uuid.UUID] = []
     already: list[uuid.UUID] = []
     now = datetime.now(UTC)
@@ -85,7 +112,7 @@ def refer_to_caseload(
                     reason=reason,
                     source=source,
                     urgency=urgency,
-                    referred_by=store.actor.name,
+                    referred_by=referrer,
                     referred_at=now,
                     status="waiting",
                 )
@@ -94,3 +121,303 @@ def refer_to_caseload(
         s.flush()
         refresh_caseload_status(s.connection(), [pid.hex for pid in created])
     return ReferralResult(created, already)
+
+
+def refer_person(
+    store: Store,
+    patient_id: uuid.UUID,
+    *,
+    reason: str,
+    team_id: uuid.UUID,
+    urgency: str = "routine",
+    referred_by: str | None = None,
+    source: str = "manual",
+) -> uuid.UUID:
+    """A manual referral of one person on the registered list; returns the referral's id."""
+    result = refer_to_caseload(
+        store,
+        [patient_id],
+        reason=reason,
+        team_id=team_id,
+        urgency=urgency,
+        source=source,
+        referred_by=referred_by,
+    )
+    if not result.created:
+        raise CaseloadError("this person is already waiting in the inbox or on the caseload")
+    with store.session() as s:
+        return s.scalars(
+            select(Referral.id).where(
+                Referral.patient_id == patient_id,
+                Referral.team_id == team_id,
+                Referral.status == "waiting",
+                Referral.deleted_at.is_(None),
+            )
+        ).one()
+
+
+def _write_event_note(s: Session, store: Store, patient_id: uuid.UUID, team_id, text: str) -> None:
+    s.add(
+        Note(
+            team_id=team_id,
+            patient_id=patient_id,
+            author_user_id=store.actor.user_id,
+            author_name=store.actor.name,
+            author_role=store.actor.role,
+            written_at=datetime.now(UTC),
+            category=NoteCategory.CASELOAD.value,
+            text=text,
+        )
+    )
+
+
+def _waiting_referral(s: Session, referral_id: uuid.UUID) -> Referral:
+    referral = s.get(Referral, referral_id)
+    if referral is None or referral.deleted_at is not None:
+        raise CaseloadError("that referral is not in this store")
+    if referral.status != "waiting":
+        raise CaseloadError(f"that referral was already {referral.status}")
+    return referral
+
+
+def _coordinator(s: Session, staff_id: uuid.UUID | None) -> Staff:
+    if staff_id is None:
+        raise CaseloadError("an active case needs a named care coordinator")
+    staff = s.get(Staff, staff_id)
+    if staff is None or staff.deleted_at is not None or not staff.active:
+        raise CaseloadError("that care coordinator is not in the staff directory")
+    if not allowed(staff.role, Permission.COORDINATE_CARE):
+        raise CaseloadError(f"{staff.name} cannot be a care coordinator in their role")
+    return staff
+
+
+def accept_referral(
+    store: Store,
+    referral_id: uuid.UUID,
+    *,
+    coordinator_id: uuid.UUID | None,
+    next_review_on: date | None = None,
+    today: date | None = None,
+) -> uuid.UUID:
+    """Accept a waiting referral: the person becomes an active case. Returns the entry id."""
+    require(store.actor.role, Permission.ACCEPT_REFERRAL)
+    today = today or date.today()
+    review = next_review_on or today + timedelta(days=DEFAULT_FIRST_REVIEW_DAYS)
+    if review < today:
+        raise CaseloadError("the next review cannot be in the past")
+    now = datetime.now(UTC)
+    with store.transaction() as s:
+        referral = _waiting_referral(s, referral_id)
+        staff = _coordinator(s, coordinator_id)
+        already = s.scalars(
+            select(CaseloadEntry).where(
+                CaseloadEntry.patient_id == referral.patient_id,
+                CaseloadEntry.team_id == referral.team_id,
+                CaseloadEntry.status == "active",
+                CaseloadEntry.deleted_at.is_(None),
+            )
+        ).first()
+        if already is not None:
+            raise CaseloadError("this person is already on the team's caseload")
+        referral.status = "accepted"
+        referral.decided_at = now
+        referral.decided_by = store.actor.name
+        entry = CaseloadEntry(
+            team_id=referral.team_id,
+            patient_id=referral.patient_id,
+            referral_id=referral.id,
+            status="active",
+            care_coordinator_id=staff.id,
+            started_on=today,
+            next_review_on=review,
+        )
+        s.add(entry)
+        _ensure_in_care_team(s, referral.patient_id, referral.team_id, staff)
+        _write_event_note(
+            s,
+            store,
+            referral.patient_id,
+            referral.team_id,
+            f"Referral accepted onto the caseload. Care coordinator: {staff.name}. "
+            f"First review by {format_patient_date(review)}.",
+        )
+        s.flush()
+        refresh_caseload_status(s.connection(), [referral.patient_id.hex])
+        return entry.id
+
+
+def _ensure_in_care_team(s: Session, patient_id: uuid.UUID, team_id, staff: Staff) -> None:
+    """The care coordinator belongs to the person's care team (the lead, if none yet)."""
+    members = list(
+        s.scalars(
+            select(CareTeamMember).where(
+                CareTeamMember.patient_id == patient_id, CareTeamMember.deleted_at.is_(None)
+            )
+        )
+    )
+    if any(m.staff_id == staff.id for m in members):
+        return
+    s.add(
+        CareTeamMember(
+            team_id=team_id,
+            patient_id=patient_id,
+            staff_id=staff.id,
+            name=staff.name,
+            role=staff.role,
+            organisation=staff.organisation,
+            contact=staff.phone or staff.email,
+            relationship="professional",
+            is_lead=not any(m.is_lead for m in members),
+        )
+    )
+
+
+def decline_referral(store: Store, referral_id: uuid.UUID, *, reason: str) -> None:
+    require(store.actor.role, Permission.ACCEPT_REFERRAL)
+    reason = clean_text(reason, "the reason for declining", limit=2000)
+    with store.transaction() as s:
+        referral = _waiting_referral(s, referral_id)
+        referral.status = "declined"
+        referral.decided_at = datetime.now(UTC)
+        referral.decided_by = store.actor.name
+        referral.decision_reason = reason
+        _write_event_note(
+            s, store, referral.patient_id, referral.team_id, f"Referral declined: {reason}"
+        )
+        s.flush()
+        refresh_caseload_status(s.connection(), [referral.patient_id.hex])
+
+
+def _active_entry(s: Session, entry_id: uuid.UUID) -> CaseloadEntry:
+    entry = s.get(CaseloadEntry, entry_id)
+    if entry is None or entry.deleted_at is not None:
+        raise CaseloadError("that case is not in this store")
+    if entry.status != "active":
+        raise CaseloadError(f"that case is already {entry.status.replace('_', ' ')}")
+    return entry
+
+
+def end_case(
+    store: Store,
+    entry_id: uuid.UUID,
+    *,
+    outcome: str,
+    reason: str,
+    today: date | None = None,
+) -> None:
+    """Step an active case down (``stepped_down``) or close it (``closed``), with a reason."""
+    require(store.actor.role, Permission.ACCEPT_REFERRAL)
+    if outcome not in ("stepped_down", "closed"):
+        raise CaseloadError("a case is either stepped down or closed")
+    reason = clean_text(reason, "the reason", limit=2000)
+    with store.transaction() as s:
+        entry = _active_entry(s, entry_id)
+        entry.status = outcome
+        entry.ended_on = today or date.today()
+        entry.end_reason = reason
+        entry.escalated_at = None
+        words = "Stepped down" if outcome == "stepped_down" else "Closed"
+        _write_event_note(s, store, entry.patient_id, entry.team_id, f"{words}: {reason}")
+        s.flush()
+        refresh_caseload_status(s.connection(), [entry.patient_id.hex])
+
+
+def step_down(store: Store, entry_id: uuid.UUID, *, reason: str) -> None:
+    end_case(store, entry_id, outcome="stepped_down", reason=reason)
+
+
+def close_case(store: Store, entry_id: uuid.UUID, *, reason: str) -> None:
+    end_case(store, entry_id, outcome="closed", reason=reason)
+
+
+def set_next_review(
+    store: Store, entry_id: uuid.UUID, on: date, *, today: date | None = None
+) -> None:
+    require(store.actor.role, Permission.COORDINATE_CARE)
+    if on < (today or date.today()):
+        raise CaseloadError("the next review cannot be in the past")
+    with store.transaction() as s:
+        entry = _active_entry(s, entry_id)
+        entry.next_review_on = on
+
+
+def change_coordinator(store: Store, entry_id: uuid.UUID, staff_id: uuid.UUID) -> None:
+    require(store.actor.role, Permission.COORDINATE_CARE)
+    with store.transaction() as s:
+        entry = _active_entry(s, entry_id)
+        staff = _coordinator(s, staff_id)
+        if entry.care_coordinator_id == staff.id:
+            return
+        entry.care_coordinator_id = staff.id
+        _ensure_in_care_team(s, entry.patient_id, entry.team_id, staff)
+        _write_event_note(
+            s, store, entry.patient_id, entry.team_id, f"Care coordinator is now {staff.name}."
+        )
+
+
+def active_entry(
+    store: Store, patient_id: uuid.UUID, team_id: uuid.UUID | None = None
+) -> CaseloadEntry | None:
+    """The person's active case (in ``team_id`` when given), or None."""
+    with store.session() as s:
+        query = select(CaseloadEntry).where(
+            CaseloadEntry.patient_id == patient_id,
+            CaseloadEntry.status == "active",
+            CaseloadEntry.deleted_at.is_(None),
+        )
+        if team_id is not None:
+            query = query.where(CaseloadEntry.team_id == team_id)
+        return s.scalars(query.order_by(CaseloadEntry.started_on.desc())).first()
+
+
+def waiting_referral(store: Store, patient_id: uuid.UUID) -> Referral | None:
+    with store.session() as s:
+        return s.scalars(
+            select(Referral)
+            .where(
+                Referral.patient_id == patient_id,
+                Referral.status == "waiting",
+                Referral.deleted_at.is_(None),
+            )
+            .order_by(Referral.referred_at.desc())
+        ).first()
+
+
+def escalated_since(
+    store: Store, team_id: uuid.UUID, since: datetime | None
+) -> list[CaseloadEntry]:
+    """Active cases escalated after ``since`` (the last meeting), oldest escalation first.
+
+    This is what the agenda builder proposes as "escalation" items.
+    """
+    with store.session() as s:
+        query = select(CaseloadEntry).where(
+            CaseloadEntry.team_id == team_id,
+            CaseloadEntry.status == "active",
+            CaseloadEntry.deleted_at.is_(None),
+            CaseloadEntry.escalated_at.is_not(None),
+        )
+        if since is not None:
+            query = query.where(CaseloadEntry.escalated_at > since)
+        return list(s.scalars(query.order_by(CaseloadEntry.escalated_at)))
+
+
+def history(store: Store, patient_id: uuid.UUID) -> list[tuple[str, Referral | CaseloadEntry]]:
+    """Referrals and cases of one person, newest first: ("referral"|"case", row)."""
+    with store.session() as s:
+        refs = s.scalars(
+            select(Referral).where(Referral.patient_id == patient_id, Referral.deleted_at.is_(None))
+        ).all()
+        cases = s.scalars(
+            select(CaseloadEntry).where(
+                CaseloadEntry.patient_id == patient_id, CaseloadEntry.deleted_at.is_(None)
+            )
+        ).all()
+    items: list[tuple[datetime, str, Referral | CaseloadEntry]] = [
+        (r.referred_at, "referral", r) for r in refs
+    ]
+    for c in cases:
+        started = datetime(c.started_on.year, c.started_on.month, c.started_on.day, 23, tzinfo=UTC)
+        items.append((started, "case", c))
+    items.sort(key=lambda item: item[0], reverse=True)
+    return [(kind, row) for _, kind, row in items]

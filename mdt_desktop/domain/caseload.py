@@ -1,0 +1,154 @@
+"""The caseload's words and rules: statuses, flags, note categories, mentions.
+
+A referral waits in the inbox until someone accepts it (the person becomes an active
+case with a named care coordinator) or declines it with a reason. An active case is
+later stepped down (to universal services, still known to the team) or closed, again
+with a reason. Flags say what needs attention on the caseload list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+# The caseload list shows referrals and cases together; these are its statuses.
+STATUS_LABELS = {
+    "waiting": "Referral waiting",
+    "active": "Active",
+    "stepped_down": "Stepped down",
+    "closed": "Closed",
+    "declined": "Declined",
+}
+URGENCY_LABELS = {"routine": "Routine", "soon": "Soon", "urgent": "Urgent"}
+SOURCE_LABELS = {
+    "case_finding": "Case finding",
+    "manual": "Manual referral",
+    "discharge": "Hospital discharge",
+    "external": "External",
+}
+# Days to the first review after a referral is accepted, unless someone says otherwise.
+DEFAULT_FIRST_REVIEW_DAYS = 28
+CARE_PLAN_REVIEW_WARNING_DAYS = 14
+
+
+class Flag(StrEnum):
+    REVIEW_OVERDUE = "review_overdue"
+    ESCALATED = "escalated"
+    IN_HOSPITAL = "in_hospital"
+    NO_CARE_PLAN = "no_care_plan"
+    CARE_PLAN_REVIEW_DUE = "care_plan_review_due"
+
+    @property
+    def label(self) -> str:
+        return FLAG_LABELS[self]
+
+
+FLAG_LABELS = {
+    Flag.REVIEW_OVERDUE: "Review overdue",
+    Flag.ESCALATED: "Escalated",
+    Flag.IN_HOSPITAL: "In hospital",
+    Flag.NO_CARE_PLAN: "No care plan",
+    Flag.CARE_PLAN_REVIEW_DUE: "Care-plan review due",
+}
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the flags are worked out from (one caseload row)."""
+
+    status: str
+    next_review_on: date | None
+    escalated_at: datetime | None
+    in_hospital: bool
+    has_care_plan: bool
+    care_plan_review_on: date | None
+
+
+def flags_for(facts: CaseFacts, today: date) -> list[Flag]:
+    """The flags of one case, most pressing first; only active cases carry flags."""
+    if facts.status != "active":
+        return []
+    flags: list[Flag] = []
+    if facts.escalated_at is not None:
+        flags.append(Flag.ESCALATED)
+    if facts.in_hospital:
+        flags.append(Flag.IN_HOSPITAL)
+    if facts.next_review_on is not None and facts.next_review_on < today:
+        flags.append(Flag.REVIEW_OVERDUE)
+    if not facts.has_care_plan:
+        flags.append(Flag.NO_CARE_PLAN)
+    elif facts.care_plan_review_on is not None and (
+        (facts.care_plan_review_on - today).days <= CARE_PLAN_REVIEW_WARNING_DAYS
+    ):
+        flags.append(Flag.CARE_PLAN_REVIEW_DUE)
+    return flags
+
+
+class NoteCategory(StrEnum):
+    GENERAL = "general"
+    CONCERN = "concern"
+    UPDATE = "update"
+    VISIT = "visit"
+    PHONE_CALL = "phone_call"
+    MEDICINES = "medicines"
+    SAFEGUARDING = "safeguarding"
+    ESCALATION = "escalation"
+    CORRECTION = "correction"
+    CASELOAD = "caseload"  # written by the app when a case changes hands or status
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+# Categories a person picks from; escalation, correction and caseload come from actions.
+WRITABLE_CATEGORIES = (
+    NoteCategory.GENERAL,
+    NoteCategory.UPDATE,
+    NoteCategory.CONCERN,
+    NoteCategory.VISIT,
+    NoteCategory.PHONE_CALL,
+    NoteCategory.MEDICINES,
+    NoteCategory.SAFEGUARDING,
+)
+
+MAX_NOTE_LENGTH = 20_000
+
+
+def clean_text(text: str, what: str, *, limit: int = MAX_NOTE_LENGTH) -> str:
+    """Stripped text, or ValueError naming what is missing or too long."""
+    cleaned = (text or "").strip()
+    if not cleaned:
+        raise ValueError(f"{what} cannot be empty")
+    if len(cleaned) > limit:
+        raise ValueError(f"{what} is too long ({len(cleaned):,} characters; at most {limit:,})")
+    return cleaned
+
+
+def find_mentions(text: str, names: Iterable[str]) -> list[str]:
+    """The colleagues' names mentioned as ``@Name`` in a note, longest match first.
+
+    ``@Sue Palmer`` and ``@sue`` both find "Sue Palmer" (the given name alone only when
+    it is unique among the names); titles such as "Dr" may be left out.
+    """
+    lowered = text.lower()
+    found: list[str] = []
+    candidates = sorted(set(names), key=len, reverse=True)
+    for name in candidates:
+        bare = re.sub(r"^(dr|mr|mrs|ms|miss|prof)\.?\s+", "", name.lower())
+        forms = {name.lower(), bare}
+        if any(re.search(rf"@{re.escape(f)}(?![\w])", lowered) for f in forms):
+            found.append(name)
+    # "@Sue" alone: the first word of exactly one colleague.
+    firsts: dict[str, list[str]] = {}
+    for name in candidates:
+        bare = re.sub(r"^(dr|mr|mrs|ms|miss|prof)\.?\s+", "", name.lower())
+        firsts.setdefault(bare.split()[0], []).append(name)
+    for word in re.findall(r"@(\w+)", lowered):
+        owners = firsts.get(word, [])
+        if len(owners) == 1 and owners[0] not in found:
+            found.append(owners[0])
+    return found
