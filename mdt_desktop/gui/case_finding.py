@@ -227,6 +227,7 @@ class ReferDialog(QDialog):
 class CaseFindingPage(Page):
     title = "Case finding"
     referred = Signal(int)
+    open_record_requested = Signal(object)  # a patient id: double-click or "Open record"
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -327,6 +328,10 @@ class CaseFindingPage(Page):
         self.import_button = QPushButton("Import registered list…")
         self.import_button.clicked.connect(self.open_import)
         footer.addWidget(self.import_button)
+        self.open_button = QPushButton("Open record")
+        self.open_button.setEnabled(False)
+        self.open_button.clicked.connect(self.open_selected)
+        footer.addWidget(self.open_button)
         self.refer_button = QPushButton("Refer to caseload…")
         self.refer_button.setObjectName("primary")
         self.refer_button.setEnabled(False)
@@ -344,6 +349,17 @@ class CaseFindingPage(Page):
         self.not_on_caseload.toggled.connect(self.apply_filters)
         self.admissions.valueChanged.connect(self.apply_filters)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        # Double-click or Enter (the view's "activated") opens the record.
+        self.table.activated.connect(lambda index: self.open_row(index.row()))
+
+    def open_row(self, row: int) -> None:
+        if 0 <= row < len(self.model.rows):
+            self.open_record_requested.emit(self.model.patient_id(row))
+
+    def open_selected(self) -> None:
+        rows = self.selected_rows()
+        if len(rows) == 1:
+            self.open_row(rows[0])
 
     def open_import(self) -> None:
         from .import_dialog import ImportDialog
@@ -429,6 +445,7 @@ class CaseFindingPage(Page):
     def _selection_changed(self, *args: Any) -> None:
         rows = self.selected_rows()
         self.refer_button.setEnabled(bool(rows))
+        self.open_button.setEnabled(len(rows) == 1)
         if len(rows) != 1:
             self.explain.setText(
                 f"{len(rows)} people selected." if rows else "Select someone to see why."

@@ -123,7 +123,15 @@ class MainWindow(QMainWindow):
         if name == "Case finding":
             from .case_finding import CaseFindingPage
 
-            return CaseFindingPage(self.store)
+            page = CaseFindingPage(self.store)
+            page.open_record_requested.connect(self.open_record)
+            return page
+        if name == "Caseload":
+            from .caseload import CaseloadPage
+
+            page = CaseloadPage(self.store, self.user)
+            self.user_changed.connect(page.set_user)
+            return page
         return NotBuiltPage(name, COMING[name])
 
     def page(self, name: str) -> Page:
@@ -186,10 +194,22 @@ class MainWindow(QMainWindow):
         file_menu.addAction(idle_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
+        self._build_team_menu()
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About MDT Desktop", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+
+    def _build_team_menu(self) -> None:
+        from .team_menu import build_team_menu
+
+        self.team_menu = build_team_menu(self)
+
+    def open_record(self, patient_id: Any, tab: str = "Summary") -> QWidget:
+        """Open a person's record in its own window (the opening is audited as a view)."""
+        from .record import open_record_window
+
+        return open_record_window(self.store, self.user, patient_id, self, initial_tab=tab)
 
     def _about(self) -> None:
         from mdt_desktop import __version__

@@ -49,7 +49,7 @@ def test_navigation_opens_every_area(qtbot, window: MainWindow) -> None:
 
 
 def test_areas_not_built_say_so_plainly_and_show_no_data(qtbot, window: MainWindow) -> None:
-    for name in ("Caseload", "Meetings", "Care plans", "Budgets", "Discharges"):
+    for name in ("Meetings", "Care plans", "Budgets", "Discharges"):
         page = window.show_area(name)
         assert isinstance(page, NotBuiltPage)
         text = page.notice.text()
@@ -62,7 +62,7 @@ def test_status_bar_names_the_store_the_user_and_the_sync_state(window: MainWind
     assert window.user_label.text() == "Sam Carter (District nurse)"
     assert window.sync_label.text() == "Offline — no server configured"
     menus = [action.text() for action in window.menuBar().actions()]
-    assert menus == ["&File", "&Help"]
+    assert menus == ["&File", "&Team", "&Help"]
 
 
 def test_dashboard_shows_real_numbers_and_offers_demo_data(qtbot, window: MainWindow) -> None:

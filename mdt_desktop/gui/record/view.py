@@ -1,0 +1,342 @@
+"""One person's record: the banner, what can be done, and the tabs."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mdt_desktop.domain.permissions import Permission
+from mdt_desktop.store.database import Store
+from mdt_desktop.store.schema import User
+
+from ..widgets.banner import PatientBanner
+from ..widgets.forms import ConsentDialog, ReasonDialog, date_of
+from ..widgets.guard import guard
+from . import registry
+
+# What each tab not built yet will hold, so the panel says something useful.
+COMING = {
+    "Care plan": "the person's shared care plan: what matters to them, goals, who does what, "
+    "the crisis plan and the review date, with every saved version.",
+    "Meetings": "the MDT meetings where the person was discussed, the decisions made and the "
+    "actions agreed.",
+    "Discharges": "hospital admissions and discharge plans: pathway, tasks and follow-up.",
+    "Budget": "the personal health budget: allocation, budget lines, spend and balance.",
+}
+
+
+class NotBuiltTab(QWidget):
+    """A tab whose feature is not in this version yet: it says so plainly."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        label = QLabel(
+            f"<p><b>{name}: not built yet.</b> This part of the record is not in this "
+            "version of MDT Desktop.</p>"
+            f"<p>It will show {COMING.get(name, 'more about the person.')}</p>"
+        )
+        label.setObjectName("notBuilt")
+        label.setWordWrap(True)
+        label.setMaximumWidth(820)
+        label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(label)
+        layout.addStretch(1)
+
+
+class RecordView(QWidget):
+    """Banner and tabs for one person. Opening it is logged as a view.
+
+    ``changed`` is emitted after anything in the record changes (the caseload list
+    refreshes its row).
+    """
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        store: Store,
+        user: User,
+        patient_id: uuid.UUID,
+        parent: QWidget | None = None,
+        *,
+        initial_tab: str = "Summary",
+    ) -> None:
+        from mdt_desktop.services.record import open_record
+
+        super().__init__(parent)
+        self.setObjectName("recordView")
+        self.store = store
+        self.user = user
+        self.patient_id = patient_id
+        self.banner_data = open_record(store, patient_id)  # audited as a view
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(8)
+        self.banner = PatientBanner()
+        self.banner.show_banner(self.banner_data)
+        layout.addWidget(self.banner)
+
+        bar = QHBoxLayout()
+        self.escalate_button = QPushButton("Escalate to next MDT…")
+        self.escalate_button.setObjectName("escalate")
+        self.escalate_button.clicked.connect(self.ask_escalate)
+        guard(self.escalate_button, user.role, Permission.WRITE_NOTE)
+        self.consent_button = QPushButton("Consent to share…")
+        self.consent_button.clicked.connect(self.ask_consent)
+        guard(self.consent_button, user.role, Permission.RECORD_CONSENT)
+        self.export_button = QPushButton("Export record (PDF)…")
+        self.export_button.clicked.connect(self.ask_export)
+        guard(self.export_button, user.role, Permission.EXPORT_RECORD)
+        self.message = QLabel("")
+        self.message.setObjectName("pageSubtitle")
+        bar.addWidget(self.message, 1)
+        for button in (self.escalate_button, self.consent_button, self.export_button):
+            bar.addWidget(button)
+        layout.addLayout(bar)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("recordTabs")
+        self.tabs.setDocumentMode(True)
+        self._built: dict[str, QWidget] = {}
+        for name in registry.RECORD_TABS:
+            self.tabs.addTab(QWidget(), name)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        layout.addWidget(self.tabs, 1)
+        self.show_tab(initial_tab)
+
+    # --- tabs ---------------------------------------------------------------------
+
+    def _make_tab(self, name: str) -> QWidget:
+        from .care_team import CareTeamTab
+        from .notes import NotesTab
+        from .summary import SummaryTab
+
+        built_in = {"Summary": SummaryTab, "Care team": CareTeamTab, "Notes": NotesTab}
+        factory = registry.tab_factory(name)
+        if factory is not None:
+            return factory(self.store, self.user, self.patient_id)
+        if name in built_in:
+            tab = built_in[name](self.store, self.user, self.patient_id)
+            tab.changed.connect(self._changed)
+            return tab
+        return NotBuiltTab(name)
+
+    def tab(self, name: str) -> QWidget:
+        """The tab's widget, built now if it has not been shown yet."""
+        if name not in self._built:
+            index = registry.RECORD_TABS.index(name)
+            widget = self._make_tab(name)
+            placeholder = self.tabs.widget(index)
+            self.tabs.blockSignals(True)
+            current = self.tabs.currentIndex()
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, widget, name)
+            self.tabs.setCurrentIndex(current)
+            self.tabs.blockSignals(False)
+            placeholder.deleteLater()
+            self._built[name] = widget
+        return self._built[name]
+
+    def show_tab(self, name: str) -> QWidget:
+        widget = self.tab(name)
+        self.tabs.setCurrentWidget(widget)
+        return widget
+
+    def _tab_changed(self, index: int) -> None:
+        if index >= 0:
+            self.tab(registry.RECORD_TABS[index])
+
+    def _changed(self) -> None:
+        self.refresh_banner()
+        for name, widget in self._built.items():
+            reload = getattr(widget, "reload", None)
+            if reload is not None and name != registry.RECORD_TABS[self.tabs.currentIndex()]:
+                reload()
+        self.changed.emit()
+
+    def refresh_banner(self) -> None:
+        from mdt_desktop.services.patients import patient_banner
+
+        self.banner_data = patient_banner(self.store, self.patient_id)
+        self.banner.show_banner(self.banner_data)
+
+    # --- actions ------------------------------------------------------------------
+
+    def ask_escalate(self) -> None:
+        dialog = ReasonDialog(
+            "Escalate to next MDT",
+            f"Put <b>{self.banner_data.name}</b> on the agenda of the team's next MDT "
+            "meeting. Say what the team needs to decide; the reason is written in the notes "
+            "and shown on the agenda.",
+            action="Escalate",
+            placeholder="e.g. Carer admitted to hospital; two falls this week",
+            parent=self,
+        )
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.escalate(dialog.text())
+
+    def escalate(self, reason: str) -> bool:
+        from mdt_desktop.services.notes import escalate_to_next_mdt
+
+        try:
+            escalate_to_next_mdt(self.store, self.patient_id, reason)
+        except (ValueError, PermissionError) as exc:
+            QMessageBox.warning(self, "Escalate to next MDT", _sentence(exc))
+            return False
+        self.message.setText("Escalated: on the agenda of the next MDT meeting.")
+        self._changed()
+        return True
+
+    def ask_consent(self) -> None:
+        dialog = ConsentDialog(self.user.name, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.record_consent(
+            dialog.status.currentData(),
+            recorded_on=date_of(dialog.on),
+            recorded_by=dialog.by.currentText(),
+            method=dialog.method.currentText(),
+            note=dialog.note.toPlainText(),
+        )
+
+    def record_consent(self, status: str, **details: object) -> bool:
+        from mdt_desktop.services.consent import record_consent
+
+        try:
+            record_consent(self.store, self.patient_id, status, **details)  # type: ignore[arg-type]
+        except (ValueError, PermissionError) as exc:
+            QMessageBox.warning(self, "Consent to share", _sentence(exc))
+            return False
+        self._changed()
+        return True
+
+    def ask_export(self) -> None:
+        default = Path.home() / f"{self.banner_data.name.split(',')[0].title()} record.pdf"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export record", str(default), "PDF documents (*.pdf)"
+        )
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> bool:
+        """Export the record summary to ``path``; asks first if consent was declined."""
+        from mdt_desktop.services.record import export_needs_confirmation, export_record
+
+        from ..background import run_in_background, show_failure
+
+        reason = None
+        if export_needs_confirmation(self.store, self.patient_id):
+            dialog = ReasonDialog(
+                "Consent to share was declined",
+                f"<b>{self.banner_data.name} declined consent to share their record.</b> "
+                "Export it only if there is a lawful reason (for example a safeguarding "
+                "concern or a court order). Your reason is kept in the audit log.",
+                action="Export anyway",
+                placeholder="Why this record must be shared despite the person's wishes",
+                warning=True,
+                parent=self,
+            )
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                self.message.setText("Not exported.")
+                return False
+            reason = dialog.text()
+        self.export_button.setEnabled(False)
+        self.message.setText("Exporting…")
+
+        def done(written: Path) -> None:
+            self.export_button.setEnabled(True)
+            self.message.setText(f"Exported to {written}")
+
+        def failed(exc: BaseException) -> None:
+            self.export_button.setEnabled(True)
+            self.message.setText("Not exported.")
+            show_failure(self, "Export record", exc)
+
+        self.export_op = run_in_background(
+            self,
+            lambda progress: export_record(
+                self.store, self.patient_id, path, declined_reason=reason
+            ),
+            on_success=done,
+            on_failure=failed,
+            label="Exporting the record",
+        )
+        return True
+
+
+class RecordWindow(QWidget):
+    """A record in its own window, so the caseload or case finding stays in view."""
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        store: Store,
+        user: User,
+        patient_id: uuid.UUID,
+        parent: QWidget | None = None,
+        *,
+        initial_tab: str = "Summary",
+    ) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("recordWindow")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.view = RecordView(store, user, patient_id, self, initial_tab=initial_tab)
+        self.view.changed.connect(self.changed)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        self.setWindowTitle(f"{self.view.banner_data.name} — MDT Desktop")
+        self.resize(1180, 740)
+
+
+def _sentence(exc: BaseException) -> str:
+    text = str(exc).strip()
+    if not text:
+        return "That could not be done."
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def open_record_window(
+    store: Store,
+    user: User,
+    patient_id: uuid.UUID,
+    parent: QWidget | None = None,
+    *,
+    initial_tab: str = "Summary",
+) -> RecordWindow:
+    """Open the person's record in its own window, or bring theirs forward if open.
+
+    Bringing an open record forward is not a new opening, so it is not logged again.
+    """
+    from PySide6.QtWidgets import QApplication
+
+    for widget in QApplication.topLevelWidgets():
+        if (
+            isinstance(widget, RecordWindow)
+            and widget.view.patient_id == patient_id
+            and widget.isVisible()
+        ):
+            widget.view.show_tab(initial_tab)
+            widget.raise_()
+            widget.activateWindow()
+            return widget
+    window = RecordWindow(store, user, patient_id, parent, initial_tab=initial_tab)
+    window.show()
+    return window

@@ -1,0 +1,285 @@
+"""The caseload list: one team's referrals and cases, filtered, counted and sorted in SQL.
+
+The list shows one status at a time (the page's tabs): "waiting" and "declined" come
+from referrals, "active", "stepped_down" and "closed" from caseload entries. Both
+branches return the same columns, so the Qt model has one row shape. Flags are
+worked out from columns in the row (domain/caseload.py decides what they mean); the
+flag filters repeat those rules in SQL so that filtering never loads the whole list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+REFERRAL_STATUSES = ("waiting", "declined")
+CASE_STATUSES = ("active", "stepped_down", "closed")
+STATUSES = ("waiting", "active", "stepped_down", "closed", "declined")
+
+# Columns of a row, in order (both branches).
+COLUMNS = ("id", "kind", "patient_id", "family_name", "given_name", "title", "nhs_number",
+           "date_of_birth", "practice_code", "status", "coordinator", "coordinator_id",
+           "next_review_on", "since", "escalated_at", "escalation_reason", "in_hospital",
+           "has_care_plan", "care_plan_review_on", "risk_score", "urgency", "reason",
+           "end_reason")  # fmt: skip
+COL = {name: i for i, name in enumerate(COLUMNS)}
+
+_IN_HOSPITAL = (
+    "EXISTS (SELECT 1 FROM hospital_admissions h WHERE h.patient_id = {p} "
+    "AND h.discharged_at IS NULL AND h.deleted_at IS NULL)"
+)
+_PLAN_JOIN = (
+    "LEFT JOIN care_plans cp ON cp.patient_id = {p} AND cp.deleted_at IS NULL "
+    "AND cp.status != 'closed'"
+)
+
+CASE_SELECT = (
+    "SELECT c.id, 'case', c.patient_id, p.family_name, p.given_name, p.title, p.nhs_number, "
+    "p.date_of_birth, pr.ods_code, c.status, st.name, c.care_coordinator_id, c.next_review_on, "
+    "c.started_on, c.escalated_at, c.escalation_reason, "
+    f"{_IN_HOSPITAL.format(p='c.patient_id')}, cp.id IS NOT NULL, cp.review_on, "
+    "rs.risk_score, NULL, NULL, c.end_reason "
+    "FROM caseload_entries c JOIN patients p ON p.id = c.patient_id "
+    "LEFT JOIN practices pr ON pr.id = p.practice_id "
+    "LEFT JOIN staff st ON st.id = c.care_coordinator_id "
+    f"{_PLAN_JOIN.format(p='c.patient_id')} "
+    "LEFT JOIN risk_scores rs ON rs.patient_id = c.patient_id "
+)
+REFERRAL_SELECT = (
+    "SELECT r.id, 'referral', r.patient_id, p.family_name, p.given_name, p.title, "
+    "p.nhs_number, p.date_of_birth, pr.ods_code, r.status, r.referred_by, NULL, NULL, "
+    "r.referred_at, NULL, NULL, "
+    f"{_IN_HOSPITAL.format(p='r.patient_id')}, cp.id IS NOT NULL, cp.review_on, "
+    "rs.risk_score, r.urgency, r.reason, r.decision_reason "
+    "FROM referrals r JOIN patients p ON p.id = r.patient_id "
+    "LEFT JOIN practices pr ON pr.id = p.practice_id "
+    f"{_PLAN_JOIN.format(p='r.patient_id')} "
+    "LEFT JOIN risk_scores rs ON rs.patient_id = r.patient_id "
+)
+
+# ORDER BY per sort key; {d} the direction, {r} its reverse. Ties break on the name.
+_NAME = "p.family_name COLLATE NOCASE {d}, p.given_name COLLATE NOCASE {d}"
+SORTS = {
+    "name": _NAME,
+    "nhs_number": "p.nhs_number {d}",
+    "age": "p.date_of_birth {r}",
+    "practice": "pr.ods_code {d}, " + _NAME,
+    "coordinator": "coordinator_sort {d}, " + _NAME,
+    "next_review": "next_review_sort {d}, " + _NAME,
+    "since": "since_sort {d}",
+    "risk": "rs.risk_score {d}, " + _NAME,
+    "urgency": "urgency_sort {d}, since_sort {r}",
+}
+URGENCY_RANK = "CASE r.urgency WHEN 'urgent' THEN 3 WHEN 'soon' THEN 2 ELSE 1 END"
+
+FLAG_SQL = {
+    "escalated": "c.escalated_at IS NOT NULL",
+    "in_hospital": _IN_HOSPITAL.format(p="c.patient_id"),
+    "review_overdue": "c.next_review_on < :today",
+    "no_care_plan": "cp.id IS NULL",
+    "care_plan_review_due": "cp.review_on <= :plan_due",
+}
+
+
+@dataclass
+class CaseloadFilter:
+    team_id: str | None = None  # hex; None = every team
+    status: str = "active"
+    coordinator_id: str | None = None  # hex; "My caseload" sets the signed-in user's
+    flag: str | None = None
+    practice_code: str | None = None
+    urgency: str | None = None
+    search: str = ""
+    today: date = field(default_factory=date.today)
+
+
+def _like(prefix: str) -> str:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def _common(f: CaseloadFilter, alias: str, params: dict[str, Any]) -> list[str]:
+    parts = [f"{alias}.deleted_at IS NULL"]
+    if f.team_id:
+        parts.append(f"{alias}.team_id = :team")
+        params["team"] = f.team_id
+    if f.practice_code:
+        parts.append("pr.ods_code = :practice")
+        params["practice"] = f.practice_code
+    text = f.search.strip()
+    if text:
+        digits = re.sub(r"[\s-]", "", text)
+        if digits.isdigit():
+            parts.append("p.nhs_number >= :nhs_lo AND p.nhs_number < :nhs_hi")
+            params["nhs_lo"] = digits
+            params["nhs_hi"] = digits[:-1] + chr(ord(digits[-1]) + 1)
+        else:
+            family, _, given = text.partition(",")
+            family, given = family.strip(), given.strip()
+            if not given and " " in family:
+                first, _, rest = family.partition(" ")
+                parts.append(
+                    "((p.family_name LIKE :a ESCAPE '\\' AND p.given_name LIKE :b ESCAPE '\\') "
+                    "OR (p.family_name LIKE :b ESCAPE '\\' AND p.given_name LIKE :a ESCAPE '\\'))"
+                )
+                params["a"], params["b"] = _like(first), _like(rest.strip())
+            else:
+                parts.append("p.family_name LIKE :family ESCAPE '\\'")
+                params["family"] = _like(family)
+                if given:
+                    parts.append("p.given_name LIKE :given ESCAPE '\\'")
+                    params["given"] = _like(given)
+    return parts
+
+
+def _case_where(f: CaseloadFilter, params: dict[str, Any], with_status: bool) -> str:
+    parts = _common(f, "c", params)
+    if with_status:
+        parts.append("c.status = :status")
+        params["status"] = f.status
+    if f.coordinator_id:
+        parts.append("c.care_coordinator_id = :coordinator")
+        params["coordinator"] = f.coordinator_id
+    if f.flag:
+        if f.flag not in FLAG_SQL:
+            raise ValueError(f"unknown flag {f.flag!r}")
+        # Flags belong to active cases only (see domain.caseload.flags_for).
+        parts.append("c.status = 'active'")
+        parts.append(FLAG_SQL[f.flag])
+        params["today"] = f.today.isoformat()
+        params["plan_due"] = (f.today + timedelta(days=14)).isoformat()
+    return " AND ".join(parts)
+
+
+def _referral_where(f: CaseloadFilter, params: dict[str, Any], with_status: bool) -> str:
+    parts = _common(f, "r", params)
+    if with_status:
+        parts.append("r.status = :status")
+        params["status"] = f.status
+    if f.urgency:
+        parts.append("r.urgency = :urgency")
+        params["urgency"] = f.urgency
+    if f.coordinator_id or f.flag:
+        parts.append("0")  # referrals have no coordinator and carry no flags
+    return " AND ".join(parts)
+
+
+def _query(f: CaseloadFilter) -> tuple[str, dict[str, Any]]:
+    if f.status not in STATUSES:
+        raise ValueError(f"unknown caseload status {f.status!r}")
+    params: dict[str, Any] = {}
+    if f.status in CASE_STATUSES:
+        where = _case_where(f, params, True)
+        extra = (
+            ", coalesce(st.name, '~') COLLATE NOCASE AS coordinator_sort, "
+            "coalesce(c.next_review_on, '9999-12-31') AS next_review_sort, "
+            "coalesce(c.ended_on, c.started_on) AS since_sort, 0 AS urgency_sort "
+        )
+        return CASE_SELECT.replace(" FROM caseload_entries", f"{extra}FROM caseload_entries", 1) + (
+            f"WHERE {where}"
+        ), params
+    where = _referral_where(f, params, True)
+    extra = (
+        ", coalesce(r.referred_by, '~') COLLATE NOCASE AS coordinator_sort, "
+        "'9999-12-31' AS next_review_sort, coalesce(r.decided_at, r.referred_at) AS since_sort, "
+        f"{URGENCY_RANK} AS urgency_sort "
+    )
+    return REFERRAL_SELECT.replace(" FROM referrals", f"{extra}FROM referrals", 1) + (
+        f"WHERE {where}"
+    ), params
+
+
+def _cursor(conn: Connection) -> Any:
+    return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+
+def page(
+    conn: Connection,
+    f: CaseloadFilter,
+    sort: str = "name",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 200,
+) -> list[tuple]:
+    if sort not in SORTS:
+        raise ValueError(f"cannot sort by {sort!r}")
+    sql, params = _query(f)
+    order = SORTS[sort].format(d="DESC" if descending else "ASC", r="ASC" if descending else "DESC")
+    params.update(limit=limit, offset=offset)
+    cur = _cursor(conn)
+    try:
+        rows = cur.execute(f"{sql} ORDER BY {order} LIMIT :limit OFFSET :offset", params)
+        return [row[: len(COLUMNS)] for row in rows.fetchall()]
+    finally:
+        cur.close()
+
+
+def counts(conn: Connection, f: CaseloadFilter) -> dict[str, int]:
+    """How many match the filter under each status (the status itself ignored)."""
+    out = dict.fromkeys(STATUSES, 0)
+    cur = _cursor(conn)
+    try:
+        params: dict[str, Any] = {}
+        where = _case_where(f, params, False)
+        for status, n in cur.execute(
+            "SELECT c.status, count(*) FROM caseload_entries c "
+            "JOIN patients p ON p.id = c.patient_id "
+            "LEFT JOIN practices pr ON pr.id = p.practice_id "
+            f"{_PLAN_JOIN.format(p='c.patient_id')} WHERE {where} GROUP BY c.status",
+            params,
+        ):
+            out[status] = n
+        params = {}
+        where = _referral_where(f, params, False)
+        for status, n in cur.execute(
+            "SELECT r.status, count(*) FROM referrals r JOIN patients p ON p.id = r.patient_id "
+            "LEFT JOIN practices pr ON pr.id = p.practice_id "
+            f"WHERE {where} AND r.status IN ('waiting', 'declined') GROUP BY r.status",
+            params,
+        ):
+            out[status] = n
+    finally:
+        cur.close()
+    return out
+
+
+def practice_codes(conn: Connection) -> list[str]:
+    cur = _cursor(conn)
+    try:
+        return [r[0] for r in cur.execute("SELECT ods_code FROM practices ORDER BY ods_code")]
+    finally:
+        cur.close()
+
+
+def teams_with_cases(conn: Connection) -> list[tuple[str, str, int]]:
+    """(team id hex, name, cases and referrals) of every team, busiest first."""
+    cur = _cursor(conn)
+    try:
+        return cur.execute(
+            "SELECT t.id, t.name, "
+            "(SELECT count(*) FROM caseload_entries c WHERE c.team_id = t.id "
+            "AND c.deleted_at IS NULL) + (SELECT count(*) FROM referrals r "
+            "WHERE r.team_id = t.id AND r.deleted_at IS NULL) AS n "
+            "FROM teams t WHERE t.deleted_at IS NULL ORDER BY n DESC, t.name"
+        ).fetchall()
+    finally:
+        cur.close()
+
+
+def export_rows(conn: Connection, team_id: str | None) -> list[tuple]:
+    """Every referral and case of a team (or all teams), for `mdt caseload --json`."""
+    rows: list[tuple] = []
+    for status in STATUSES:
+        f = CaseloadFilter(team_id=team_id, status=status)
+        offset = 0
+        while True:
+            chunk = page(conn, f, "name", False, offset, 5000)
+            rows.extend(chunk)
+            if len(chunk) < 5000:
+                break
+            offset += 5000
+    return rows
