@@ -49,7 +49,8 @@ def notes_html(shown: list[notes_service.NoteView], can_correct: bool) -> str:
     parts = []
     for n in shown:
         colour = CATEGORY_COLOURS.get(n.category, "#005eb8")
-        category = NoteCategory(n.category).label if n.category in NoteCategory else n.category
+        known = {c.value for c in NoteCategory}
+        category = NoteCategory(n.category).label if n.category in known else n.category
         head = (
             f"<span style='color:{colour}; font-weight:bold'>{escape(category)}</span>"
             f" &nbsp;·&nbsp; <b>{escape(n.author_name)}</b> ({escape(role_label(n.author_role))})"

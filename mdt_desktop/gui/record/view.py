@@ -133,7 +133,7 @@ class RecordView(QWidget):
             return factory(self.store, self.user, self.patient_id)
         if name in built_in:
             tab = built_in[name](self.store, self.user, self.patient_id)
-            tab.changed.connect(self._changed)
+            tab.changed.connect(lambda: self._changed(tab))
             return tab
         return NotBuiltTab(name)
 
@@ -162,11 +162,12 @@ class RecordView(QWidget):
         if index >= 0:
             self.tab(registry.RECORD_TABS[index])
 
-    def _changed(self) -> None:
+    def _changed(self, source: QWidget | None = None) -> None:
+        """Something in the record changed: the banner and the other tabs catch up."""
         self.refresh_banner()
-        for name, widget in self._built.items():
+        for widget in self._built.values():
             reload = getattr(widget, "reload", None)
-            if reload is not None and name != registry.RECORD_TABS[self.tabs.currentIndex()]:
+            if reload is not None and widget is not source:
                 reload()
         self.changed.emit()
 
