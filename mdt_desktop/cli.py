@@ -163,6 +163,16 @@ def cmd_audit_verify(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def cmd_caseload(args: argparse.Namespace) -> dict[str, Any]:
+    from mdt_desktop.services.caseload import caseload_listing
+
+    with _open_store(args.store) as store:
+        try:
+            return caseload_listing(store, status=args.status, team=args.team)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+
+
 def _store_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--store",
@@ -221,6 +231,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stratify", help="recompute eFI, risk scores and segments")
     _store_arg(p)
     p.set_defaults(func=cmd_stratify)
+
+    p = sub.add_parser("caseload", help="list the caseload as JSON (audited as an export)")
+    _store_arg(p)
+    p.add_argument("--json", action="store_true", help="print JSON (the default)")
+    p.add_argument("--status", choices=["waiting", "active", "stepped_down", "closed", "declined"])
+    p.add_argument("--team", help="one team, by name or code (default: every team)")
+    p.set_defaults(func=cmd_caseload)
 
     p = sub.add_parser("audit", help="the audit log")
     audit_sub = p.add_subparsers(dest="audit_command", required=True)

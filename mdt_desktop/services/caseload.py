@@ -421,3 +421,67 @@ def history(store: Store, patient_id: uuid.UUID) -> list[tuple[str, Referral | C
         items.append((started, "case", c))
     items.sort(key=lambda item: item[0], reverse=True)
     return [(kind, row) for _, kind, row in items]
+
+
+def caseload_listing(
+    store: Store, *, status: str | None = None, team: str | None = None
+) -> dict[str, object]:
+    """The caseload for scripts (`mdt caseload --json`): one dict per referral or case.
+
+    Listing people is an export of their data, so it is audited as one.
+    """
+    from mdt_desktop.domain.nhs_number import format_nhs_number
+    from mdt_desktop.domain.people import display_name
+    from mdt_desktop.store import caseload as queries
+
+    if status is not None and status not in queries.STATUSES:
+        raise ValueError(f"status is one of {', '.join(queries.STATUSES)}")
+    team_hex = None
+    team_name = None
+    if team is not None:
+        with store.session() as s:
+            found = s.scalars(
+                select(Team).where(
+                    (Team.name == team) | (Team.code == team), Team.deleted_at.is_(None)
+                )
+            ).first()
+        if found is None:
+            raise ValueError(f"there is no team called {team!r} in this store")
+        team_hex, team_name = found.id.hex, found.name
+    col = queries.COL
+    people = []
+    with store.engine.connect() as conn:
+        rows = queries.export_rows(conn, team_hex)
+        team_names = {t[0]: t[1] for t in queries.teams_with_cases(conn)}
+    for row in rows:
+        if status is not None and row[col["status"]] != status:
+            continue
+        nhs = row[col["nhs_number"]]
+        kind = row[col["kind"]]
+        people.append(
+            {
+                "nhs_number": format_nhs_number(nhs) if nhs else None,
+                "name": display_name(
+                    row[col["family_name"]], row[col["given_name"]], row[col["title"]]
+                ),
+                "status": row[col["status"]],
+                "coordinator": row[col["coordinator"]] if kind == "case" else None,
+                "next_review": row[col["next_review_on"]],
+                "has_care_plan": bool(row[col["has_care_plan"]]),
+                "team": team_names.get(row[col["team_id"]]),
+                "referred_by": row[col["coordinator"]] if kind == "referral" else None,
+                "urgency": row[col["urgency"]],
+                "since": str(row[col["since"]])[:10] if row[col["since"]] else None,
+            }
+        )
+    counts: dict[str, int] = {}
+    for person in people:
+        counts[str(person["status"])] = counts.get(str(person["status"]), 0) + 1
+    store.audit(
+        "export",
+        "caseload_entries",
+        detail=f"caseload listing for a script: {len(people)} people"
+        + (f", team {team_name}" if team_name else "")
+        + (f", status {status}" if status else ""),
+    )
+    return {"team": team_name, "count": len(people), "counts": counts, "caseload": people}

@@ -572,6 +572,9 @@ def generate_demo(
         from mdt_desktop.services.stratify import stratify_store
 
         stratify_store(store, today=today)
+        from mdt_desktop.services.demo_caseload import add_demo_caseload
+
+        add_demo_caseload(store, seed, today)
     return DemoSummary(
         patients=patients,
         coded_entries=coded,

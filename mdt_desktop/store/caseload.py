@@ -25,7 +25,7 @@ COLUMNS = ("id", "kind", "patient_id", "family_name", "given_name", "title", "nh
            "date_of_birth", "practice_code", "status", "coordinator", "coordinator_id",
            "next_review_on", "since", "escalated_at", "escalation_reason", "in_hospital",
            "has_care_plan", "care_plan_review_on", "risk_score", "urgency", "reason",
-           "end_reason")  # fmt: skip
+           "end_reason", "team_id")  # fmt: skip
 COL = {name: i for i, name in enumerate(COLUMNS)}
 
 _IN_HOSPITAL = (
@@ -42,7 +42,7 @@ CASE_SELECT = (
     "p.date_of_birth, pr.ods_code, c.status, st.name, c.care_coordinator_id, c.next_review_on, "
     "c.started_on, c.escalated_at, c.escalation_reason, "
     f"{_IN_HOSPITAL.format(p='c.patient_id')}, cp.id IS NOT NULL, cp.review_on, "
-    "rs.risk_score, NULL, NULL, c.end_reason "
+    "rs.risk_score, NULL, NULL, c.end_reason, c.team_id "
     "FROM caseload_entries c JOIN patients p ON p.id = c.patient_id "
     "LEFT JOIN practices pr ON pr.id = p.practice_id "
     "LEFT JOIN staff st ON st.id = c.care_coordinator_id "
@@ -54,7 +54,7 @@ REFERRAL_SELECT = (
     "p.nhs_number, p.date_of_birth, pr.ods_code, r.status, r.referred_by, NULL, NULL, "
     "r.referred_at, NULL, NULL, "
     f"{_IN_HOSPITAL.format(p='r.patient_id')}, cp.id IS NOT NULL, cp.review_on, "
-    "rs.risk_score, r.urgency, r.reason, r.decision_reason "
+    "rs.risk_score, r.urgency, r.reason, r.decision_reason, r.team_id "
     "FROM referrals r JOIN patients p ON p.id = r.patient_id "
     "LEFT JOIN practices pr ON pr.id = p.practice_id "
     f"{_PLAN_JOIN.format(p='r.patient_id')} "

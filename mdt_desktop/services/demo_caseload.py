@@ -1,0 +1,330 @@
+"""The demo team's caseload: drawn from the highest-risk people of the demo neighbourhood.
+
+A few hundred active cases with named care coordinators, review dates (some overdue),
+care teams with carers and next of kin, notes between meetings (with a few corrections
+and mentions), escalations to the next MDT, consent to share, referrals still waiting,
+and some cases already stepped down, closed or declined. Written in bulk like the rest
+of the demo (one transaction, one audit entry), from the same seed.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from mdt_desktop.domain.permissions import Permission, allowed
+from mdt_desktop.store import bulk
+from mdt_desktop.store.database import Store
+from mdt_desktop.store.risk_inputs import refresh_caseload_status
+from mdt_desktop.store.schema import (
+    CareTeamMember,
+    CaseloadEntry,
+    Consent,
+    Note,
+    NoteMention,
+    Referral,
+    table_of,
+)
+
+CARER_NAMES = ["Susan", "Peter", "Margaret", "David", "Aisha", "Tom", "Grace", "Imran", "Linda",
+               "Michael", "Sarah", "Joseph", "Priya", "Anne", "Kofi", "Helen"]  # fmt: skip
+RELATIVES = ["daughter", "son", "wife", "husband", "niece", "neighbour", "partner", "sister"]
+REFERRAL_REASONS = [
+    "Severe frailty and two emergency admissions this year",
+    "Falls at home; lives alone; struggling with stairs",
+    "Polypharmacy review needed after discharge",
+    "Carer breakdown: wife can no longer manage alone",
+    "Heart failure with repeated A&E attendances",
+    "Memory getting worse; family worried about safety",
+    "COPD exacerbations; three courses of steroids since summer",
+    "Recently bereaved, not eating, missing appointments",
+]
+NOTE_TEXTS = {
+    "visit": [
+        "Home visit. Walking with a frame, managing stairs with difficulty. Kitchen clean, "
+        "fridge stocked. Daughter visits daily.",
+        "Seen at home with carer present. Ankles swollen; weight up 2 kg since last week. "
+        "Discussed with GP; furosemide increased.",
+        "Joint visit with OT: bath board and perching stool ordered.",
+    ],
+    "phone_call": [
+        "Phoned daughter: mum more confused over the weekend, no fever. Asked for urine sample "
+        "to be dropped at the surgery.",
+        "Telephone review: no falls since the last visit, sleeping better.",
+    ],
+    "medicines": [
+        "Medication review: stopped amitriptyline (falls risk), started paracetamol regularly. "
+        "Blister pack arranged with the pharmacy.",
+        "Anticoagulation checked: doses taken, no bruising reported.",
+    ],
+    "concern": [
+        "Carer sounded exhausted on the phone. Respite options to be discussed.",
+        "Not answering the door for two visits. Key safe code checked with family.",
+    ],
+    "update": [
+        "Attended day centre twice this week and enjoyed it. Mood brighter.",
+        "Outpatient cardiology letter received: no change to plan, review in 6 months.",
+    ],
+}
+ESCALATION_REASONS = [
+    "Carer admitted to hospital; at home alone from tonight",
+    "Third fall in a fortnight; refusing to go to A&E",
+    "Breathless at rest despite increased diuretics",
+    "Family asking for a care home assessment",
+    "Safeguarding concern raised by the home care agency",
+]
+STEP_DOWN_REASONS = [
+    "Goals met; stable for three months. Back to the practice team",
+    "Condition stable; carer support in place",
+]
+CLOSE_REASONS = ["Moved to a care home out of area", "Died peacefully at home",
+                 "Moved away; records passed to the new practice"]  # fmt: skip
+DECLINE_REASONS = [
+    "Needs already met by the community matron",
+    "Declined the team's support after discussion",
+]
+CONSENT_METHODS = ["In person", "By telephone", "Via carer or advocate"]
+
+
+@dataclass(frozen=True)
+class DemoCaseload:
+    active: int
+    waiting: int
+    stepped_down: int
+    closed: int
+    declined: int
+    notes: int
+    escalations: int
+
+
+def _at(day: date, rng: random.Random) -> datetime:
+    return datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=UTC)
+
+
+def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | None:
+    """Give the demo team its caseload; None when the store has no demo team or people."""
+    from mdt_desktop.services.demo import DEMO_TEAM
+
+    rng = random.Random(seed * 7919 + 4)
+    clock = store.context.clock.now()
+    writer_user = bulk.db_uuid(store.actor.user_id)
+    with store.engine.connect() as conn:
+        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        team = cur.execute("SELECT id FROM teams WHERE name = ?", (DEMO_TEAM,)).fetchone()
+        if team is None:
+            return None
+        team_id = team[0]
+        staff = cur.execute(
+            "SELECT id, name, role, organisation, phone, email FROM staff "
+            "WHERE team_id = ? AND deleted_at IS NULL ORDER BY name",
+            (team_id,),
+        ).fetchall()
+        population = cur.execute("SELECT count(*) FROM risk_scores").fetchone()[0]
+        ranked = [
+            row[0]
+            for row in cur.execute(
+                "SELECT patient_id FROM risk_scores WHERE age >= 18 ORDER BY risk_score DESC, "
+                "nhs_number, patient_id LIMIT 1000"
+            )
+        ]
+        cur.close()
+    if not ranked or not staff:
+        return None
+    # About one person in 150 is held by the team, a few hundred at most (one MDT's load).
+    n_active = min(350, max(8, population // 150), len(ranked) // 2)
+    n_waiting = max(3, n_active // 12)
+    n_stepped = n_active // 10
+    n_closed = n_active // 20
+    n_declined = max(1, n_active // 25)
+    chosen = ranked[: n_active + n_waiting + n_stepped + n_closed + n_declined]
+    rng.shuffle(chosen)
+    groups = {
+        "active": chosen[:n_active],
+        "waiting": chosen[n_active : n_active + n_waiting],
+        "stepped_down": chosen[n_active + n_waiting : n_active + n_waiting + n_stepped],
+        "closed": chosen[n_active + n_waiting + n_stepped : -n_declined or None],
+        "declined": chosen[-n_declined:],
+    }
+    coordinators = [s for s in staff if allowed(s[2], Permission.COORDINATE_CARE)]
+    # Care coordinators, matrons and district nurses hold most cases, as in life.
+    weights = [
+        {"care_coordinator": 5, "community_matron": 4, "district_nurse": 3,
+         "social_worker": 2}.get(s[2], 1)
+        for s in coordinators
+    ]  # fmt: skip
+    me = _signed_in_staff(store)
+
+    referrals, entries, members, notes, mentions, consents = [], [], [], [], [], []
+    escalations = 0
+
+    def referral(pid: str, status: str, referred: date, decided: date | None, why: str | None):
+        rid = bulk.new_ids(1)[0]
+        source = rng.choices(["case_finding", "manual", "discharge"], [6, 3, 1])[0]
+        referrer = rng.choice(staff)[1]
+        referrals.append(
+            (rid, team_id, pid, rng.choice(REFERRAL_REASONS), source,
+             rng.choices(["routine", "soon", "urgent"], [6, 3, 1])[0], referrer,
+             bulk.db_datetime(_at(referred, rng)), status,
+             bulk.db_datetime(_at(decided, rng)) if decided else None,
+             rng.choice(coordinators)[1] if decided else None, why, clock, writer_user)
+        )  # fmt: skip
+        return rid
+
+    def note(pid: str, day: date, category: str, text: str, author=None, **extra) -> str:
+        nid = bulk.new_ids(1)[0]
+        who = author or rng.choice(staff)
+        notes.append(
+            (nid, team_id, pid, who[1], who[2], bulk.db_datetime(_at(day, rng)), category, text,
+             extra.get("corrects"), extra.get("escalation"), clock, writer_user)
+        )  # fmt: skip
+        return nid
+
+    for status in ("active", "stepped_down", "closed"):
+        for pid in groups[status]:
+            started = today - timedelta(days=rng.randint(20, 540))
+            referred = started - timedelta(days=rng.randint(1, 14))
+            rid = referral(pid, "accepted", referred, started, None)
+            if me is not None and status == "active" and rng.random() < 0.06:
+                coordinator = me
+            else:
+                coordinator = rng.choices(coordinators, weights)[0]
+            review = None
+            ended = reason = None
+            escalated_at = escalation = None
+            if status == "active":
+                # Reviews every four to twelve weeks; about one in ten is overdue.
+                review = today + timedelta(days=rng.randint(1, 84))
+                if rng.random() < 0.1:
+                    review = today - timedelta(days=rng.randint(1, 30))
+                if rng.random() < 0.05:
+                    escalation = rng.choice(ESCALATION_REASONS)
+                    escalated_at = _at(today - timedelta(days=rng.randint(0, 9)), rng)
+            else:
+                ended = started + timedelta(days=rng.randint(30, max(31, (today - started).days)))
+                ended = min(ended, today)
+                reason = rng.choice(
+                    STEP_DOWN_REASONS if status == "stepped_down" else CLOSE_REASONS
+                )
+            entries.append(
+                (bulk.new_ids(1)[0], team_id, pid, rid, status, coordinator[0],
+                 started.isoformat(), review.isoformat() if review else None,
+                 bulk.db_datetime(escalated_at), escalation,
+                 ended.isoformat() if ended else None, reason, clock, writer_user)
+            )  # fmt: skip
+            # The care team: the coordinator leads; one to three colleagues; family.
+            others = rng.sample([s for s in staff if s[0] != coordinator[0]], rng.randint(1, 3))
+            for i, st in enumerate([coordinator, *others]):
+                members.append(
+                    (bulk.new_ids(1)[0], team_id, pid, st[0], st[1], st[2], st[3],
+                     st[4] or st[5], "professional", int(i == 0), clock, writer_user)
+                )  # fmt: skip
+            family = rng.choice(["Ward", "Okafor", "Smith", "Khan", "Nowak", "Hughes", "Patel"])
+            if rng.random() < 0.35:
+                members.append(
+                    (bulk.new_ids(1)[0], team_id, pid, None,
+                     f"{rng.choice(CARER_NAMES)} {family} ({rng.choice(RELATIVES)})", "Carer",
+                     None, f"07700 900{rng.randint(100, 999)}", "carer", 0, clock, writer_user)
+                )  # fmt: skip
+            if rng.random() < 0.6:
+                members.append(
+                    (bulk.new_ids(1)[0], team_id, pid, None,
+                     f"{rng.choice(CARER_NAMES)} {family} ({rng.choice(RELATIVES)})",
+                     "Next of kin", None, f"07700 900{rng.randint(100, 999)}", "next_of_kin",
+                     0, clock, writer_user)
+                )  # fmt: skip
+            note(pid, started, "caseload", f"Referral accepted onto the caseload. Care "
+                 f"coordinator: {coordinator[1]}.", coordinator)  # fmt: skip
+            for _ in range(rng.randint(1, 4) if status == "active" else 1):
+                category = rng.choice(list(NOTE_TEXTS))
+                day = started + timedelta(days=rng.randint(1, max(1, (today - started).days)))
+                nid = note(pid, min(day, today), category, rng.choice(NOTE_TEXTS[category]))
+                if rng.random() < 0.04:
+                    note(pid, min(day + timedelta(days=1), today), "correction",
+                         "Correction: the visit was on the Tuesday, not the Monday.",
+                         corrects=nid)  # fmt: skip
+                if rng.random() < 0.08:
+                    target = me if me is not None and rng.random() < 0.5 else coordinator
+                    mentions.append((bulk.new_ids(1)[0], team_id, nid, target[0], None, clock,
+                                     writer_user))  # fmt: skip
+            if escalation:
+                escalations += 1
+                assert escalated_at is not None
+                text = f"Escalated to the next MDT meeting: {escalation}"
+                note(pid, escalated_at.date(), "escalation", text, escalation=escalation)
+            if ended:
+                words = "Stepped down" if status == "stepped_down" else "Closed"
+                note(pid, ended, "caseload", f"{words}: {reason}", coordinator)
+            roll = rng.random()
+            if roll < 0.82:
+                consent = "given"
+            elif roll < 0.86:
+                consent = "declined"
+            else:
+                consent = None if roll < 0.95 else "not_asked"
+            if consent:
+                consents.append(
+                    (bulk.new_ids(1)[0], team_id, pid, consent, started.isoformat(),
+                     coordinator[1], rng.choice(CONSENT_METHODS), None, clock, writer_user)
+                )  # fmt: skip
+    for pid in groups["waiting"]:
+        referral(pid, "waiting", today - timedelta(days=rng.randint(0, 12)), None, None)
+    for pid in groups["declined"]:
+        referred = today - timedelta(days=rng.randint(20, 200))
+        referral(pid, "declined", referred, referred + timedelta(days=rng.randint(3, 14)),
+                 rng.choice(DECLINE_REASONS))  # fmt: skip
+
+    meta = ["updated_at", "updated_by"]
+    with bulk.bulk_transaction(store) as conn:
+        for model, columns, rows in (
+            (Referral, ["id", "team_id", "patient_id", "reason", "source", "urgency",
+                        "referred_by", "referred_at", "status", "decided_at", "decided_by",
+                        "decision_reason", *meta], referrals),
+            (CaseloadEntry, ["id", "team_id", "patient_id", "referral_id", "status",
+                             "care_coordinator_id", "started_on", "next_review_on",
+                             "escalated_at", "escalation_reason", "ended_on", "end_reason",
+                             *meta], entries),
+            (CareTeamMember, ["id", "team_id", "patient_id", "staff_id", "name", "role",
+                              "organisation", "contact", "relationship", "is_lead", *meta],
+             members),
+            (Note, ["id", "team_id", "patient_id", "author_name", "author_role", "written_at",
+                    "category", "text", "corrects_note_id", "escalation_reason", *meta], notes),
+            (NoteMention, ["id", "team_id", "note_id", "staff_id", "read_at", *meta], mentions),
+            (Consent, ["id", "team_id", "patient_id", "status", "recorded_on", "recorded_by",
+                       "method", "note", *meta], consents),
+        ):  # fmt: skip
+            writer = bulk.BulkWriter(conn, table_of(model), columns)
+            writer.write(rows)
+            writer.close()
+        refresh_caseload_status(conn, chosen)
+    summary = DemoCaseload(
+        active=len(groups["active"]),
+        waiting=len(groups["waiting"]),
+        stepped_down=len(groups["stepped_down"]),
+        closed=len(groups["closed"]),
+        declined=len(groups["declined"]),
+        notes=len(notes),
+        escalations=escalations,
+    )
+    store.audit(
+        "import",
+        "caseload_entries",
+        detail=f"demo caseload: {summary.active} active, {summary.waiting} referrals waiting, "
+        f"{len(notes)} notes",
+    )
+    return summary
+
+
+def _signed_in_staff(store: Store) -> tuple | None:
+    """The signed-in user's directory entry, so "My caseload" shows something in the demo."""
+    from mdt_desktop.services.staff import staff_for_user
+    from mdt_desktop.store.schema import User
+
+    if store.actor.user_id is None or not allowed(store.actor.role, Permission.COORDINATE_CARE):
+        return None
+    with store.session() as s:
+        user = s.get(User, store.actor.user_id)
+    if user is None:
+        return None
+    st = staff_for_user(store, user)
+    return (bulk.db_uuid(st.id), st.name, st.role, st.organisation, st.phone, st.email)
