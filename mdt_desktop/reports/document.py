@@ -123,9 +123,15 @@ def make_styles(large_print: bool = False) -> Styles:
             spaceBefore=size * 1.1,
             spaceAfter=size * 0.4,
             textColor=colors.HexColor("#005EB8"),  # NHS blue
+            keepWithNext=1,  # never a heading alone at the foot of a page
         ),
         subheading=style(
-            "subheading", 18.0 if large_print else 11.0, bold=True, spaceBefore=6, spaceAfter=3
+            "subheading",
+            18.0 if large_print else 11.0,
+            bold=True,
+            spaceBefore=6,
+            spaceAfter=3,
+            keepWithNext=1,
         ),
         label=style("label", size, bold=True),
         cell=style("cell", size),

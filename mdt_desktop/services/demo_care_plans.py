@@ -1,0 +1,246 @@
+"""Demo care plans: most active caseload entries get a plan with a few versions.
+
+Versions are written as a team would: a first draft, then goals and actions, then the plan
+agreed with the person, sometimes a later goal update. Review dates spread from overdue to
+months ahead, so the review flags show. Written through the ORM, so every version has its
+outbox and audit entries like any other save.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from mdt_desktop.domain import care_plan as cp
+from mdt_desktop.domain.roles import Role
+from mdt_desktop.store.database import Store
+from mdt_desktop.store.schema import CarePlan, CarePlanVersion, CaseloadEntry, Patient, Staff
+
+ABOUT = [
+    "I have lived in this house for {years} years and I want to stay here. My {pet} keeps me "
+    "company. I like {hobby} and I do not want to go back into hospital.",
+    "My family matters most to me. My {relative} visits most days. I used to love {hobby}; "
+    "I would like to get back to it, even a little.",
+    "I want to stay independent and do things for myself for as long as I can. I get lonely "
+    "in the afternoons. I enjoy {hobby} and a chat with my neighbour.",
+    "I am a carer for my {relative} and I worry about what happens to them if I get ill. "
+    "Please talk to me, not about me.",
+]
+PETS = ["cat", "dog", "budgie", "old cat, Biscuit"]
+HOBBIES = ["gardening", "doing the crossword", "church on Sundays", "watching the football",
+           "knitting", "going to the day centre", "baking"]  # fmt: skip
+RELATIVES = ["daughter", "son", "husband", "wife", "niece", "grandson"]
+NEEDS = [
+    "Falls: two in the last six months, both at night.",
+    "Breathless walking up the stairs (heart failure).",
+    "Low mood since my husband died.",
+    "Struggling to manage my medicines; some doses missed.",
+    "Memory problems; my family are worried about me cooking.",
+    "Leg ulcer that is slow to heal.",
+    "Pain in both knees that stops me going out.",
+    "Lost weight this year; not eating well.",
+]
+GOALS = [
+    ("Walk to the corner shop on my own", "I can get there and back twice a week"),
+    ("Sleep through the night without getting up to the toilet more than once", "My diary"),
+    ("No more falls", "No falls reported at the next review"),
+    ("Feel less lonely", "I go to the lunch club every week"),
+    ("Take my medicines as prescribed", "The blister pack is empty at the end of each week"),
+    ("Stay out of hospital this winter", "No unplanned admissions"),
+    ("Have my leg ulcer healed", "The nurse says it has healed"),
+    ("Put on some weight", "Back to 60 kg"),
+]
+ACTIONS = [
+    ("Strength and balance exercises", Role.PHYSIOTHERAPIST, "Twice a week for 12 weeks"),
+    ("Medication review and a blister pack", Role.PHARMACIST, "By the end of the month"),
+    ("Home safety check and grab rails", Role.OCCUPATIONAL_THERAPIST, "Within 4 weeks"),
+    ("Introduce to the lunch club and befriending service", Role.VOLUNTARY_SECTOR_WORKER,
+     "Next week"),
+    ("Leg ulcer dressing", Role.DISTRICT_NURSE, "Every Monday and Thursday"),
+    ("Carer's assessment", Role.SOCIAL_WORKER, "Within 6 weeks"),
+    ("Heart failure review and weight monitoring", Role.COMMUNITY_MATRON, "Every two weeks"),
+    ("Memory assessment referral", Role.GP, "This month"),
+]  # fmt: skip
+WARNING_SIGNS = [
+    "More breathless than usual, ankles swelling, weight up by 2 kg in 3 days.",
+    "Not eating, more confused than usual, not getting out of bed.",
+    "A fall, or feeling dizzy when standing up.",
+    "Low mood with thoughts of not wanting to go on.",
+]
+WHAT_TO_DO = [
+    "Take the extra water tablet as the heart failure nurse explained, then ring the surgery.",
+    "Ring the care coordinator the same day. If it is out of hours, ring 111.",
+    "Stay where you are if you cannot get up safely and press the pendant alarm.",
+]
+PLACES = ["At home", "At home, with my family around me", "In the hospice if home is not possible"]
+SUPPORT = [
+    "My {relative} (main carer) visits daily. Neighbour has a key. Carers twice a day.",
+    "My {relative} lives 50 miles away and rings every evening. Meals on wheels on weekdays.",
+    "Church friends visit on Wednesdays. Pendant alarm with the council's careline.",
+]
+MEDICINES = [
+    "Ramipril 5 mg once a day; bisoprolol 2.5 mg once a day; furosemide 40 mg in the morning.",
+    "Metformin 500 mg twice a day; atorvastatin 20 mg at night; paracetamol when needed.",
+    "Sertraline 50 mg in the morning; alendronic acid once a week (Mondays).",
+]
+HOW = list(cp.AGREED_HOW)
+
+
+def _content(rng: random.Random, staff_by_role: dict[str, str]) -> dict[str, Any]:
+    relative = rng.choice(RELATIVES)
+    c = cp.empty_content()
+    c["about_me"] = rng.choice(ABOUT).format(
+        years=rng.randint(12, 55), pet=rng.choice(PETS), hobby=rng.choice(HOBBIES),
+        relative=relative,
+    )  # fmt: skip
+    c["needs"] = "\n".join(rng.sample(NEEDS, rng.randint(2, 4)))
+    c["support_network"] = rng.choice(SUPPORT).format(relative=relative)
+    c["medicines"] = rng.choice(MEDICINES)
+    return c
+
+
+def _add_goals(
+    rng: random.Random, c: dict[str, Any], staff_by_role: dict[str, str], agreed_on: date
+) -> None:
+    for outcome, measure in rng.sample(GOALS, rng.randint(2, 4)):
+        c["goals"].append(
+            {
+                "id": cp.new_id(),
+                "outcome": outcome,
+                "measure": measure,
+                "target_date": (
+                    agreed_on + timedelta(days=rng.choice((42, 56, 90, 120)))
+                ).isoformat(),
+                "status": rng.choice(("not_started", "in_progress", "in_progress")),
+            }
+        )
+    for what, role, when in rng.sample(ACTIONS, rng.randint(2, 4)):
+        who = staff_by_role.get(role.value)
+        c["actions"].append(
+            {
+                "id": cp.new_id(),
+                "what": what,
+                "who": f"{who} ({role.label})" if who else role.label,
+                "when": when,
+                "goal_id": rng.choice(c["goals"])["id"],
+            }
+        )
+    c["contingency"] = {
+        "warning_signs": rng.choice(WARNING_SIGNS),
+        "what_to_do": rng.choice(WHAT_TO_DO),
+        "in_hours": "Care coordinator, then the surgery on 01632 960 000",
+        "out_of_hours": "NHS 111; the district nursing night service on 01632 960 999",
+    }
+    c["future_care"] = {
+        "place_of_care": rng.choice(PLACES),
+        "place_of_death": rng.choice(["", "", "At home"]),
+        "other": rng.choice(["", "I do not want to be resuscitated (ReSPECT form in the "
+                             "kitchen drawer).", "Please call me by my first name."]),
+    }  # fmt: skip
+
+
+def add_demo_care_plans(store: Store, seed: int = 1, today: date | None = None) -> int:
+    """Give about four in five active caseload entries a plan of 2–4 versions.
+
+    Does nothing (returns 0) when there is no active caseload, or plans already exist.
+    """
+    today = today or date.today()
+    rng = random.Random(seed * 7919 + 5)
+    with store.transaction() as s:
+        if s.scalar(select(CarePlan.id).limit(1)) is not None:
+            return 0
+        entries = list(
+            s.execute(
+                select(CaseloadEntry.patient_id, CaseloadEntry.team_id, CaseloadEntry.started_on)
+                .join(Patient, Patient.id == CaseloadEntry.patient_id)
+                .where(CaseloadEntry.status == "active", CaseloadEntry.deleted_at.is_(None))
+                .order_by(Patient.nhs_number)
+            ).all()
+        )
+        if not entries:
+            return 0
+        staff = list(s.execute(select(Staff.name, Staff.role).where(Staff.active)).all())
+        staff_by_role = {role: name for name, role in staff}
+        authors = [name for name, role in staff if role != Role.ADMINISTRATOR.value] or [
+            "MDT Desktop demo"
+        ]
+        seen: set[uuid.UUID] = set()
+        made = 0
+        for patient_id, team_id, started_on in entries:
+            if patient_id in seen or rng.random() >= 0.8:
+                continue
+            seen.add(patient_id)
+            made += 1
+            _one_plan(s, rng, patient_id, team_id, started_on, today, staff_by_role, authors)
+    return made
+
+
+def _one_plan(
+    s: Any,
+    rng: random.Random,
+    patient_id: uuid.UUID,
+    team_id: uuid.UUID | None,
+    started_on: date,
+    today: date,
+    staff_by_role: dict[str, str],
+    authors: list[str],
+) -> None:
+    # Review dates from 30 days overdue to two months ahead, so every flag appears.
+    review_on = today + timedelta(days=rng.randint(-30, 60))
+    agreed_on = min(review_on - timedelta(days=90), today - timedelta(days=2))
+    first_day = max(started_on, agreed_on - timedelta(days=rng.randint(7, 30)))
+    first_day = min(first_day, agreed_on)
+    plan = CarePlan(id=uuid.uuid4(), team_id=team_id, patient_id=patient_id, status="draft")
+    s.add(plan)
+    s.flush()
+    drafts: list[tuple[date, dict[str, Any]]] = []
+    c = _content(rng, staff_by_role)
+    drafts.append((first_day, copy.deepcopy(c)))
+    _add_goals(rng, c, staff_by_role, agreed_on)
+    middle = first_day + (agreed_on - first_day) / 2
+    drafts.append((middle, copy.deepcopy(c)))
+    c["review"] = {
+        "agreed_on": agreed_on.isoformat(),
+        "agreed_how": rng.choice(HOW),
+        "copy_given": rng.random() < 0.85,
+        "review_on": review_on.isoformat(),
+    }
+    drafts.append((agreed_on, copy.deepcopy(c)))
+    if rng.random() < 0.5 and agreed_on + timedelta(days=10) < today:
+        goal = rng.choice(c["goals"])
+        goal["status"] = rng.choice(("in_progress", "achieved"))
+        drafts.append((agreed_on + timedelta(days=rng.randint(10, 40)), copy.deepcopy(c)))
+    previous: CarePlanVersion | None = None
+    for number, (when, content) in enumerate(drafts, start=1):
+        content = cp.normalise(content)
+        at = datetime.combine(min(when, today), time(9 + rng.randint(0, 7), rng.randint(0, 59)))
+        review = content["review"]
+        version = CarePlanVersion(
+            id=uuid.uuid4(),
+            team_id=team_id,
+            care_plan_id=plan.id,
+            number=number,
+            parent_id=previous.id if previous else None,
+            author_name=rng.choice(authors),
+            created_at=at.replace(tzinfo=UTC),
+            change_summary=cp.summarise_changes(
+                cp.normalise(previous.content) if previous else None, content
+            ),
+            content=content,
+            review_on=cp.parse_date(review["review_on"]),
+            agreed_on=cp.parse_date(review["agreed_on"]),
+            agreed_how=review["agreed_how"] or None,
+            copy_given=bool(review["copy_given"]),
+        )
+        s.add(version)
+        previous = version
+    s.flush()
+    assert previous is not None
+    plan.current_version_id = previous.id
+    plan.review_on = previous.review_on
+    plan.status = "agreed"
