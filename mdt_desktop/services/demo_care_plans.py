@@ -190,8 +190,10 @@ def _one_plan(
     staff_by_role: dict[str, str],
     authors: list[str],
 ) -> None:
-    # Review dates from 30 days overdue to two months ahead, so every flag appears.
-    review_on = today + timedelta(days=rng.randint(-30, 60))
+    # Review dates from a month overdue to three months ahead, weighted so that every flag
+    # (overdue, due within 7 days, within 14 days, not yet due) shows on a small caseload.
+    low, high = rng.choices([(-30, -1), (0, 7), (8, 14), (15, 90)], weights=[2, 2, 2, 4])[0]
+    review_on = today + timedelta(days=rng.randint(low, high))
     agreed_on = min(review_on - timedelta(days=90), today - timedelta(days=2))
     first_day = max(started_on, agreed_on - timedelta(days=rng.randint(7, 30)))
     first_day = min(first_day, agreed_on)

@@ -11,10 +11,10 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from pypdf import PdfReader
 from sqlalchemy import select
-from support.care_plans import NAMES, clinician, person_on_caseload, rich_content
+from support.care_plans import NAMES, clinician, nhs_for, person_on_caseload, rich_content
 
 from mdt_desktop import cli
-from mdt_desktop.domain.nhs_number import format_nhs_number, make_test_number
+from mdt_desktop.domain.nhs_number import format_nhs_number
 from mdt_desktop.domain.permissions import NotPermitted
 from mdt_desktop.domain.roles import Role
 from mdt_desktop.interop.fhir import NHS_NUMBER_SYSTEM
@@ -37,7 +37,7 @@ def test_pdf_export_writes_the_file_and_audits_it(store: Store, tmp_path: Path) 
     result = export_pdf(store, pid, out)
     assert result.version_number == 1
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(out.read_bytes())).pages)
-    assert "NHS No. " + format_nhs_number(make_test_number(1)) in text
+    assert "NHS No. " + format_nhs_number(nhs_for(1)) in text
     assert "Produced by Sam Carter (District nurse)" in text
     for name in NAMES:
         assert name in text
@@ -90,7 +90,7 @@ def test_fhir_bundle_validates_and_carries_the_plan(store: Store, tmp_path: Path
         get_fhir_model_class(resource["resourceType"]).model_validate(resource)
         assert entry["fullUrl"] == f"urn:uuid:{resource['id']}"
     patient, plan = data["entry"][0]["resource"], data["entry"][1]["resource"]
-    assert patient["identifier"] == [{"system": NHS_NUMBER_SYSTEM, "value": make_test_number(1)}]
+    assert patient["identifier"] == [{"system": NHS_NUMBER_SYSTEM, "value": nhs_for(1)}]
     assert patient["name"][0]["family"] == "Nguyễn" and patient["name"][0]["given"] == ["Zoë"]
     assert plan["status"] == "active" and plan["intent"] == "plan"
     assert plan["period"] == {"start": "2026-07-14", "end": "2026-10-12"}
@@ -115,7 +115,7 @@ def test_cli_export_careplan_pdf_and_fhir(tmp_path: Path, capsys) -> None:
     capsys.readouterr()
     with Store.open(path) as store:
         _plan(store, 5)
-    nhs = format_nhs_number(make_test_number(5))
+    nhs = format_nhs_number(nhs_for(5))
     out = tmp_path / "plan.pdf"
     code = cli.main(["export-careplan", "--store", str(path), "--nhs", nhs, "--out", str(out)])
     result = json.loads(capsys.readouterr().out)

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from support.care_plans import clinician, person_on_caseload
+from support.care_plans import clinician, nhs_for, person_on_caseload
 
 from mdt_desktop.domain import care_plan as cp
 from mdt_desktop.domain.care_plan import Choice, ReviewFlag
@@ -240,9 +240,9 @@ def test_viewing_is_audited_and_nhs_number_lookup(store: Store) -> None:
     with store.session() as s:
         actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.patient_id == pid)))
     assert "view" in actions
-    from mdt_desktop.domain.nhs_number import format_nhs_number, make_test_number
+    from mdt_desktop.domain.nhs_number import format_nhs_number
 
-    assert care_plans.patient_by_nhs_number(store, format_nhs_number(make_test_number(7))) == pid
+    assert care_plans.patient_by_nhs_number(store, format_nhs_number(nhs_for(7))) == pid
     with pytest.raises(ValueError, match="modulus 11"):
         care_plans.patient_by_nhs_number(store, "943 476 5918")
     with pytest.raises(LookupError):

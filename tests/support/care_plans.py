@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from mdt_desktop.domain.nhs_number import make_test_number
+from mdt_desktop.domain.nhs_number import iter_test_numbers
 from mdt_desktop.domain.roles import Role
 from mdt_desktop.services.users import create_user, ensure_team, sign_in
 from mdt_desktop.store.database import Store
@@ -17,6 +17,14 @@ def clinician(store: Store, role: Role = Role.DISTRICT_NURSE, name: str = "Sam C
     user = create_user(store, name, role, team)
     sign_in(store, user)
     return user
+
+
+def nhs_for(serial: int) -> str:
+    """A distinct valid test-range NHS number per serial (some serials have no valid number)."""
+    for n, number in enumerate(iter_test_numbers()):
+        if n == serial:
+            return number
+    raise ValueError(serial)
 
 
 def person_on_caseload(
@@ -32,7 +40,7 @@ def person_on_caseload(
         team = s.query(Team).first()
         patient = Patient(
             team_id=team.id if team else None,
-            nhs_number=make_test_number(serial),
+            nhs_number=nhs_for(serial),
             title=title,
             family_name=family,
             given_name=given,
