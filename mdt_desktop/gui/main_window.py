@@ -124,6 +124,12 @@ class MainWindow(QMainWindow):
             from .case_finding import CaseFindingPage
 
             return CaseFindingPage(self.store)
+        if name == "Care plans":
+            from .care_plan.page import CarePlansPage
+
+            plans = CarePlansPage(self.store, self.user)
+            self.user_changed.connect(plans.set_user)
+            return plans
         return NotBuiltPage(name, COMING[name])
 
     def page(self, name: str) -> Page:
