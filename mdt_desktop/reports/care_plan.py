@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from reportlab.lib import colors
-from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from mdt_desktop.domain import care_plan as cp
 from mdt_desktop.domain.people import format_local_datetime, format_patient_date
@@ -143,14 +143,16 @@ def _actions(content: dict[str, Any], st: Styles) -> list[Flowable]:
 
 
 def _fields(
-    content: dict[str, Any], key: str, labels: dict[str, str], st: Styles
+    content: dict[str, Any], key: str, labels: dict[str, str], st: Styles, *, keep: bool = True
 ) -> list[Flowable]:
     values = content[key]
     out: list[Flowable] = []
     for field_key, label in labels.items():
         if values.get(field_key):
-            out.append(para(label, st.label))
-            out.append(para(values[field_key], st.body))
+            pair: list[Flowable] = [para(label, st.label), para(values[field_key], st.body)]
+            # A label never stands alone at the foot of a page (inside a table cell the
+            # cell itself keeps them together).
+            out.extend([KeepTogether(pair)] if keep else pair)
     return out or [para(NOT_RECORDED, st.body)]
 
 
@@ -196,6 +198,9 @@ def care_plan_story(doc: CarePlanDocument, st: Styles) -> list[Flowable]:
         story.append(labelled("My care coordinator:", doc.care_coordinator, st.body))
 
     def heading(key: str) -> None:
+        # A heading starts a new page unless its first few lines fit below it; tables then
+        # split across pages (header row repeated) instead of leaving half a page empty.
+        story.append(CondPageBreak(st.heading.fontSize * 2 + st.body.leading * 4))
         story.append(para(HEADINGS[key], st.heading))
 
     heading("about_me")
@@ -217,6 +222,7 @@ def care_plan_story(doc: CarePlanDocument, st: Styles) -> list[Flowable]:
             "out_of_hours": "Who to call at night, at weekends and on bank holidays",
         },
         st,
+        keep=False,
     )
     story.append(_crisis_box(crisis, st))
     story.append(Spacer(1, st.body.fontSize * 0.5))

@@ -123,7 +123,6 @@ def make_styles(large_print: bool = False) -> Styles:
             spaceBefore=size * 1.1,
             spaceAfter=size * 0.4,
             textColor=colors.HexColor("#005EB8"),  # NHS blue
-            keepWithNext=1,  # never a heading alone at the foot of a page
         ),
         subheading=style(
             "subheading",

@@ -2,13 +2,13 @@
 
 Versions are written as a team would: a first draft, then goals and actions, then the plan
 agreed with the person, sometimes a later goal update. Review dates spread from overdue to
-months ahead, so the review flags show. Written through the ORM, so every version has its
-outbox and audit entries like any other save.
+months ahead, so the review flags show.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import random
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,8 +18,16 @@ from sqlalchemy import select
 
 from mdt_desktop.domain import care_plan as cp
 from mdt_desktop.domain.roles import Role
+from mdt_desktop.store import bulk
 from mdt_desktop.store.database import Store
-from mdt_desktop.store.schema import CarePlan, CarePlanVersion, CaseloadEntry, Patient, Staff
+from mdt_desktop.store.schema import (
+    CarePlan,
+    CarePlanVersion,
+    CaseloadEntry,
+    Patient,
+    Staff,
+    table_of,
+)
 
 ABOUT = [
     "I have lived in this house for {years} years and I want to stay here. My {pet} keeps me "
@@ -148,10 +156,12 @@ def add_demo_care_plans(store: Store, seed: int = 1, today: date | None = None) 
     """Give about four in five active caseload entries a plan of 2–4 versions.
 
     Does nothing (returns 0) when there is no active caseload, or plans already exist.
+    Like the rest of the demo it is a bulk load: one transaction, one "import" audit entry,
+    no outbox entries (a store's first sync uploads what it holds).
     """
     today = today or date.today()
     rng = random.Random(seed * 7919 + 5)
-    with store.transaction() as s:
+    with store.session() as s:
         if s.scalar(select(CarePlan.id).limit(1)) is not None:
             return 0
         entries = list(
@@ -162,26 +172,51 @@ def add_demo_care_plans(store: Store, seed: int = 1, today: date | None = None) 
                 .order_by(Patient.nhs_number)
             ).all()
         )
-        if not entries:
-            return 0
         staff = list(s.execute(select(Staff.name, Staff.role).where(Staff.active)).all())
-        staff_by_role = {role: name for name, role in staff}
-        authors = [name for name, role in staff if role != Role.ADMINISTRATOR.value] or [
-            "MDT Desktop demo"
-        ]
-        seen: set[uuid.UUID] = set()
-        made = 0
-        for patient_id, team_id, started_on in entries:
-            if patient_id in seen or rng.random() >= 0.8:
-                continue
-            seen.add(patient_id)
-            made += 1
-            _one_plan(s, rng, patient_id, team_id, started_on, today, staff_by_role, authors)
-    return made
+    if not entries:
+        return 0
+    staff_by_role = {role: name for name, role in staff}
+    authors = [name for name, role in staff if role != Role.ADMINISTRATOR.value] or [
+        "MDT Desktop demo"
+    ]
+    plans: list[tuple[Any, ...]] = []
+    versions: list[tuple[Any, ...]] = []
+    seen: set[uuid.UUID] = set()
+    for patient_id, team_id, started_on in entries:
+        if patient_id in seen or rng.random() >= 0.8:
+            continue
+        seen.add(patient_id)
+        _one_plan(rng, patient_id, team_id, started_on, today, staff_by_role, authors,
+                  plans, versions)  # fmt: skip
+    clock = store.context.clock.now()
+    user = bulk.db_uuid(store.actor.user_id)
+    with bulk.bulk_transaction(store) as conn:
+        plan_writer = bulk.BulkWriter(
+            conn,
+            table_of(CarePlan),
+            ["id", "team_id", "patient_id", "current_version_id", "status", "review_on",
+             "updated_at", "updated_by"],
+        )  # fmt: skip
+        plan_writer.write([(*row, clock, user) for row in plans])
+        version_writer = bulk.BulkWriter(
+            conn,
+            table_of(CarePlanVersion),
+            ["id", "team_id", "care_plan_id", "number", "parent_id", "author_name",
+             "created_at", "change_summary", "content", "review_on", "agreed_on", "agreed_how",
+             "copy_given", "updated_at", "updated_by"],
+        )  # fmt: skip
+        version_writer.write([(*row, clock, user) for row in versions])
+        plan_writer.close()
+        version_writer.close()
+    store.audit(
+        "import",
+        "care_plans",
+        detail=f"demo care plans: {len(plans)} plans, {len(versions)} versions, seed {seed}",
+    )
+    return len(plans)
 
 
 def _one_plan(
-    s: Any,
     rng: random.Random,
     patient_id: uuid.UUID,
     team_id: uuid.UUID | None,
@@ -189,6 +224,8 @@ def _one_plan(
     today: date,
     staff_by_role: dict[str, str],
     authors: list[str],
+    plans: list[tuple[Any, ...]],
+    versions: list[tuple[Any, ...]],
 ) -> None:
     # Review dates from a month overdue to three months ahead, weighted so that every flag
     # (overdue, due within 7 days, within 14 days, not yet due) shows on a small caseload.
@@ -197,9 +234,6 @@ def _one_plan(
     agreed_on = min(review_on - timedelta(days=90), today - timedelta(days=2))
     first_day = max(started_on, agreed_on - timedelta(days=rng.randint(7, 30)))
     first_day = min(first_day, agreed_on)
-    plan = CarePlan(id=uuid.uuid4(), team_id=team_id, patient_id=patient_id, status="draft")
-    s.add(plan)
-    s.flush()
     drafts: list[tuple[date, dict[str, Any]]] = []
     c = _content(rng, staff_by_role)
     drafts.append((first_day, copy.deepcopy(c)))
@@ -217,32 +251,40 @@ def _one_plan(
         goal = rng.choice(c["goals"])
         goal["status"] = rng.choice(("in_progress", "achieved"))
         drafts.append((agreed_on + timedelta(days=rng.randint(10, 40)), copy.deepcopy(c)))
-    previous: CarePlanVersion | None = None
-    for number, (when, content) in enumerate(drafts, start=1):
-        content = cp.normalise(content)
+    plan_id = uuid.uuid4()
+    team = bulk.db_uuid(team_id)
+    previous_id: uuid.UUID | None = None
+    previous: dict[str, Any] | None = None
+    for number, (when, raw) in enumerate(drafts, start=1):
+        content = cp.normalise(raw)
         at = datetime.combine(min(when, today), time(9 + rng.randint(0, 7), rng.randint(0, 59)))
         review = content["review"]
-        version = CarePlanVersion(
-            id=uuid.uuid4(),
-            team_id=team_id,
-            care_plan_id=plan.id,
-            number=number,
-            parent_id=previous.id if previous else None,
-            author_name=rng.choice(authors),
-            created_at=at.replace(tzinfo=UTC),
-            change_summary=cp.summarise_changes(
-                cp.normalise(previous.content) if previous else None, content
-            ),
-            content=content,
-            review_on=cp.parse_date(review["review_on"]),
-            agreed_on=cp.parse_date(review["agreed_on"]),
-            agreed_how=review["agreed_how"] or None,
-            copy_given=bool(review["copy_given"]),
+        version_id = uuid.uuid4()
+        versions.append(
+            (
+                bulk.db_uuid(version_id),
+                team,
+                bulk.db_uuid(plan_id),
+                number,
+                bulk.db_uuid(previous_id),
+                rng.choice(authors),
+                bulk.db_datetime(at.replace(tzinfo=UTC)),
+                cp.summarise_changes(previous, content),
+                json.dumps(content),
+                review["review_on"] or None,
+                review["agreed_on"] or None,
+                review["agreed_how"] or None,
+                1 if review["copy_given"] else 0,
+            )
         )
-        s.add(version)
-        previous = version
-    s.flush()
-    assert previous is not None
-    plan.current_version_id = previous.id
-    plan.review_on = previous.review_on
-    plan.status = "agreed"
+        previous_id, previous = version_id, content
+    plans.append(
+        (
+            bulk.db_uuid(plan_id),
+            team,
+            bulk.db_uuid(patient_id),
+            bulk.db_uuid(previous_id),
+            "agreed",
+            review_on.isoformat(),
+        )
+    )

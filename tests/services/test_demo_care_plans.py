@@ -13,7 +13,7 @@ from mdt_desktop.services import care_plans
 from mdt_desktop.services.demo import generate_demo
 from mdt_desktop.services.demo_care_plans import add_demo_care_plans
 from mdt_desktop.store.database import Store
-from mdt_desktop.store.schema import CarePlan, CarePlanVersion, OutboxEntry
+from mdt_desktop.store.schema import AuditEntry, CarePlan, CarePlanVersion, OutboxEntry
 
 TODAY = date(2026, 7, 14)
 
@@ -29,7 +29,18 @@ def test_most_active_cases_get_a_plan_with_a_few_versions(store: Store) -> None:
         assert closed not in {p.patient_id for p in plans}
         counts = Counter(s.scalars(select(CarePlanVersion.care_plan_id)))  # versions per plan
         assert all(2 <= n <= 4 for n in counts.values())
-        assert s.scalar(select(func.count()).select_from(OutboxEntry)) > 0
+        # A bulk load, like the rest of the demo: one import audit entry, no outbox rows.
+        assert not s.scalar(
+            select(func.count())
+            .select_from(OutboxEntry)
+            .where(OutboxEntry.table_name.like("care_plan%"))
+        )
+        imports = list(
+            s.scalars(select(AuditEntry.detail).where(AuditEntry.entity == "care_plans"))
+        )
+        assert imports == [
+            f"demo care plans: {made} plans, {sum(counts.values())} versions, seed 1"
+        ]
     flags = {r.flag for r in care_plans.plan_rows(store, TODAY)}
     assert flags == set(cp.ReviewFlag)  # overdue, 7, 14 and not yet due all appear
     # Each plan reads back through the service: a current version, an agreed plan.
