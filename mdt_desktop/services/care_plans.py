@@ -8,7 +8,8 @@ merge; the merged version records both parents. Nothing a clinician typed is eve
 overwritten or dropped.
 
 The sync client calls :func:`save_version` with a remote version's content, base and author,
-so two laptops and two windows take the same path.
+or, when it has applied a version row as it came, :func:`reconcile_version`; either way two
+laptops and two windows take the same path.
 """
 
 from __future__ import annotations
@@ -456,6 +457,74 @@ def save_merge(
         conflict.resolved_by = store.actor.user_id
         s.flush()
         return _info(version, plan.current_version_id)
+
+
+def reconcile_version(store: Store, version_id: uuid.UUID) -> str:
+    """Place a version that arrived as a row (sync applied it) on the plan's line.
+
+    Made from the current version: it becomes current ("current"). Already part of the
+    current line: nothing to do ("known"). Made from an older version: it stays as it is
+    and a merge is asked for, exactly as a stale save from a second window ("merge").
+    """
+    with store.transaction() as s:
+        version = s.get(CarePlanVersion, version_id)
+        if version is None:
+            raise LookupError("That care plan version is not in this store.")
+        plan = s.get(CarePlan, version.care_plan_id)
+        if plan is None:
+            raise LookupError("That version's care plan is not in this store.")
+        versions = {
+            v.id: v
+            for v in s.scalars(
+                select(CarePlanVersion).where(CarePlanVersion.care_plan_id == plan.id)
+            )
+        }
+        current = plan.current_version_id
+        if current is None or version.parent_id == current:
+            _make_current(plan, version)
+            return "current"
+        if version_id == current or version_id in _ancestors(versions, current):
+            return "known"
+        if current in _ancestors(versions, version_id):
+            _make_current(plan, version)  # a later version that already includes ours
+            return "current"
+        waiting = s.scalars(
+            select(SyncConflict).where(
+                SyncConflict.row_id == plan.id,
+                SyncConflict.kind == CONFLICT_KIND,
+                SyncConflict.resolved_at.is_(None),
+            )
+        )
+        if any((c.local_fields or {}).get("version_id") == str(version_id) for c in waiting):
+            return "merge"
+        s.add(
+            SyncConflict(
+                id=uuid.uuid4(),
+                table_name="care_plans",
+                row_id=plan.id,
+                kind=CONFLICT_KIND,
+                local_fields={
+                    "version_id": str(version_id),
+                    "base_version_id": str(version.parent_id) if version.parent_id else None,
+                },
+                remote_fields={"version_id": str(current)},
+                detected_at=datetime.now(UTC),
+            )
+        )
+        return "merge"
+
+
+def _ancestors(versions: Mapping[uuid.UUID, CarePlanVersion], start: uuid.UUID) -> set[uuid.UUID]:
+    seen: set[uuid.UUID] = set()
+    queue = [start]
+    while queue:
+        vid = queue.pop()
+        if vid in seen or vid not in versions:
+            continue
+        seen.add(vid)
+        v = versions[vid]
+        queue.extend(p for p in (v.parent_id, v.second_parent_id) if p)
+    return seen
 
 
 # --- lists and review reminders -------------------------------------------------------------

@@ -224,3 +224,18 @@ def test_editor_renders_at_laptop_and_desktop_sizes(qtbot, store, user, tmp_path
         path = tmp_path / f"editor-{key}-{size.width()}.png"
         assert editor.grab().save(str(path))
         assert path.stat().st_size > 10_000
+
+
+def test_diff_marks_the_words_that_changed_and_escapes_markup(store, user) -> None:
+    from mdt_desktop.gui.care_plan.history import NEW_WORD, OLD_WORD, diff_html
+
+    pid = person_on_caseload(store)
+    v1 = care_plans.save_version(store, pid, {"about_me": "I like <b>tea</b> & cake."}, None)
+    v2 = care_plans.save_version(
+        store, pid, {"about_me": "I like <b>coffee</b> & cake."}, v1.version.id
+    )
+    page = diff_html(v1.version, v2.version)
+    assert "&lt;b&gt;" in page and "<b>tea" not in page
+    assert f'<span style="background:{OLD_WORD};">&lt;b&gt;tea&lt;/b&gt;</span>' in page
+    assert f'<span style="background:{NEW_WORD};">&lt;b&gt;coffee&lt;/b&gt;</span>' in page
+    assert "&amp; cake." in page

@@ -247,3 +247,43 @@ def test_viewing_is_audited_and_nhs_number_lookup(store: Store) -> None:
         care_plans.patient_by_nhs_number(store, "943 476 5918")
     with pytest.raises(LookupError):
         care_plans.patient_by_nhs_number(store, "943 476 5919")
+
+
+def test_a_version_row_applied_by_sync_is_placed_on_the_line(store: Store) -> None:
+    """Rows pulled from the server arrive as they are; reconcile_version places them."""
+    import uuid as uuid_mod
+    from datetime import UTC, datetime
+
+    clinician(store)
+    pid = person_on_caseload(store)
+    base = care_plans.save_version(store, pid, content(needs="Falls"), None).version
+
+    def remote_row(parent: object, number: int, needs: str) -> object:
+        vid = uuid_mod.uuid4()
+        with store.transaction() as s:
+            s.add(
+                CarePlanVersion(
+                    id=vid,
+                    care_plan_id=base.plan_id,
+                    number=number,
+                    parent_id=parent,
+                    author_name="Dr Ola WIŚNIEWSKA",
+                    created_at=datetime.now(UTC),
+                    content=cp.normalise(content(needs=needs)),
+                )
+            )
+        return vid
+
+    # Made from the current version: it becomes current.
+    v2 = remote_row(base.id, 2, "Falls; low mood")
+    assert care_plans.reconcile_version(store, v2) == "current"
+    assert care_plans.load_plan(store, pid).current.id == v2
+    assert care_plans.reconcile_version(store, base.id) == "known"
+    # Made from version 1 while version 2 is current: kept, and a merge is asked for.
+    v3 = remote_row(base.id, 3, "Falls; breathless")
+    assert care_plans.reconcile_version(store, v3) == "merge"
+    assert care_plans.reconcile_version(store, v3) == "merge"  # asked once only
+    state = care_plans.load_plan(store, pid)
+    assert state.current.id == v2
+    assert [p.mine.id for p in state.pending] == [v3]
+    assert state.pending[0].base.id == base.id

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import html
+import re
 import uuid
 
 from PySide6.QtCore import Qt
@@ -29,14 +31,33 @@ from mdt_desktop.store.database import Store
 
 OLD_BG = "#fde8e6"  # removed or changed lines, left
 NEW_BG = "#e3f2e8"  # added or changed lines, right
+OLD_WORD = "#f5b3ab"  # the words that differ within a changed line
+NEW_WORD = "#9fd6b0"
 
 
-def _lines_html(lines: list[str], marked: set[int], colour: str) -> str:
+def _word_marks(old: str, new: str) -> tuple[str, str]:
+    """Both lines as HTML with the words that differ shaded (a paragraph is one line)."""
+    a, b = re.split(r"(\s+)", old), re.split(r"(\s+)", new)
+    left, right = [], []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        old_part = html.escape("".join(a[i1:i2]))
+        new_part = html.escape("".join(b[j1:j2]))
+        if tag == "equal":
+            left.append(old_part)
+            right.append(new_part)
+            continue
+        if old_part:
+            left.append(f'<span style="background:{OLD_WORD};">{old_part}</span>')
+        if new_part:
+            right.append(f'<span style="background:{NEW_WORD};">{new_part}</span>')
+    return "".join(left), "".join(right)
+
+
+def _side_html(cells: list[tuple[str, bool]], colour: str) -> str:
     out = []
-    for i, line in enumerate(lines):
-        text = html.escape(line) or "&nbsp;"
-        style = f' style="background:{colour};"' if i in marked else ""
-        out.append(f"<div{style}>{text}</div>")
+    for text, marked in cells:
+        style = f' style="background:{colour};"' if marked else ""
+        out.append(f"<div{style}>{text or '&nbsp;'}</div>")
     return "".join(out) or '<div style="color:#768692;">(empty)</div>'
 
 
@@ -53,20 +74,31 @@ def diff_html(old: care_plans.VersionInfo, new: care_plans.VersionInfo) -> str:
     parts = [head]
     for d in diffs:
         old_lines, new_lines = d.old_text.splitlines(), d.new_text.splitlines()
-        old_marked: set[int] = set()
-        new_marked: set[int] = set()
+        left: list[tuple[str, bool]] = []
+        right: list[tuple[str, bool]] = []
         for tag, i1, i2, j1, j2 in d.opcodes:
-            if tag != "equal":
-                old_marked.update(range(i1, i2))
-                new_marked.update(range(j1, j2))
+            if tag == "equal":
+                left.extend((html.escape(line), False) for line in old_lines[i1:i2])
+                right.extend((html.escape(line), False) for line in new_lines[j1:j2])
+                continue
+            olds, news = old_lines[i1:i2], new_lines[j1:j2]
+            for k in range(max(len(olds), len(news))):
+                if k < len(olds) and k < len(news):
+                    o, n = _word_marks(olds[k], news[k])
+                    left.append((o, True))
+                    right.append((n, True))
+                elif k < len(olds):
+                    left.append((html.escape(olds[k]), True))
+                else:
+                    right.append((html.escape(news[k]), True))
         parts.append(
             f"<h3>{html.escape(d.title)}</h3>"
             '<table width="100%" cellspacing="0" cellpadding="6" border="1" '
             'style="border-color:#d8dde0; border-collapse:collapse;">'
             f'<tr><th width="50%" align="left">Version {old.number}</th>'
             f'<th width="50%" align="left">Version {new.number}</th></tr>'
-            f'<tr><td valign="top">{_lines_html(old_lines, old_marked, OLD_BG)}</td>'
-            f'<td valign="top">{_lines_html(new_lines, new_marked, NEW_BG)}</td></tr>'
+            f'<tr><td valign="top">{_side_html(left, OLD_BG)}</td>'
+            f'<td valign="top">{_side_html(right, NEW_BG)}</td></tr>'
             "</table>"
         )
     return "".join(parts)
