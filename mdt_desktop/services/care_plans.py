@@ -245,8 +245,9 @@ def history(store: Store, patient_id: uuid.UUID) -> list[VersionInfo]:
 # --- saving --------------------------------------------------------------------------------
 
 
-def _active_team(s: Any, patient_id: uuid.UUID) -> uuid.UUID | None:
-    entry = s.scalars(
+def _active_entry(s: Any, patient_id: uuid.UUID) -> CaseloadEntry | None:
+    """The person's newest active caseload entry (a plan belongs to that team)."""
+    return s.scalars(
         select(CaseloadEntry)
         .where(
             CaseloadEntry.patient_id == patient_id,
@@ -255,9 +256,6 @@ def _active_team(s: Any, patient_id: uuid.UUID) -> uuid.UUID | None:
         )
         .order_by(CaseloadEntry.started_on.desc())
     ).first()
-    if entry is None:
-        return None
-    return entry.team_id or uuid.UUID(int=0)
 
 
 def _new_version(
@@ -337,16 +335,13 @@ def save_version(
             raise LookupError("That person is not in this store.")
         plan = _plan_for(s, patient_id)
         if plan is None:
-            team = _active_team(s, patient_id)
-            if team is None:
+            entry = _active_entry(s, patient_id)
+            if entry is None:
                 raise ValueError(
                     "A care plan is kept for people on the caseload: accept their referral first."
                 )
             plan = CarePlan(
-                id=uuid.uuid4(),
-                team_id=None if team.int == 0 else team,
-                patient_id=patient_id,
-                status="draft",
+                id=uuid.uuid4(), team_id=entry.team_id, patient_id=patient_id, status="draft"
             )
             s.add(plan)
             s.flush()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QSpinBox,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from mdt_desktop.domain import care_plan as cp
 from mdt_desktop.domain.nhs_number import format_nhs_number
 from mdt_desktop.domain.people import display_name, format_local_datetime, format_patient_date
+from mdt_desktop.domain.permissions import Permission, why_not
 from mdt_desktop.services import care_plans
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
@@ -167,6 +169,23 @@ class CarePlansPage(Page):
         bar.addWidget(QLabel("Show"))
         bar.addWidget(self.filter)
         bar.addWidget(self.counts, 1)
+        bar.addWidget(QLabel("Review plans"))
+        self.review_days = QSpinBox()
+        self.review_days.setObjectName("reviewDays")
+        self.review_days.setRange(7, 730)
+        self.review_days.setSuffix(" days")
+        self.review_days.setValue(care_plans.review_days(store))
+        self.review_days.setToolTip(
+            "The review date a plan gets when it is agreed and no date is entered."
+        )
+        self.review_days.editingFinished.connect(self._review_days_changed)
+        reason = why_not(user.role, Permission.EDIT_CARE_PLAN)
+        self.review_days.setEnabled(reason is None)
+        if reason:
+            self.review_days.setToolTip(reason)
+        bar.addWidget(self.review_days)
+        bar.addWidget(QLabel("after agreement"))
+        bar.addSpacing(16)
         bar.addWidget(self.open_button)
         layout.addLayout(bar)
         self.model = CarePlanListModel(self.today, self)
@@ -236,9 +255,19 @@ class CarePlansPage(Page):
         if rows and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
 
+    def _review_days_changed(self) -> None:
+        days = self.review_days.value()
+        if days != care_plans.review_days(self.store):
+            care_plans.set_review_days(self.store, days)
+
     def set_user(self, user: User) -> None:
         """Another person signed in: an open plan is shown again with their permissions."""
         self.user = user
+        reason = why_not(user.role, Permission.EDIT_CARE_PLAN)
+        self.review_days.setEnabled(reason is None)
+        self.review_days.setToolTip(
+            reason or "The review date a plan gets when it is agreed and no date is entered."
+        )
         if self.editor is not None and not self.editor.dirty:
             self.open_plan(self.editor.patient_id)
 

@@ -210,6 +210,11 @@ def test_care_plans_page_lists_flags_and_opens_the_editor(qtbot, window, store) 
     assert editor.review_label.text() == "Review due in 5 days"
     assert page.back_to_list()
     page.wait_until_loaded()
+    # The team's review interval: used when a plan is agreed without a review date.
+    assert page.review_days.value() == 90
+    page.review_days.setValue(60)
+    page.review_days.editingFinished.emit()
+    assert care_plans.review_days(store) == 60
 
 
 @pytest.mark.parametrize("size", [QSize(1366, 768), QSize(1920, 1080)])
