@@ -79,3 +79,16 @@ def test_empty_sections_say_so_and_an_unagreed_plan_says_so() -> None:
     assert "Not recorded yet." in whole
     assert "This plan has not yet been agreed with me." in whole
     assert "A review date has not been set yet." in whole
+
+
+def test_large_print_care_plan_sets_nothing_below_16_points() -> None:
+    sizes: set[float] = set()
+    data = build_care_plan_pdf(document(goals=4, actions=4), large_print=True)
+    for page in PdfReader(io.BytesIO(data)).pages:
+
+        def visit(text: str, cm: list, tm: list, _font: object, size: float) -> None:
+            if text.strip():
+                sizes.add(round(size * abs(tm[3]) * abs(cm[3]), 1))
+
+        page.extract_text(visitor_text=visit)
+    assert sizes and min(sizes) >= 16

@@ -274,8 +274,8 @@ class GoalsEditor(_ItemsEditor):
 
 
 class ActionsEditor(_ItemsEditor):
-    HEADERS = ["What", "Who (person, role or organisation)", "How often / by when", "For goal"]
-    FIXED = [0, 0, 190, 230]
+    HEADERS = ["What", "Who", "How often / by when", "For goal"]
+    FIXED = [0, 0, 170, 210]
     ADD_LABEL = "Add an action"
     REMOVE_LABEL = "Remove action"
 
@@ -300,6 +300,10 @@ class ActionsEditor(_ItemsEditor):
         who.setEditable(True)
         who.addItems(["", *self.people])
         who.setCurrentText(item.get("who", ""))
+        who.setToolTip(item.get("who", "") or "A person, a role or an organisation")
+        line = who.lineEdit()
+        if line is not None:
+            line.setCursorPosition(0)  # the start of a long name, not its end
         who.currentTextChanged.connect(self.changed)
         self.table.setCellWidget(row, 1, who)
         self.table.setCellWidget(row, 2, self._line(item.get("when", "")))
