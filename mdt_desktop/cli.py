@@ -244,7 +244,56 @@ def build_parser() -> argparse.ArgumentParser:
     v = audit_sub.add_parser("verify", help="check the audit log's hash chain")
     _store_arg(v)
     v.set_defaults(func=cmd_audit_verify)
+    _add_care_plan_commands(sub)
     return parser
+
+
+def cmd_export_careplan(args: argparse.Namespace) -> dict[str, Any]:
+    """Export one person's care plan as the PDF they take home, or as a FHIR Bundle."""
+    from mdt_desktop.domain.permissions import NotPermitted
+    from mdt_desktop.services.care_plan_export import export
+    from mdt_desktop.services.care_plans import patient_by_nhs_number
+    from mdt_desktop.services.users import actor_for, current_user, list_users
+
+    out: Path = args.out
+    if args.format == "fhir" and args.large_print:
+        raise CommandError("--large-print applies to the PDF only")
+    if not out.parent.exists():
+        raise CommandError(f"the folder {out.parent} does not exist")
+    with _open_store(args.store) as store:
+        if args.user:
+            matches = [u for u in list_users(store) if u.name.lower() == args.user.lower()]
+            if not matches:
+                raise CommandError(f"no user profile called {args.user!r} in this store")
+            user = matches[0]
+        else:
+            user = current_user(store)
+            if user is None:
+                raise CommandError("no one is signed in on this store: pass --user NAME")
+        store.set_actor(actor_for(user))  # the export's audit entry names this person
+        try:
+            patient_id = patient_by_nhs_number(store, args.nhs)
+            result = export(store, patient_id, out, fmt=args.format, large_print=args.large_print)
+        except (ValueError, LookupError, NotPermitted) as exc:
+            raise CommandError(str(exc)) from None
+        return {
+            "out": str(result.path),
+            "format": args.format,
+            "large_print": args.large_print,
+            "version": result.version_number,
+            "exported_by": user.name,
+        }
+
+
+def _add_care_plan_commands(sub: Any) -> None:
+    p = sub.add_parser("export-careplan", help="export a person's care plan (PDF or FHIR)")
+    _store_arg(p)
+    p.add_argument("--nhs", required=True, metavar="NHS_NUMBER", help="the person's NHS number")
+    p.add_argument("--out", required=True, type=Path, metavar="FILE")
+    p.add_argument("--large-print", action="store_true", help="16 pt and larger (PDF only)")
+    p.add_argument("--format", choices=("pdf", "fhir"), default="pdf")
+    p.add_argument("--user", help="the user profile exporting (default: the signed-in one)")
+    p.set_defaults(func=cmd_export_careplan)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -132,6 +132,12 @@ class MainWindow(QMainWindow):
             page = CaseloadPage(self.store, self.user)
             self.user_changed.connect(page.set_user)
             return page
+        if name == "Care plans":
+            from .care_plan.page import CarePlansPage
+
+            plans = CarePlansPage(self.store, self.user)
+            self.user_changed.connect(plans.set_user)
+            return plans
         return NotBuiltPage(name, COMING[name])
 
     def page(self, name: str) -> Page:

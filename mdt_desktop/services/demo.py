@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from mdt_desktop.domain.nhs_number import iter_test_numbers
 from mdt_desktop.domain.roles import Role
+from mdt_desktop.services.demo_care_plans import add_demo_care_plans
 from mdt_desktop.store import bulk
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import CodedEntry, Patient, Practice, Staff, Team, table_of
@@ -575,6 +576,7 @@ def generate_demo(
         from mdt_desktop.services.demo_caseload import add_demo_caseload
 
         add_demo_caseload(store, seed, today)
+    add_demo_care_plans(store, seed, today)  # does nothing while there is no caseload
     return DemoSummary(
         patients=patients,
         coded_entries=coded,

@@ -1,0 +1,488 @@
+"""The care plan editor: the person's banner, the plan's sections, save, history, export.
+
+A save is made from the version the editor loaded (its base). When someone else saved in
+the meantime, the service keeps this save as a version of its own and the merge dialog
+opens: both texts side by side for each section changed in both, nothing lost.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mdt_desktop.domain import care_plan as cp
+from mdt_desktop.domain.people import format_local_datetime
+from mdt_desktop.domain.permissions import NotPermitted, Permission, why_not
+from mdt_desktop.services import care_plan_export, care_plans
+from mdt_desktop.services.patients import patient_banner
+from mdt_desktop.store.database import Store
+from mdt_desktop.store.schema import Staff, User
+
+from ..background import Operation, run_in_background
+from ..widgets.banner import PatientBanner
+from .sections import ActionsEditor, GoalsEditor, ReviewEditor, SectionEditor, make_editor
+
+FLAG_STYLE = {
+    cp.ReviewFlag.OVERDUE: "overdue",
+    cp.ReviewFlag.DUE_7: "due7",
+    cp.ReviewFlag.DUE_14: "due14",
+    cp.ReviewFlag.NONE: "none",
+}
+
+
+def open_file(path: Path) -> bool:
+    """Open an exported file in the system's viewer (tests replace this)."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def _staff_names(store: Store) -> list[str]:
+    from sqlalchemy import select
+
+    from mdt_desktop.domain.roles import Role
+
+    with store.session() as s:
+        rows = s.execute(
+            select(Staff.name, Staff.role).where(Staff.active, Staff.deleted_at.is_(None))
+        ).all()
+    out = []
+    for name, role in sorted(rows):
+        try:
+            out.append(f"{name} ({Role(role).label})")
+        except ValueError:
+            out.append(name)
+    return out
+
+
+class CarePlanEditor(QWidget):
+    """The one live care plan of one person, for the signed-in user."""
+
+    saved = Signal(object)  # VersionInfo
+
+    def __init__(
+        self,
+        store: Store,
+        user: User,
+        patient_id: uuid.UUID,
+        parent: QWidget | None = None,
+        *,
+        today: date | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("carePlanEditor")
+        self.store = store
+        self.user = user
+        self.patient_id = patient_id
+        self.today = today or date.today()
+        self.base: care_plans.VersionInfo | None = None
+        self.state: care_plans.PlanState | None = None
+        self._snapshot: dict[str, Any] = {}
+        self.operation: Operation | None = None
+        self.merge_dialog: QWidget | None = None
+        self.last_export: Path | None = None
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        self.banner = PatientBanner()
+        outer.addWidget(self.banner)
+
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(16, 10, 16, 12)
+        body_layout.setSpacing(8)
+        outer.addWidget(body, 1)
+
+        # Where the plan stands: version, agreement, review.
+        top = QHBoxLayout()
+        self.version_label = QLabel()
+        self.version_label.setObjectName("planVersion")
+        self.version_label.setWordWrap(True)
+        self.review_label = QLabel()
+        self.review_label.setObjectName("reviewFlag")
+        top.addWidget(self.version_label, 1)
+        top.addWidget(self.review_label)
+        self.history_button = QPushButton("History and differences…")
+        self.history_button.clicked.connect(self.show_history)
+        top.addWidget(self.history_button)
+        self.export_button = QToolButton()
+        self.export_button.setObjectName("exportButton")
+        self.export_button.setText("Export")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        self.export_pdf_action = menu.addAction("PDF for the person…", self.export_pdf)
+        self.export_large_action = menu.addAction(
+            "Large-print PDF…", lambda: self.export_pdf(large_print=True)
+        )
+        self.export_fhir_action = menu.addAction(
+            "FHIR (JSON) for another system…", self.export_fhir
+        )
+        self.export_button.setMenu(menu)
+        top.addWidget(self.export_button)
+        body_layout.addLayout(top)
+
+        # A version saved from an older base waits for a merge.
+        self.merge_bar = QFrame()
+        self.merge_bar.setObjectName("mergeBar")
+        bar = QHBoxLayout(self.merge_bar)
+        bar.setContentsMargins(12, 8, 12, 8)
+        self.merge_text = QLabel()
+        self.merge_text.setWordWrap(True)
+        bar.addWidget(self.merge_text, 1)
+        self.merge_button = QPushButton("Merge now…")
+        self.merge_button.setObjectName("primary")
+        self.merge_button.clicked.connect(self.open_merge)
+        bar.addWidget(self.merge_button)
+        self.merge_bar.hide()
+        body_layout.addWidget(self.merge_bar)
+
+        # Sections: a list on the left, the section's editor on the right.
+        middle = QHBoxLayout()
+        self.section_list = QListWidget()
+        self.section_list.setObjectName("planSections")
+        self.section_list.setFixedWidth(290)
+        self.section_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.stack = QStackedWidget()
+        self.editors: dict[str, SectionEditor] = {}
+        for section in cp.SECTIONS:
+            QListWidgetItem(section.title, self.section_list)
+            editor = make_editor(section)
+            editor.changed.connect(self._edited)
+            self.editors[section.key] = editor
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            holder = QWidget()
+            holder_layout = QVBoxLayout(holder)
+            holder_layout.setContentsMargins(12, 0, 4, 0)
+            holder_layout.addWidget(editor)
+            scroll.setWidget(holder)
+            self.stack.addWidget(scroll)
+        self.section_list.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.section_list.setCurrentRow(0)
+        middle.addWidget(self.section_list)
+        middle.addWidget(self.stack, 1)
+        body_layout.addLayout(middle, 1)
+
+        goals = self.editors["goals"]
+        actions = self.editors["actions"]
+        assert isinstance(goals, GoalsEditor) and isinstance(actions, ActionsEditor)
+        goals.goals_changed.connect(lambda: actions.set_goal_choices(goals.goal_choices()))
+        self.budget_button = QPushButton("Fill in from the person's budget")
+        self.budget_button.clicked.connect(self.fill_budget)
+        self.editors["budget"].layout_.addWidget(self.budget_button)
+
+        # Saving.
+        bottom = QHBoxLayout()
+        self.note = QLineEdit()
+        self.note.setObjectName("changeNote")
+        self.note.setPlaceholderText(
+            "What changed and why (optional; the sections changed are recorded anyway)"
+        )
+        self.status = QLabel()
+        self.status.setObjectName("hint")
+        self.discard_button = QPushButton("Discard changes")
+        self.discard_button.clicked.connect(self.discard)
+        self.save_button = QPushButton("Save new version")
+        self.save_button.setObjectName("primary")
+        self.save_button.clicked.connect(self.save)
+        bottom.addWidget(self.note, 1)
+        bottom.addWidget(self.status)
+        bottom.addWidget(self.discard_button)
+        bottom.addWidget(self.save_button)
+        body_layout.addLayout(bottom)
+
+        self._apply_permissions()
+        self.reload(audit=True)
+
+    # --- loading -------------------------------------------------------------------------
+
+    def _apply_permissions(self) -> None:
+        edit_reason = why_not(self.user.role, Permission.EDIT_CARE_PLAN)
+        self.can_edit = edit_reason is None
+        for editor in self.editors.values():
+            editor.set_read_only(not self.can_edit)
+        self.save_button.setToolTip(edit_reason or "")
+        self.merge_button.setEnabled(self.can_edit)
+        self.merge_button.setToolTip(edit_reason or "")
+        self.note.setEnabled(self.can_edit)
+        export_reason = why_not(self.user.role, Permission.EXPORT_RECORD)
+        self.export_button.setEnabled(export_reason is None)
+        self.export_button.setToolTip(export_reason or "")
+
+    def reload(self, *, audit: bool = False) -> None:
+        """Show the current version (discarding nothing: callers ask first)."""
+        self.banner.show_banner(patient_banner(self.store, self.patient_id, self.today))
+        self.state = care_plans.load_plan(self.store, self.patient_id, audit=audit)
+        self.base = self.state.current if self.state else None
+        content = self.base.content if self.base else cp.empty_content()
+        review = self.editors["review"]
+        assert isinstance(review, ReviewEditor)
+        review.set_review_days(care_plans.review_days(self.store))
+        actions = self.editors["actions"]
+        assert isinstance(actions, ActionsEditor)
+        actions.people = _staff_names(self.store)
+        actions.goal_choices = [
+            (g["id"], f"Goal {n}: {g['outcome']}") for n, g in enumerate(content["goals"], start=1)
+        ]
+        for key, editor in self.editors.items():
+            editor.blockSignals(True)
+            editor.set_value(content[key], content)
+            editor.blockSignals(False)
+        self._snapshot = self.gather()
+        self.note.clear()
+        self.budget_button.setVisible(
+            self.can_edit and care_plans.budget_summary(self.store, self.patient_id) is not None
+        )
+        self._show_state()
+        self._edited()
+
+    def _show_state(self) -> None:
+        if self.base is None:
+            self.version_label.setText(
+                "<b>No care plan yet.</b> Fill in what you can; saving creates version 1."
+            )
+        else:
+            status = {"draft": "Draft: not yet agreed with the person", "agreed": "Agreed"}.get(
+                self.state.status if self.state else "", ""
+            )
+            self.version_label.setText(
+                f"<b>Version {self.base.number}</b>, saved "
+                f"{format_local_datetime(self.base.created_at)} by {self.base.author_name}"
+                f" · {status}"
+            )
+        review_on = self.state.review_on if self.state else None
+        flag = cp.review_flag(review_on, self.today)
+        self.review_label.setText(cp.review_words(review_on, self.today) if self.base else "")
+        self.review_label.setProperty("flag", FLAG_STYLE[flag])
+        self.review_label.style().unpolish(self.review_label)
+        self.review_label.style().polish(self.review_label)
+        pending = self.state.pending if self.state else []
+        if pending:
+            p = pending[0]
+            more = f" ({len(pending)} waiting)" if len(pending) > 1 else ""
+            self.merge_text.setText(
+                f"<b>Version {p.mine.number}</b> by {p.mine.author_name} was saved from an "
+                f"older version while version {p.theirs.number} by {p.theirs.author_name} "
+                f"was being saved. Both are kept; merge them into one plan{more}."
+            )
+            self.merge_bar.show()
+        else:
+            self.merge_bar.hide()
+        has_plan = self.base is not None
+        self.history_button.setEnabled(has_plan)
+        if has_plan and why_not(self.user.role, Permission.EXPORT_RECORD) is None:
+            self.export_button.setEnabled(True)
+        elif not has_plan:
+            self.export_button.setEnabled(False)
+            self.export_button.setToolTip("Save the plan before exporting it.")
+
+    # --- editing -------------------------------------------------------------------------
+
+    def gather(self) -> dict[str, Any]:
+        content: dict[str, Any] = {"schema": cp.CONTENT_SCHEMA}
+        for key, editor in self.editors.items():
+            content[key] = editor.value()
+        return content
+
+    @property
+    def dirty(self) -> bool:
+        return self.gather() != self._snapshot
+
+    def _edited(self) -> None:
+        now = self.gather()
+        changed = {s.key for s in cp.SECTIONS if now.get(s.key) != self._snapshot.get(s.key)}
+        for row, section in enumerate(cp.SECTIONS):
+            item = self.section_list.item(row)
+            item.setText(section.title + ("  •" if section.key in changed else ""))
+            item.setToolTip("Changed, not saved yet" if section.key in changed else "")
+        self.save_button.setEnabled(self.can_edit and bool(changed))
+        self.discard_button.setEnabled(bool(changed))
+        self.status.setText("Unsaved changes" if changed else "")
+
+    def show_section(self, key: str) -> SectionEditor:
+        self.section_list.setCurrentRow([s.key for s in cp.SECTIONS].index(key))
+        return self.editors[key]
+
+    def fill_budget(self) -> None:
+        text = care_plans.budget_summary(self.store, self.patient_id)
+        if text is None:
+            return
+        editor = self.editors["budget"]
+        current = editor.value()
+        if current.strip() and current.strip() != text:
+            # Clinical text is never silently replaced: add beneath what is there.
+            text = f"{current.rstrip()}\n\n{text}"
+        editor.set_value(text, {})
+
+    def discard(self) -> None:
+        if not self.dirty:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Discard changes",
+            "Discard the changes you have not saved? The saved plan stays as it is.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.reload()
+
+    # --- saving --------------------------------------------------------------------------
+
+    def save(self) -> care_plans.SaveResult | None:
+        try:
+            result = care_plans.save_version(
+                self.store,
+                self.patient_id,
+                self.gather(),
+                self.base.id if self.base else None,
+                note=self.note.text(),
+            )
+        except (ValueError, LookupError, NotPermitted) as exc:
+            # The edits stay on screen: nothing typed is lost.
+            QMessageBox.warning(self, "The plan was not saved", str(exc))
+            return None
+        if result.unchanged:
+            self.status.setText("Nothing has changed since this version.")
+            return result
+        if result.stale and result.pending is not None:
+            self.reload()
+            self.status.setText(
+                f"Saved as version {result.version.number}; it needs merging."  # type: ignore[union-attr]
+            )
+            self.open_merge(result.pending)
+            return result
+        self.reload()
+        self.status.setText(f"Saved as version {result.version.number}.")  # type: ignore[union-attr]
+        self.saved.emit(result.version)
+        return result
+
+    def open_merge(self, pending: care_plans.PendingMerge | None = None) -> QWidget | None:
+        from .merge import MergeDialog
+
+        if pending is None:
+            if not self.state or not self.state.pending:
+                return None
+            pending = self.state.pending[0]
+        if self.dirty:
+            QMessageBox.information(
+                self,
+                "Save or discard first",
+                "Save or discard your own changes before merging.",
+            )
+            return None
+        dialog = MergeDialog(self.store, pending, self)
+        dialog.merged.connect(self._merged)
+        dialog.finished.connect(lambda _code: self._merge_closed(dialog))
+        self.merge_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _merge_closed(self, dialog: QWidget) -> None:
+        if self.merge_dialog is dialog:
+            self.merge_dialog = None
+        dialog.deleteLater()
+
+    def _merged(self, version: care_plans.VersionInfo) -> None:
+        self.reload()
+        self.status.setText(f"Merged as version {version.number}.")
+        self.saved.emit(version)
+
+    # --- history -------------------------------------------------------------------------
+
+    def show_history(self) -> QWidget:
+        from .history import HistoryDialog
+
+        dialog = HistoryDialog(self.store, self.patient_id, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    # --- export --------------------------------------------------------------------------
+
+    def _default_name(self, suffix: str) -> str:
+        banner = patient_banner(self.store, self.patient_id, self.today)
+        family = re.sub(r"[^\w-]+", "-", banner.name.split(",")[0]).strip("-").lower()
+        return f"care-plan-{family or 'person'}-{self.today:%Y%m%d}{suffix}"
+
+    def ask_export_path(self, suffix: str, filter_text: str) -> Path | None:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export the care plan", str(Path(folder) / self._default_name(suffix)),
+            filter_text,
+        )  # fmt: skip
+        return Path(name) if name else None
+
+    def export_pdf(
+        self, *, large_print: bool = False, path: Path | None = None
+    ) -> Operation | None:
+        suffix = "-large-print.pdf" if large_print else ".pdf"
+        path = path or self.ask_export_path(suffix, "PDF (*.pdf)")
+        if path is None:
+            return None
+        store, pid = self.store, self.patient_id
+
+        def work(progress: Any) -> Path:
+            return care_plan_export.export_pdf(store, pid, path, large_print=large_print).path
+
+        return self._run_export(work, "Exporting the care plan")
+
+    def export_fhir(self, *, path: Path | None = None) -> Operation | None:
+        path = path or self.ask_export_path(".json", "FHIR JSON (*.json)")
+        if path is None:
+            return None
+        store, pid = self.store, self.patient_id
+
+        def work(progress: Any) -> Path:
+            return care_plan_export.export_fhir(store, pid, path).path
+
+        return self._run_export(work, "Exporting the care plan as FHIR")
+
+    def _run_export(self, work: Any, label: str) -> Operation:
+        self.export_button.setEnabled(False)
+        self.status.setText(label + "…")
+
+        def done(path: Path) -> None:
+            self.export_button.setEnabled(True)
+            self.last_export = path
+            self.status.setText(f"Exported to {path.name}.")
+            open_file(path)
+
+        def failed(exc: BaseException) -> None:
+            self.export_button.setEnabled(True)
+            self.status.setText("")
+            QMessageBox.warning(self, "The care plan was not exported", str(exc))
+
+        self.operation = run_in_background(
+            self, work, on_success=done, on_failure=failed, label=label
+        )
+        return self.operation
+
+
+def care_plan_tab(store: Store, user: User, patient_id: uuid.UUID) -> QWidget:
+    """The patient record's "Care plan" tab (registered with the record view)."""
+    return CarePlanEditor(store, user, patient_id)
+
+
+__all__ = ["CarePlanEditor", "care_plan_tab", "open_file"]

@@ -1,0 +1,671 @@
+"""The single shared care plan: save versions, find stale saves, merge, review, export.
+
+Every save writes an immutable ``care_plan_versions`` row. The plan's ``current_version_id``
+moves forward only when the save was made from the current version. A save made from an
+older version (a second window, or a second laptop whose change arrives by sync) is kept as
+a version of its own, off the main line, and a ``sync_conflicts`` row asks a clinician to
+merge; the merged version records both parents. Nothing a clinician typed is ever
+overwritten or dropped.
+
+The sync client calls :func:`save_version` with a remote version's content, base and author,
+or, when it has applied a version row as it came, :func:`reconcile_version`; either way two
+laptops and two windows take the same path.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from mdt_desktop.domain import care_plan as plan_rules
+from mdt_desktop.domain.care_plan import MergeResult, ReviewFlag
+from mdt_desktop.domain.nhs_number import InvalidNhsNumber
+from mdt_desktop.domain.nhs_number import validate as validate_nhs
+from mdt_desktop.domain.permissions import Permission, require
+from mdt_desktop.store.context import Actor
+from mdt_desktop.store.database import Store
+from mdt_desktop.store.schema import (
+    BudgetLine,
+    CarePlan,
+    CarePlanVersion,
+    CaseloadEntry,
+    Patient,
+    PersonalHealthBudget,
+    SyncConflict,
+)
+
+REVIEW_DAYS_KEY = "care_plan_review_days"
+CONFLICT_KIND = "care_plan_version"
+
+
+class StaleMerge(RuntimeError):
+    """Someone saved again while a merge was being made: merge against the new version."""
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    id: uuid.UUID
+    plan_id: uuid.UUID
+    number: int
+    parent_id: uuid.UUID | None
+    second_parent_id: uuid.UUID | None
+    author_name: str
+    created_at: datetime
+    change_summary: str
+    content: dict[str, Any]
+    review_on: date | None
+    agreed_on: date | None
+    is_current: bool = False
+
+    @property
+    def is_merge(self) -> bool:
+        return self.second_parent_id is not None
+
+
+@dataclass(frozen=True)
+class PendingMerge:
+    """A version saved from an older base, waiting to be merged into the current one."""
+
+    conflict_id: uuid.UUID
+    plan_id: uuid.UUID
+    theirs: VersionInfo  # the plan's current version
+    mine: VersionInfo  # the version saved from the older base
+    base: VersionInfo | None  # their latest common ancestor (None: both began from empty)
+    detected_at: datetime
+
+    def merge(self) -> MergeResult:
+        base = self.base.content if self.base else plan_rules.empty_content()
+        return plan_rules.three_way_merge(base, self.theirs.content, self.mine.content)
+
+
+@dataclass(frozen=True)
+class PlanState:
+    plan_id: uuid.UUID
+    patient_id: uuid.UUID
+    status: str
+    review_on: date | None
+    current: VersionInfo | None
+    pending: list[PendingMerge] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    version: VersionInfo | None  # None when nothing had changed
+    stale: bool = False  # saved off the main line: a merge is needed
+    pending: PendingMerge | None = None
+
+    @property
+    def unchanged(self) -> bool:
+        return self.version is None
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+def review_days(store: Store) -> int:
+    """Days from agreement to review (90 unless the team has set another number)."""
+    value = store.meta().get(REVIEW_DAYS_KEY)
+    return int(value) if value else plan_rules.DEFAULT_REVIEW_DAYS
+
+
+def set_review_days(store: Store, days: int) -> None:
+    if not 7 <= days <= 730:
+        raise ValueError("The review interval must be between 7 and 730 days.")
+    store.set_meta(REVIEW_DAYS_KEY, str(days))
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _info(v: CarePlanVersion, current_id: uuid.UUID | None) -> VersionInfo:
+    return VersionInfo(
+        id=v.id,
+        plan_id=v.care_plan_id,
+        number=v.number,
+        parent_id=v.parent_id,
+        second_parent_id=v.second_parent_id,
+        author_name=v.author_name,
+        created_at=v.created_at,
+        change_summary=v.change_summary or "",
+        content=plan_rules.normalise(v.content),
+        review_on=v.review_on,
+        agreed_on=v.agreed_on,
+        is_current=v.id == current_id,
+    )
+
+
+def _plan_for(s: Any, patient_id: uuid.UUID) -> CarePlan | None:
+    return s.scalars(
+        select(CarePlan).where(CarePlan.patient_id == patient_id, CarePlan.deleted_at.is_(None))
+    ).first()
+
+
+def _common_ancestor(
+    versions: Mapping[uuid.UUID, CarePlanVersion], a: uuid.UUID, b: uuid.UUID
+) -> uuid.UUID | None:
+    def ancestors(start: uuid.UUID) -> list[uuid.UUID]:
+        order, queue, seen = [], [start], set()
+        while queue:
+            vid = queue.pop(0)
+            if vid in seen or vid not in versions:
+                continue
+            seen.add(vid)
+            order.append(vid)
+            v = versions[vid]
+            queue.extend(p for p in (v.parent_id, v.second_parent_id) if p)
+        return order
+
+    of_a = set(ancestors(a))
+    for vid in ancestors(b):
+        if vid in of_a:
+            return vid
+    return None
+
+
+def _pending(s: Any, plan: CarePlan) -> list[PendingMerge]:
+    conflicts = list(
+        s.scalars(
+            select(SyncConflict)
+            .where(
+                SyncConflict.table_name == "care_plans",
+                SyncConflict.row_id == plan.id,
+                SyncConflict.kind == CONFLICT_KIND,
+                SyncConflict.resolved_at.is_(None),
+            )
+            .order_by(SyncConflict.detected_at)
+        )
+    )
+    if not conflicts:
+        return []
+    versions = {
+        v.id: v
+        for v in s.scalars(select(CarePlanVersion).where(CarePlanVersion.care_plan_id == plan.id))
+    }
+    out = []
+    for conflict in conflicts:
+        mine_id = uuid.UUID((conflict.local_fields or {})["version_id"])
+        current = plan.current_version_id
+        if mine_id not in versions or current is None:
+            continue
+        base_id = _common_ancestor(versions, current, mine_id)
+        out.append(
+            PendingMerge(
+                conflict_id=conflict.id,
+                plan_id=plan.id,
+                theirs=_info(versions[current], current),
+                mine=_info(versions[mine_id], current),
+                base=_info(versions[base_id], current) if base_id else None,
+                detected_at=conflict.detected_at,
+            )
+        )
+    return out
+
+
+def load_plan(store: Store, patient_id: uuid.UUID, *, audit: bool = False) -> PlanState | None:
+    """The person's plan, its current version and any merges waiting; None if no plan yet."""
+    with store.session() as s:
+        plan = _plan_for(s, patient_id)
+        if plan is None:
+            return None
+        current = (
+            s.get(CarePlanVersion, plan.current_version_id) if plan.current_version_id else None
+        )
+        state = PlanState(
+            plan_id=plan.id,
+            patient_id=patient_id,
+            status=plan.status,
+            review_on=plan.review_on,
+            current=_info(current, plan.current_version_id) if current else None,
+            pending=_pending(s, plan),
+        )
+    if audit:
+        store.audit("view", "care_plans", state.plan_id, patient_id)
+    return state
+
+
+def history(store: Store, patient_id: uuid.UUID) -> list[VersionInfo]:
+    """Every version, newest first (merges and versions saved from older bases included)."""
+    with store.session() as s:
+        plan = _plan_for(s, patient_id)
+        if plan is None:
+            return []
+        rows = s.scalars(
+            select(CarePlanVersion)
+            .where(CarePlanVersion.care_plan_id == plan.id)
+            .order_by(CarePlanVersion.number.desc())
+        )
+        return [_info(v, plan.current_version_id) for v in rows]
+
+
+# --- saving --------------------------------------------------------------------------------
+
+
+def _active_entry(s: Any, patient_id: uuid.UUID) -> CaseloadEntry | None:
+    """The person's newest active caseload entry (a plan belongs to that team)."""
+    return s.scalars(
+        select(CaseloadEntry)
+        .where(
+            CaseloadEntry.patient_id == patient_id,
+            CaseloadEntry.status == "active",
+            CaseloadEntry.deleted_at.is_(None),
+        )
+        .order_by(CaseloadEntry.started_on.desc())
+    ).first()
+
+
+def _new_version(
+    s: Any,
+    plan: CarePlan,
+    content: dict[str, Any],
+    *,
+    parent: uuid.UUID | None,
+    second_parent: uuid.UUID | None,
+    summary: str,
+    author: Actor,
+    created_at: datetime,
+) -> CarePlanVersion:
+    number = (
+        s.scalar(
+            select(func.max(CarePlanVersion.number)).where(CarePlanVersion.care_plan_id == plan.id)
+        )
+        or 0
+    ) + 1
+    review = content["review"]
+    version = CarePlanVersion(
+        id=uuid.uuid4(),
+        team_id=plan.team_id,
+        care_plan_id=plan.id,
+        number=number,
+        parent_id=parent,
+        second_parent_id=second_parent,
+        author_user_id=author.user_id,
+        author_name=author.name,
+        created_at=created_at,
+        change_summary=summary,
+        content=content,
+        review_on=plan_rules.parse_date(review["review_on"]),
+        agreed_on=plan_rules.parse_date(review["agreed_on"]),
+        agreed_how=review["agreed_how"] or None,
+        copy_given=bool(review["copy_given"]),
+    )
+    s.add(version)
+    return version
+
+
+def _make_current(plan: CarePlan, version: CarePlanVersion) -> None:
+    plan.current_version_id = version.id
+    plan.review_on = version.review_on
+    if plan.status != "closed":
+        plan.status = "agreed" if version.agreed_on else "draft"
+
+
+def _prepare(store: Store, content: Mapping[str, Any]) -> dict[str, Any]:
+    return plan_rules.with_review_defaults(plan_rules.normalise(content), review_days(store))
+
+
+def save_version(
+    store: Store,
+    patient_id: uuid.UUID,
+    content: Mapping[str, Any],
+    base_version_id: uuid.UUID | None,
+    *,
+    note: str = "",
+    author: Actor | None = None,
+    created_at: datetime | None = None,
+) -> SaveResult:
+    """Save the plan as edited from ``base_version_id`` (None: from an empty plan).
+
+    From the current version: a new current version. From an older one: a version of its
+    own plus a pending merge, and the current version is left exactly as it was.
+    ``author``/``created_at`` carry a version made on another laptop (sync); by default the
+    signed-in user, now.
+    """
+    require(store.actor.role, Permission.EDIT_CARE_PLAN)
+    author = author or store.actor
+    when = created_at or datetime.now(UTC)
+    prepared = _prepare(store, content)
+    with store.transaction() as s:
+        patient = s.get(Patient, patient_id)
+        if patient is None:
+            raise LookupError("That person is not in this store.")
+        plan = _plan_for(s, patient_id)
+        if plan is None:
+            entry = _active_entry(s, patient_id)
+            if entry is None:
+                raise ValueError(
+                    "A care plan is kept for people on the caseload: accept their referral first."
+                )
+            plan = CarePlan(
+                id=uuid.uuid4(), team_id=entry.team_id, patient_id=patient_id, status="draft"
+            )
+            s.add(plan)
+            s.flush()
+        versions = {
+            v.id: v
+            for v in s.scalars(
+                select(CarePlanVersion).where(CarePlanVersion.care_plan_id == plan.id)
+            )
+        }
+        if base_version_id is not None and base_version_id not in versions:
+            raise LookupError("The version this edit started from is not part of this plan.")
+        base = versions[base_version_id] if base_version_id else None
+        base_content = plan_rules.normalise(base.content) if base else None
+        current = plan.current_version_id
+        if base_version_id == current:
+            if base_content is not None and not plan_rules.changed_sections(base_content, prepared):
+                return SaveResult(None)
+            summary = plan_rules.summarise_changes(base_content, prepared)
+            version = _new_version(
+                s,
+                plan,
+                prepared,
+                parent=base_version_id,
+                second_parent=None,
+                summary=_with_note(summary, note),
+                author=author,
+                created_at=when,
+            )
+            _make_current(plan, version)
+            s.flush()
+            return SaveResult(_info(version, plan.current_version_id))
+        # Stale: kept whole, off the main line, and a merge is asked for.
+        summary = plan_rules.summarise_changes(base_content, prepared)
+        version = _new_version(
+            s,
+            plan,
+            prepared,
+            parent=base_version_id,
+            second_parent=None,
+            summary=_with_note(f"Saved from an older version; {summary}", note),
+            author=author,
+            created_at=when,
+        )
+        s.flush()
+        conflict = SyncConflict(
+            id=uuid.uuid4(),
+            table_name="care_plans",
+            row_id=plan.id,
+            kind=CONFLICT_KIND,
+            local_fields={
+                "version_id": str(version.id),
+                "base_version_id": str(base_version_id) if base_version_id else None,
+            },
+            remote_fields={"version_id": str(current) if current else None},
+            detected_at=datetime.now(UTC),
+        )
+        s.add(conflict)
+        s.flush()
+        pending = next(p for p in _pending(s, plan) if p.conflict_id == conflict.id)
+        return SaveResult(_info(version, plan.current_version_id), stale=True, pending=pending)
+
+
+def _with_note(summary: str, note: str) -> str:
+    note = note.strip()
+    return f"{summary}. {note}" if note else summary
+
+
+def save_merge(
+    store: Store,
+    pending: PendingMerge,
+    content: Mapping[str, Any],
+    *,
+    note: str = "",
+) -> VersionInfo:
+    """Save the clinician's merge: a new current version whose parents are both versions."""
+    require(store.actor.role, Permission.EDIT_CARE_PLAN)
+    prepared = _prepare(store, content)
+    now = datetime.now(UTC)
+    with store.transaction() as s:
+        plan = s.get(CarePlan, pending.plan_id)
+        if plan is None:
+            raise LookupError("That care plan is no longer in this store.")
+        if plan.current_version_id != pending.theirs.id:
+            raise StaleMerge(
+                "Someone saved this plan again while you were merging. Your merge has not been "
+                "saved: open the merge again to include their changes."
+            )
+        conflict = s.get(SyncConflict, pending.conflict_id)
+        if conflict is None or conflict.resolved_at is not None:
+            raise StaleMerge("This merge has already been made by someone else.")
+        summary = (
+            f"Merged version {pending.mine.number} ({pending.mine.author_name}) into version "
+            f"{pending.theirs.number} ({pending.theirs.author_name}); "
+            + plan_rules.summarise_changes(pending.theirs.content, prepared)
+        )
+        version = _new_version(
+            s,
+            plan,
+            prepared,
+            parent=pending.theirs.id,
+            second_parent=pending.mine.id,
+            summary=_with_note(summary, note),
+            author=store.actor,
+            created_at=now,
+        )
+        _make_current(plan, version)
+        conflict.resolved_at = now
+        conflict.resolved_by = store.actor.user_id
+        s.flush()
+        return _info(version, plan.current_version_id)
+
+
+def reconcile_version(store: Store, version_id: uuid.UUID) -> str:
+    """Place a version that arrived as a row (sync applied it) on the plan's line.
+
+    Made from the current version: it becomes current ("current"). Already part of the
+    current line: nothing to do ("known"). Made from an older version: it stays as it is
+    and a merge is asked for, exactly as a stale save from a second window ("merge").
+    """
+    with store.transaction() as s:
+        version = s.get(CarePlanVersion, version_id)
+        if version is None:
+            raise LookupError("That care plan version is not in this store.")
+        plan = s.get(CarePlan, version.care_plan_id)
+        if plan is None:
+            raise LookupError("That version's care plan is not in this store.")
+        versions = {
+            v.id: v
+            for v in s.scalars(
+                select(CarePlanVersion).where(CarePlanVersion.care_plan_id == plan.id)
+            )
+        }
+        current = plan.current_version_id
+        if current is None or version.parent_id == current:
+            _make_current(plan, version)
+            return "current"
+        if version_id == current or version_id in _ancestors(versions, current):
+            return "known"
+        if current in _ancestors(versions, version_id):
+            _make_current(plan, version)  # a later version that already includes ours
+            return "current"
+        waiting = s.scalars(
+            select(SyncConflict).where(
+                SyncConflict.row_id == plan.id,
+                SyncConflict.kind == CONFLICT_KIND,
+                SyncConflict.resolved_at.is_(None),
+            )
+        )
+        if any((c.local_fields or {}).get("version_id") == str(version_id) for c in waiting):
+            return "merge"
+        s.add(
+            SyncConflict(
+                id=uuid.uuid4(),
+                table_name="care_plans",
+                row_id=plan.id,
+                kind=CONFLICT_KIND,
+                local_fields={
+                    "version_id": str(version_id),
+                    "base_version_id": str(version.parent_id) if version.parent_id else None,
+                },
+                remote_fields={"version_id": str(current)},
+                detected_at=datetime.now(UTC),
+            )
+        )
+        return "merge"
+
+
+def _ancestors(versions: Mapping[uuid.UUID, CarePlanVersion], start: uuid.UUID) -> set[uuid.UUID]:
+    seen: set[uuid.UUID] = set()
+    queue = [start]
+    while queue:
+        vid = queue.pop()
+        if vid in seen or vid not in versions:
+            continue
+        seen.add(vid)
+        v = versions[vid]
+        queue.extend(p for p in (v.parent_id, v.second_parent_id) if p)
+    return seen
+
+
+# --- lists and review reminders -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    patient_id: uuid.UUID
+    family_name: str
+    given_name: str | None
+    title: str | None
+    nhs_number: str | None
+    date_of_birth: date | None
+    version_number: int | None
+    status: str
+    review_on: date | None
+    flag: ReviewFlag
+    saved_at: datetime | None
+    saved_by: str | None
+    merges_waiting: int
+
+
+def plan_rows(store: Store, today: date, *, flagged_only: bool = False) -> list[PlanRow]:
+    """Every live plan with its person, version and review flag; soonest review first."""
+    with store.session() as s:
+        waiting = dict(
+            s.execute(
+                select(SyncConflict.row_id, func.count())
+                .where(
+                    SyncConflict.kind == CONFLICT_KIND,
+                    SyncConflict.table_name == "care_plans",
+                    SyncConflict.resolved_at.is_(None),
+                )
+                .group_by(SyncConflict.row_id)
+            ).all()
+        )
+        rows = s.execute(
+            select(CarePlan, Patient, CarePlanVersion)
+            .join(Patient, Patient.id == CarePlan.patient_id)
+            .outerjoin(CarePlanVersion, CarePlanVersion.id == CarePlan.current_version_id)
+            .where(CarePlan.deleted_at.is_(None), CarePlan.status != "closed")
+            .order_by(CarePlan.review_on.is_(None), CarePlan.review_on, Patient.family_name)
+        ).all()
+        out = []
+        for plan, patient, version in rows:
+            flag = plan_rules.review_flag(plan.review_on, today)
+            if flagged_only and flag is ReviewFlag.NONE:
+                continue
+            out.append(
+                PlanRow(
+                    patient_id=patient.id,
+                    family_name=patient.family_name,
+                    given_name=patient.given_name,
+                    title=patient.title,
+                    nhs_number=patient.nhs_number,
+                    date_of_birth=patient.date_of_birth,
+                    version_number=version.number if version else None,
+                    status=plan.status,
+                    review_on=plan.review_on,
+                    flag=flag,
+                    saved_at=version.created_at if version else None,
+                    saved_by=version.author_name if version else None,
+                    merges_waiting=int(waiting.get(plan.id, 0)),
+                )
+            )
+        return out
+
+
+def review_flags(
+    store: Store, patient_ids: Iterable[uuid.UUID], today: date
+) -> dict[uuid.UUID, ReviewFlag]:
+    """Review flags for the people shown in a list (the caseload, a meeting's agenda)."""
+    ids = list(patient_ids)
+    if not ids:
+        return {}
+    with store.session() as s:
+        rows = s.execute(
+            select(CarePlan.patient_id, CarePlan.review_on).where(
+                CarePlan.patient_id.in_(ids),
+                CarePlan.deleted_at.is_(None),
+                CarePlan.status != "closed",
+            )
+        ).all()
+    return {pid: plan_rules.review_flag(review_on, today) for pid, review_on in rows}
+
+
+# --- budget --------------------------------------------------------------------------------
+
+
+def _pounds(pence: int) -> str:
+    sign = "-" if pence < 0 else ""
+    pounds, p = divmod(abs(pence), 100)
+    return f"{sign}£{pounds:,}.{p:02d}"
+
+
+def budget_summary(store: Store, patient_id: uuid.UUID) -> str | None:
+    """Plain words for the plan's budget section from the person's budgets; None if none."""
+    with store.session() as s:
+        budgets = list(
+            s.scalars(
+                select(PersonalHealthBudget)
+                .where(
+                    PersonalHealthBudget.patient_id == patient_id,
+                    PersonalHealthBudget.deleted_at.is_(None),
+                    PersonalHealthBudget.status.in_(("planned", "active", "suspended")),
+                )
+                .order_by(PersonalHealthBudget.period_start)
+            )
+        )
+        if not budgets:
+            return None
+        kinds = {
+            "notional": "notional budget (held by the NHS)",
+            "third_party": "third-party budget",
+            "direct_payment": "direct payment",
+        }
+        from mdt_desktop.domain.people import format_patient_date as fmt
+
+        parts = []
+        for b in budgets:
+            parts.append(
+                f"{_pounds(b.allocation_pence)} {kinds.get(b.kind, b.kind)} from "
+                f"{fmt(b.period_start)} to {fmt(b.period_end)} ({b.status})."
+            )
+            lines = s.scalars(
+                select(BudgetLine).where(
+                    BudgetLine.budget_id == b.id, BudgetLine.deleted_at.is_(None)
+                )
+            )
+            for line in lines:
+                freq = f", {line.frequency}" if line.frequency else ""
+                parts.append(f"- {line.description}: {_pounds(line.planned_pence)}{freq}")
+        return "\n".join(parts)
+
+
+# --- finding people ------------------------------------------------------------------------
+
+
+def patient_by_nhs_number(store: Store, text: str) -> uuid.UUID:
+    """The person with this NHS number; ValueError/LookupError in plain words otherwise."""
+    try:
+        nhs = validate_nhs(text)
+    except InvalidNhsNumber as exc:
+        raise ValueError(str(exc)) from None
+    with store.session() as s:
+        pid = s.scalar(select(Patient.id).where(Patient.nhs_number == nhs))
+    if pid is None:
+        raise LookupError(f"No one with NHS number {text.strip()} is in this store.")
+    return pid
