@@ -1058,3 +1058,160 @@ def person_meetings(store: Store, patient_id: uuid.UUID) -> list[PersonMeetingLi
                 )
             )
         return out
+
+
+def add_actions(store: Store, item_id: uuid.UUID, new: Sequence[NewAction]) -> list[uuid.UUID]:
+    """Actions agreed on a case before (or without) its decision."""
+    _require(store, Permission.RECORD_DECISION)
+    if not new:
+        raise MeetingError("no action to add")
+    ids = []
+    with store.transaction() as s:
+        item = s.get(AgendaItem, item_id)
+        if item is None or item.deleted_at is not None:
+            raise MeetingError("that agenda item is not in this store")
+        meeting = _meeting(s, item.meeting_id)
+        _open_for_changes(meeting)
+        day = meeting.starts_at.astimezone().date()
+        for action in new:
+            what = action.description.strip()
+            if not what:
+                raise MeetingError("an action needs to say what is to be done")
+            if not action.owner_name.strip():
+                raise MeetingError(f"the action “{what}” needs an owner")
+            if action.due_on is not None and action.due_on < day:
+                raise MeetingError(f"the action “{what}” is due before the meeting")
+            row = Action(
+                team_id=meeting.team_id,
+                patient_id=item.patient_id,
+                meeting_id=meeting.id,
+                agenda_item_id=item.id,
+                description=what,
+                owner_staff_id=action.owner_staff_id,
+                owner_name=action.owner_name.strip(),
+                due_on=action.due_on,
+                status="open",
+            )
+            s.add(row)
+            s.flush()
+            ids.append(row.id)
+    return ids
+
+
+# --- minutes ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MinutesAction:
+    description: str
+    owner: str
+    due: str
+    status: str
+
+
+@dataclass(frozen=True)
+class MinutesCase:
+    position: int
+    banner_line: str  # name and NHS number 3-3-4: who, unmistakably
+    born: str
+    reason: str
+    status: str
+    discussion: str
+    decision: str
+    next_review: str
+    actions: tuple[MinutesAction, ...]
+
+
+@dataclass(frozen=True)
+class Minutes:
+    meeting_id: uuid.UUID
+    team: str
+    when: str
+    where: str
+    chair: str
+    note_taker: str
+    status: str
+    present: tuple[str, ...]
+    apologies: tuple[str, ...]
+    absent: tuple[str, ...]
+    quorum: str
+    cases: tuple[MinutesCase, ...]
+
+
+def minutes(store: Store, meeting_id: uuid.UUID, today: date | None = None) -> Minutes:
+    """Everything the minutes say, read in one session; words, not database rows."""
+    from mdt_desktop.domain.nhs_number import format_nhs_number
+    from mdt_desktop.domain.people import format_born
+
+    today = today or date.today()
+    summary = meeting_summary(store, meeting_id)
+    lines = attendance(store, meeting_id)
+    q_now = quorum(store, meeting_id)
+
+    def who(a: AttendanceLine) -> str:
+        return f"{a.name} ({a.role_label}{', guest' if a.is_guest else ''})"
+
+    with store.session() as s:
+        items = q.agenda_items(s, meeting_id)
+        people = {
+            p.id: p
+            for p in s.scalars(select(Patient).where(Patient.id.in_([i.patient_id for i in items])))
+        }
+        decisions = _latest_decisions(s, [i.id for i in items])
+        by_item: dict[uuid.UUID, list[Action]] = {}
+        if items:
+            for a in s.scalars(
+                select(Action)
+                .where(
+                    Action.agenda_item_id.in_([i.id for i in items]), Action.deleted_at.is_(None)
+                )
+                .order_by(Action.due_on.asc().nulls_last(), Action.description)
+            ):
+                assert a.agenda_item_id is not None
+                by_item.setdefault(a.agenda_item_id, []).append(a)
+        cases = []
+        for n, item in enumerate(items, 1):
+            p = people[item.patient_id]
+            nhs = format_nhs_number(p.nhs_number) if p.nhs_number else "Not Known"
+            d = decisions.get(item.id)
+            cases.append(
+                MinutesCase(
+                    position=n,
+                    banner_line=f"{_name(p)}   NHS No. {nhs}",
+                    born=format_born(p.date_of_birth, today),
+                    reason=item.reason,
+                    status=rules.AGENDA_STATUS_LABELS.get(item.status, item.status),
+                    discussion=item.discussion or "",
+                    decision=rules.decision_words(d.outcome, d.referred_to) if d else "",
+                    next_review=format_patient_date(d.next_review_on)
+                    if d and d.next_review_on
+                    else "",
+                    actions=tuple(
+                        MinutesAction(
+                            a.description,
+                            a.owner_name or "No owner",
+                            format_patient_date(a.due_on) if a.due_on else "No date",
+                            {"open": "Open", "done": "Done", "cancelled": "Cancelled"}.get(
+                                a.status, a.status
+                            ),
+                        )
+                        for a in by_item.get(item.id, [])
+                    ),
+                )
+            )
+    where = ", ".join(x for x in (summary.location, summary.video_link) if x) or "Not recorded"
+    return Minutes(
+        meeting_id=meeting_id,
+        team=summary.team,
+        when=summary.when,
+        where=where,
+        chair=summary.chair or "Not recorded",
+        note_taker=summary.note_taker or "Not recorded",
+        status=rules.MEETING_STATUS_LABELS.get(summary.status, summary.status),
+        present=tuple(who(a) for a in lines if a.attendance == "present"),
+        apologies=tuple(who(a) for a in lines if a.attendance == "apologies"),
+        absent=tuple(who(a) for a in lines if a.attendance == "absent"),
+        # What was recorded when the meeting started; the attendance now if it has not.
+        quorum=summary.quorum_detail or f"{q_now.detail} (as the attendance stands)",
+        cases=tuple(cases),
+    )
