@@ -6,6 +6,7 @@ their words.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -160,3 +161,43 @@ def format_timer(seconds: int) -> str:
     """Elapsed time on a case, mm:ss (negative never shown)."""
     seconds = max(0, int(seconds))
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+# --- minutes: what the PDF says, as words --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MinutesAction:
+    description: str
+    owner: str
+    due: str
+    status: str
+
+
+@dataclass(frozen=True)
+class MinutesCase:
+    position: int
+    banner_line: str  # name and NHS number 3-3-4: who, unmistakably
+    born: str
+    reason: str
+    status: str
+    discussion: str
+    decision: str
+    next_review: str
+    actions: tuple[MinutesAction, ...]
+
+
+@dataclass(frozen=True)
+class Minutes:
+    meeting_id: uuid.UUID
+    team: str
+    when: str
+    where: str
+    chair: str
+    note_taker: str
+    status: str
+    present: tuple[str, ...]
+    apologies: tuple[str, ...]
+    absent: tuple[str, ...]
+    quorum: str
+    cases: tuple[MinutesCase, ...]

@@ -124,6 +124,12 @@ class MainWindow(QMainWindow):
             from .case_finding import CaseFindingPage
 
             return CaseFindingPage(self.store)
+        if name == "Meetings":
+            from .meetings import MeetingsPage
+
+            meetings = MeetingsPage(self.store, self.user)
+            self.user_changed.connect(meetings.set_user)
+            return meetings
         return NotBuiltPage(name, COMING[name])
 
     def page(self, name: str) -> Page:

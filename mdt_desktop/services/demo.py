@@ -572,6 +572,9 @@ def generate_demo(
         from mdt_desktop.services.stratify import stratify_store
 
         stratify_store(store, today=today)
+    from .demo_meetings import add_demo_meetings  # MDT meetings, when there is a caseload
+
+    add_demo_meetings(store, seed, today)
     return DemoSummary(
         patients=patients,
         coded_entries=coded,

@@ -1101,44 +1101,7 @@ def add_actions(store: Store, item_id: uuid.UUID, new: Sequence[NewAction]) -> l
 # --- minutes ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MinutesAction:
-    description: str
-    owner: str
-    due: str
-    status: str
-
-
-@dataclass(frozen=True)
-class MinutesCase:
-    position: int
-    banner_line: str  # name and NHS number 3-3-4: who, unmistakably
-    born: str
-    reason: str
-    status: str
-    discussion: str
-    decision: str
-    next_review: str
-    actions: tuple[MinutesAction, ...]
-
-
-@dataclass(frozen=True)
-class Minutes:
-    meeting_id: uuid.UUID
-    team: str
-    when: str
-    where: str
-    chair: str
-    note_taker: str
-    status: str
-    present: tuple[str, ...]
-    apologies: tuple[str, ...]
-    absent: tuple[str, ...]
-    quorum: str
-    cases: tuple[MinutesCase, ...]
-
-
-def minutes(store: Store, meeting_id: uuid.UUID, today: date | None = None) -> Minutes:
+def minutes(store: Store, meeting_id: uuid.UUID, today: date | None = None) -> rules.Minutes:
     """Everything the minutes say, read in one session; words, not database rows."""
     from mdt_desktop.domain.nhs_number import format_nhs_number
     from mdt_desktop.domain.people import format_born
@@ -1175,7 +1138,7 @@ def minutes(store: Store, meeting_id: uuid.UUID, today: date | None = None) -> M
             nhs = format_nhs_number(p.nhs_number) if p.nhs_number else "Not Known"
             d = decisions.get(item.id)
             cases.append(
-                MinutesCase(
+                rules.MinutesCase(
                     position=n,
                     banner_line=f"{_name(p)}   NHS No. {nhs}",
                     born=format_born(p.date_of_birth, today),
@@ -1187,7 +1150,7 @@ def minutes(store: Store, meeting_id: uuid.UUID, today: date | None = None) -> M
                     if d and d.next_review_on
                     else "",
                     actions=tuple(
-                        MinutesAction(
+                        rules.MinutesAction(
                             a.description,
                             a.owner_name or "No owner",
                             format_patient_date(a.due_on) if a.due_on else "No date",
@@ -1200,7 +1163,7 @@ def minutes(store: Store, meeting_id: uuid.UUID, today: date | None = None) -> M
                 )
             )
     where = ", ".join(x for x in (summary.location, summary.video_link) if x) or "Not recorded"
-    return Minutes(
+    return rules.Minutes(
         meeting_id=meeting_id,
         team=summary.team,
         when=summary.when,

@@ -296,7 +296,9 @@ class AgendaBuilder(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(lambda s=step: self.agenda.move_selected(s))
 
-    def show_meeting(self, meeting_id: uuid.UUID, team_id: uuid.UUID | None, editable: bool) -> None:
+    def show_meeting(
+        self, meeting_id: uuid.UUID, team_id: uuid.UUID | None, editable: bool
+    ) -> None:
         self.meeting_id = meeting_id
         self.team_id = team_id
         self.editable = editable
@@ -314,7 +316,9 @@ class AgendaBuilder(QWidget):
         self.agenda.blockSignals(True)
         self.agenda.clear()
         for n, line in enumerate(self.lines, 1):
-            status = "" if line.status == "pending" else f" [{rules.AGENDA_STATUS_LABELS[line.status]}]"
+            status = (
+                "" if line.status == "pending" else f" [{rules.AGENDA_STATUS_LABELS[line.status]}]"
+            )
             item = QListWidgetItem(
                 f"{n}. {line.name}   {_nhs(line.nhs_number)}   ({line.minutes} min){status}\n"
                 f"     {line.reason_label}: {line.reason}"

@@ -195,7 +195,7 @@ class MeetingMode(QWidget):
             " font-weight: bold; }"
             f" QLabel#caseTimer {{ font-size: {14 * s:.0f}pt; font-weight: bold;"
             " color: #005eb8; }"
-            " QLabel#caseTimer[over=\"true\"] { color: #d5281b; }"
+            ' QLabel#caseTimer[over="true"] { color: #d5281b; }'
             f" QLabel#caseReason {{ font-size: {13 * s:.0f}pt; }}"
             f" QLabel#meetingPanelTitle {{ font-size: {11 * s:.0f}pt; font-weight: bold;"
             " color: #005eb8; }"

@@ -311,7 +311,9 @@ class MeetingsPage(Page):
         assert self.meeting_id is not None
         s = svc.meeting_summary(self.store, self.meeting_id)
         self.summary = s
-        self.heading.setText(f"<b>{s.team}</b> — {s.when} ({rules.MEETING_STATUS_LABELS[s.status]})")
+        self.heading.setText(
+            f"<b>{s.team}</b> — {s.when} ({rules.MEETING_STATUS_LABELS[s.status]})"
+        )
         where = ", ".join(x for x in (s.location, s.video_link) if x)
         self.details.setText(
             f"Where: {where or 'Not recorded'}   Chair: {s.chair or 'Not decided'}   "
