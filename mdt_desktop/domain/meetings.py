@@ -97,10 +97,10 @@ class Quorum:
     def detail(self) -> str:
         """One sentence for the screen, the record and the minutes."""
         roles = ", ".join(role_label(r) for r in self.disciplines_present) or "none"
-        gp = f"GPs present {self.gps_present} of {self.gps_needed} needed"
+        gp = f"GPs present: {self.gps_present} ({self.gps_needed} needed)"
         disciplines = (
-            f"disciplines present {len(self.disciplines_present)} of "
-            f"{self.disciplines_needed} needed ({roles})"
+            f"disciplines present: {len(self.disciplines_present)} "
+            f"({self.disciplines_needed} needed) — {roles}"
         )
         verdict = "Quorate" if self.met else "Not quorate"
         return f"{verdict}: {gp}; {disciplines}."
@@ -155,6 +155,21 @@ def decision_words(outcome: str, referred_to: str | None) -> str:
     if outcome == "refer" and referred_to:
         return f"Refer to {referred_to.strip()}"
     return label
+
+
+def reason_line(reason_kind: str, reason: str) -> str:
+    """The agenda's words for why someone is there; the chair's own words say "Added"."""
+    return f"Added: {reason}" if reason_kind == "added" else reason
+
+
+def carried_reason(reason_kind: str, reason: str, not_reached_on: str) -> str:
+    """ "Not reached on 11-Nov-2026 — Review due 09-Nov-2026": the first reason is kept."""
+    base = reason
+    if reason_kind == "carried_forward" and " — " in reason:
+        base = reason.split(" — ", 1)[1]
+    else:
+        base = reason_line(reason_kind, reason)
+    return f"Not reached on {not_reached_on} — {base}"
 
 
 def format_timer(seconds: int) -> str:

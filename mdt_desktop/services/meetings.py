@@ -418,6 +418,10 @@ class AgendaLine:
     def reason_label(self) -> str:
         return rules.REASON_LABELS.get(self.reason_kind, self.reason_kind)
 
+    @property
+    def reason_line(self) -> str:
+        return rules.reason_line(self.reason_kind, self.reason)
+
 
 def _name(p: Patient) -> str:
     from mdt_desktop.domain.people import display_name
@@ -479,6 +483,10 @@ class ProposedCase:
     @property
     def reason_label(self) -> str:
         return rules.REASON_LABELS.get(self.reason_kind, self.reason_kind)
+
+    @property
+    def reason_line(self) -> str:
+        return rules.reason_line(self.reason_kind, self.reason)
 
 
 def _merge(proposals: Iterable[q.Proposal]) -> dict[uuid.UUID, tuple[str, list[str], Any]]:
@@ -598,9 +606,11 @@ def _carry_forward_into(s: Session, meeting: Meeting) -> int:
     on_agenda = {i.patient_id for i in existing}
     # The same person not reached twice is carried once (their latest item).
     items: dict[uuid.UUID, AgendaItem] = {}
-    for old in q.uncarried_not_reached(s, meeting):
+    held: dict[uuid.UUID, datetime] = {}
+    for old, when in q.uncarried_not_reached_with_date(s, meeting):
         if old.patient_id not in on_agenda:
             items[old.patient_id] = old
+            held[old.id] = when
     if not items:
         return 0
     # Carried cases go first: they have already waited a meeting.
@@ -608,9 +618,9 @@ def _carry_forward_into(s: Session, meeting: Meeting) -> int:
         item.position = len(items) + offset + 1
     position, carried = 1, 0
     for old in items.values():
-        reason = old.reason
-        if not reason.startswith("Not reached last time"):
-            reason = f"Not reached last time ({reason})"
+        reason = rules.carried_reason(
+            old.reason_kind, old.reason, format_patient_date(held[old.id].astimezone().date())
+        )
         s.add(
             AgendaItem(
                 team_id=meeting.team_id,
@@ -880,7 +890,7 @@ def case_essentials(store: Store, item_id: uuid.UUID, today: date | None = None)
             patient_id=pid,
             banner=patient_banner(store, pid, today),
             reason_label=rules.REASON_LABELS.get(item.reason_kind, item.reason_kind),
-            reason=item.reason,
+            reason=rules.reason_line(item.reason_kind, item.reason),
             minutes=item.minutes_allotted,
             status=item.status,
             risk_score=risk.risk_score if risk else None,
@@ -1142,7 +1152,7 @@ def minutes(store: Store, meeting_id: uuid.UUID, today: date | None = None) -> r
                     position=n,
                     banner_line=f"{_name(p)}   NHS No. {nhs}",
                     born=format_born(p.date_of_birth, today),
-                    reason=item.reason,
+                    reason=rules.reason_line(item.reason_kind, item.reason),
                     status=rules.AGENDA_STATUS_LABELS.get(item.status, item.status),
                     discussion=item.discussion or "",
                     decision=rules.decision_words(d.outcome, d.referred_to) if d else "",

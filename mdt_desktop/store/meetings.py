@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from mdt_desktop.domain.meetings import carried_reason
 from mdt_desktop.domain.people import format_patient_date as fmt
 
 from .schema import (
@@ -113,22 +114,30 @@ def uncarried_not_reached(s: Session, meeting: Meeting) -> list[AgendaItem]:
     )
 
 
+def uncarried_not_reached_with_date(
+    s: Session, meeting: Meeting
+) -> list[tuple[AgendaItem, datetime]]:
+    """As :func:`uncarried_not_reached`, with when each item's meeting was held."""
+    items = uncarried_not_reached(s, meeting)
+    held = dict(
+        s.execute(
+            select(Meeting.id, Meeting.starts_at).where(
+                Meeting.id.in_({i.meeting_id for i in items})
+            )
+        ).all()
+    )
+    return [(i, held[i.meeting_id]) for i in items]
+
+
 def proposals(s: Session, meeting: Meeting, today: date) -> list[Proposal]:
     """Every reason the team has to discuss someone at this meeting, oldest facts first."""
     team_id = meeting.team_id
     day = meeting.starts_at.date()
     out: list[Proposal] = []
 
-    for item in uncarried_not_reached(s, meeting):
-        out.append(
-            Proposal(
-                item.patient_id,
-                "carried_forward",
-                f"Not reached last time ({item.reason})",
-                None,
-                item.id,
-            )
-        )
+    for item, held in uncarried_not_reached_with_date(s, meeting):
+        reason = carried_reason(item.reason_kind, item.reason, fmt(held.astimezone().date()))
+        out.append(Proposal(item.patient_id, "carried_forward", reason, None, item.id))
 
     active = and_(
         CaseloadEntry.team_id == team_id, CaseloadEntry.status == "active", live(CaseloadEntry)

@@ -181,7 +181,7 @@ def test_not_reached_is_carried_to_the_next_agenda(store, team) -> None:
     agenda = m.agenda(store, second)
     assert [a.patient_id for a in agenda] == [i.patient_id for i in items[1:]]
     assert all(a.reason_kind == "carried_forward" for a in agenda)
-    assert agenda[0].reason.startswith("Not reached last time")
+    assert agenda[0].reason.startswith("Not reached on 25-Nov-2026 — ")
     # and not proposed twice
     assert not [
         c

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -100,6 +100,7 @@ class AttendancePanel(QWidget):
         if self.meeting_id is None:
             return
         lines = svc.attendance(self.store, self.meeting_id)
+        self.table.setRowCount(0)  # drops the old rows' combo boxes with them
         self.table.setRowCount(len(lines))
         for row, line in enumerate(lines):
             self.table.setItem(row, 0, QTableWidgetItem(line.name))
@@ -183,6 +184,17 @@ class AgendaList(QListWidget):
         self.setWordWrap(True)
         self.setAlternatingRowColors(True)
         self.model().rowsMoved.connect(lambda *a: self.order_changed.emit())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # The agenda's own keys, before the list's (Ctrl+arrows would only move the cursor).
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier and event.key() in (
+            Qt.Key.Key_Up,
+            Qt.Key.Key_Down,
+        ):
+            self.move_selected(-1 if event.key() == Qt.Key.Key_Up else 1)
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def move_selected(self, step: int) -> None:
         row = self.currentRow()
@@ -291,10 +303,6 @@ class AgendaBuilder(QWidget):
         self.total.setObjectName("agendaTotal")
         ab.addWidget(self.total)
         row.addWidget(agenda_box, 1)
-        for keys, step in (("Ctrl+Up", -1), ("Ctrl+Down", 1)):
-            shortcut = QShortcut(QKeySequence(keys), self.agenda)
-            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
-            shortcut.activated.connect(lambda s=step: self.agenda.move_selected(s))
 
     def show_meeting(
         self, meeting_id: uuid.UUID, team_id: uuid.UUID | None, editable: bool
@@ -321,7 +329,7 @@ class AgendaBuilder(QWidget):
             )
             item = QListWidgetItem(
                 f"{n}. {line.name}   {_nhs(line.nhs_number)}   ({line.minutes} min){status}\n"
-                f"     {line.reason_label}: {line.reason}"
+                f"     {line.reason_line}"
             )
             item.setData(ID_ROLE, line.id)
             self.agenda.addItem(item)
@@ -335,7 +343,7 @@ class AgendaBuilder(QWidget):
         self.proposed.clear()
         for case in self.proposals:
             item = QListWidgetItem(
-                f"{case.name}   {_nhs(case.nhs_number)}\n     {case.reason_label}: {case.reason}"
+                f"{case.name}   {_nhs(case.nhs_number)}\n     {case.reason_line}"
             )
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked)
@@ -346,7 +354,10 @@ class AgendaBuilder(QWidget):
             self.proposed.addItem(empty)
 
     def _selected(self, row: int) -> None:
-        if 0 <= row < len(getattr(self, "lines", [])):
+        chosen = 0 <= row < len(getattr(self, "lines", []))
+        for w in (self.minutes, self.up, self.down, self.remove):
+            w.setEnabled(self.editable and chosen)
+        if chosen:
             line = next(x for x in self.lines if x.id == self.agenda.item(row).data(ID_ROLE))
             self.minutes.blockSignals(True)
             self.minutes.setValue(line.minutes)

@@ -250,7 +250,7 @@ class MeetingMode(QWidget):
         self.banner.show_banner(case.banner)
         self.position.setText(f"Case {self.index + 1} of {len(self.item_ids)}")
         self.case_status.setText(rules.AGENDA_STATUS_LABELS.get(case.status, case.status))
-        self.reason.setText(f"<b>{escape(case.reason_label)}:</b> {escape(case.reason)}")
+        self.reason.setText(f"<b>Why on the agenda:</b> {escape(case.reason)}")
         risk_lines = []
         if case.risk_score is not None:
             risk_lines.append(
@@ -320,6 +320,8 @@ class MeetingMode(QWidget):
     def _run(self, dialog: QDialog) -> bool:
         dialog.setModal(True)
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        # Back to the case with the keys working, whatever the window manager did.
+        self.window().activateWindow()
         self.setFocus()
         return accepted
 

@@ -206,7 +206,8 @@ class OutcomeDialog(QDialog):
         self.outcomes.idToggled.connect(self._outcome_changed)
         self._outcome_changed()
         self.resize(int(760 * max(1.0, scale * 0.8)), self.sizeHint().height())
-        self.discussion.setFocus()
+        # Keyboard first: 1–5 picks the decision at once, Tab goes on to the discussion.
+        self.outcomes.checkedButton().setFocus()
 
     def outcome(self) -> str:
         button = self.outcomes.checkedButton()
