@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from mdt_desktop.domain.meetings import Minutes, MinutesCase
 
@@ -64,14 +64,14 @@ def _case(case: MinutesCase, st: Styles) -> list[Flowable]:
             table(
                 ["Action", "Owner", "Due", "Status"],
                 [[a.description, a.owner, a.due, a.status] for a in case.actions],
-                [width * 0.48, width * 0.24, width * 0.15, width * 0.13],
+                [width * 0.45, width * 0.23, width * 0.18, width * 0.14],
                 st,
             )
         )
     else:
         body.append(labelled("Actions:", "None", st.body))
-    # The person's name never sits alone at the foot of a page, apart from their case.
-    return [CondPageBreak(st.body.leading * 8), KeepTogether(head), *body, Spacer(1, 8)]
+    # A case stays on one page where it fits: its actions never lose the person's name.
+    return [KeepTogether([*head, *body]), Spacer(1, 8)]
 
 
 def story(minutes: Minutes, st: Styles) -> list[Flowable]:

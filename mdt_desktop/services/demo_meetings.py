@@ -113,7 +113,9 @@ def add_demo_meetings(store: Store, seed: int, today: date) -> int:
         )
         made += 1
         lines = svc.attendance(store, meeting)
-        away = rng.sample(lines, k=min(2, max(0, len(lines) - 4)))
+        # The chair and the note-taker are there; two others are not.
+        others = [a for a in lines if a.staff_id not in (chair, note_taker)]
+        away = rng.sample(others, k=min(2, max(0, len(others) - 3)))
         for line in lines:
             value = "present"
             if line in away:

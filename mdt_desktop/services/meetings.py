@@ -1150,7 +1150,7 @@ def minutes(store: Store, meeting_id: uuid.UUID, today: date | None = None) -> r
             cases.append(
                 rules.MinutesCase(
                     position=n,
-                    banner_line=f"{_name(p)}   NHS No. {nhs}",
+                    banner_line=f"{_name(p)} — NHS No. {nhs}",
                     born=format_born(p.date_of_birth, today),
                     reason=rules.reason_line(item.reason_kind, item.reason),
                     status=rules.AGENDA_STATUS_LABELS.get(item.status, item.status),

@@ -57,7 +57,7 @@ def test_minutes_text_holds_attendance_quorum_and_every_case(store, tmp_path) ->
     assert "Meadowbank <Surgery> & Annexe" in flat  # escaped, printed as typed
     assert "Dr Priya Raman (GP)" in flat and "Imran Shah (Pharmacist)" in flat
     assert "Quorate" in flat
-    assert "BHATTI, Nasreen (Mrs) NHS No. 999 000 0026" in flat
+    assert "BHATTI, Nasreen (Mrs) — NHS No. 999 000 0026" in flat
     assert "Refer to Tissue viability" in flat
     assert "Wound <b>not</b> healing & family worried" in flat
     assert "Refer to tissue viability" in flat and "Sue Palmer" in flat
@@ -89,3 +89,21 @@ def test_bad_path_is_refused(store, tmp_path) -> None:
         export_minutes(store, meeting, tmp_path / "minutes.txt")
     with pytest.raises(m.MeetingError, match="no folder"):
         export_minutes(store, meeting, tmp_path / "nowhere" / "minutes.pdf")
+
+
+def test_twenty_case_minutes_hold_every_decision_and_action(store, tmp_path) -> None:
+    from support.meeting_data import twenty_case_meeting
+
+    meeting, expected = twenty_case_meeting(store)
+    out = export_minutes(store, meeting, tmp_path / "minutes.pdf")
+    reader = PdfReader(io.BytesIO(out.read_bytes()))
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    flat = " ".join(pages)
+    assert len(expected) == 20
+    for case in expected:
+        assert case["name"] in flat
+        assert f"Decision: {case['decision']}" in flat, case
+        for action in case["actions"]:
+            assert action in flat
+    assert "family & carers <present>." in flat
+    assert all(f"Page {i} of {len(pages)}" in text for i, text in enumerate(pages, 1))

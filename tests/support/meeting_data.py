@@ -131,3 +131,69 @@ def make_team(store: Store, quorum_rule: dict | None = None) -> TeamData:
                     )
                 )
     return data
+
+
+OUTCOMES = ["continue", "step_up", "step_down", "refer", "close"]
+FAMILIES = ["Abbott", "Barker", "Chowdhury", "Doyle", "Ekwueme", "Fitzgerald", "Gallagher",
+            "Hussain", "Iqbal", "Jennings", "Kaur", "Lindqvist", "Murphy", "Nwosu", "O'Neill",
+            "Pritchard", "Quinn", "Rahman", "Sandoval", "Thorne"]  # fmt: skip
+
+
+def twenty_case_meeting(store: Store) -> tuple[uuid.UUID, list[dict]]:
+    """A held meeting of 20 cases, each with a decision, a discussion and two actions.
+
+    Returns the meeting id and, per case, what its minutes must say.
+    """
+    from mdt_desktop.domain.nhs_number import iter_test_numbers
+    from mdt_desktop.services import meetings as m
+
+    data = make_team(store)
+    numbers = iter_test_numbers(4000)
+    with store.transaction() as s:
+        for family in FAMILIES:
+            p = person(s, family, "Alex", next(numbers), data.team_id)
+            data.people[family] = p.id
+            data.nhs[family] = p.nhs_number or ""
+            s.add(
+                CaseloadEntry(
+                    team_id=data.team_id,
+                    patient_id=p.id,
+                    status="active",
+                    started_on=TODAY - timedelta(days=30),
+                )
+            )
+    meeting = m.schedule_meeting(
+        store, team_id=data.team_id, starts_at=MEETING_AT, location="Room 2"
+    )
+    for line in m.attendance(store, meeting):
+        m.set_attendance(store, line.id, "present")
+    for family in FAMILIES:
+        m.add_person(store, meeting, data.people[family], f"Review of {family}")
+    m.start_meeting(store, meeting)
+    expected = []
+    for n, line in enumerate(m.agenda(store, meeting)):
+        outcome = OUTCOMES[n % len(OUTCOMES)]
+        actions = (
+            m.NewAction(f"Visit {n} at home", "Sue Palmer", None, TODAY + timedelta(days=7 + n)),
+            m.NewAction(f"Medicines check {n}", "Imran Shah", None, TODAY + timedelta(days=9)),
+        )
+        m.record_outcome(
+            store,
+            line.id,
+            m.Outcome(
+                outcome,
+                f"Discussion of case {n}: family & carers <present>.",
+                referred_to="Falls clinic" if outcome == "refer" else None,
+                next_review_on=None if outcome == "close" else TODAY + timedelta(days=28),
+                actions=actions,
+            ),
+        )
+        expected.append(
+            {
+                "name": line.name,
+                "decision": m.agenda(store, meeting)[n].decision,
+                "actions": [a.description for a in actions],
+            }
+        )
+    m.close_meeting(store, meeting)
+    return meeting, expected

@@ -7,6 +7,7 @@ are never put in a widget, a tooltip or the window title while presenting.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from datetime import date
@@ -33,6 +34,12 @@ from ..widgets.banner import PatientBanner
 from .outcome import ActionDialog, OutcomeDialog
 
 MIN_SCALE, MAX_SCALE = 1.0, 3.0
+_DATE = re.compile(r"\b(\d{2})-([A-Z][a-z]{2})-(\d{4})\b")
+
+
+def _keep_dates_whole(text: str) -> str:
+    """30-Nov-2026 never splits across lines: non-breaking hyphens inside dates."""
+    return _DATE.sub("\\1\u2011\\2\u2011\\3", text)
 
 
 class Panel(QFrame):
@@ -62,7 +69,9 @@ class Panel(QFrame):
         if not lines:
             self.body.setText(f"<i>{escape(empty)}</i>")
             return
-        items = "".join(f"<li style='margin-bottom:4px'>{escape(x)}</li>" for x in lines)
+        items = "".join(
+            f"<li style='margin-bottom:4px'>{_keep_dates_whole(escape(x))}</li>" for x in lines
+        )
         self.body.setText(f"<ul style='margin-left:-20px'>{items}</ul>")
 
 
