@@ -369,3 +369,47 @@ def test_roles_that_may_not_run_meetings_see_why(qtbot, store, team) -> None:
     page = _page(qtbot, store, volunteer)
     assert not page.schedule_button.isEnabled()
     assert "may not run MDT meetings" in page.schedule_button.toolTip()
+
+
+def test_schedule_close_and_minutes_from_the_app(
+    qtbot, store, team, gp, on_modal, tmp_path
+) -> None:
+    from PySide6.QtCore import QDate, QTime
+    from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+
+    from mdt_desktop.gui.background import wait_for
+
+    page = _page(qtbot, store, gp)
+    assert page.heading.text().startswith("No meetings yet")
+
+    def fill(dialog) -> None:
+        dialog.day.setDate(QDate(2026, 11, 25))
+        dialog.time.setTime(QTime(13, 30))
+        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
+        ok.click()  # no place or link yet: refused with a message, nothing lost
+        assert "place or a video link" in dialog.error.text() and dialog.isVisible()
+        dialog.location.setText("Meadowbank Surgery, room 2")
+        dialog.chair.setCurrentIndex(dialog.chair.findText("Dr Priya Raman (GP)"))
+        ok.click()
+
+    on_modal(fill)
+    qtbot.mouseClick(page.schedule_button, Qt.MouseButton.LeftButton)
+    [summary] = m.list_meetings(store)
+    assert summary.chair == "Dr Priya Raman" and summary.location == "Meadowbank Surgery, room 2"
+    assert summary.starts_at.astimezone().hour == 13 and summary.starts_at.astimezone().minute == 30
+    assert page.meeting_id == summary.id and "Dr Priya Raman" in page.details.text()
+    qtbot.mouseClick(page.agenda.add_all, Qt.MouseButton.LeftButton)
+    assert page.agenda.agenda.count() == 4
+
+    def yes(box) -> None:
+        assert "4 cases not discussed" in box.text()
+        box.button(QMessageBox.StandardButton.Yes).click()
+
+    on_modal(yes)
+    qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
+    assert m.meeting_summary(store, summary.id).status == "closed"
+    assert all(line.status == "not_reached" for line in m.agenda(store, summary.id))
+    assert not page.close_button.isEnabled() and not page.agenda.add_all.isEnabled()
+    out = tmp_path / "minutes.pdf"
+    wait_for(page.export_minutes(out))
+    assert out.read_bytes().startswith(b"%PDF") and page.notice.text() == f"Minutes saved to {out}"

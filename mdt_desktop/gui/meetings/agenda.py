@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -183,7 +183,26 @@ class AgendaList(QListWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setWordWrap(True)
         self.setAlternatingRowColors(True)
-        self.model().rowsMoved.connect(lambda *a: self.order_changed.emit())
+        self._moved = False
+        self.model().rowsMoved.connect(self._rows_moved)
+
+    def _rows_moved(self, *args: object) -> None:
+        self._moved = True
+        self.order_changed.emit()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        # A drop moves the row (rowsMoved); should a style insert a copy and remove the
+        # original after the drag instead, the new order is saved once the list is whole.
+        before = self.ids()
+        self._moved = False
+        super().dropEvent(event)
+
+        def settled() -> None:
+            after = self.ids()
+            if not self._moved and after != before and len(set(after)) == len(after):
+                self.order_changed.emit()
+
+        QTimer.singleShot(0, settled)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # The agenda's own keys, before the list's (Ctrl+arrows would only move the cursor).
