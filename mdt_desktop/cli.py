@@ -294,6 +294,50 @@ def _add_care_plan_commands(sub: Any) -> None:
     p.add_argument("--format", choices=("pdf", "fhir"), default="pdf")
     p.add_argument("--user", help="the user profile exporting (default: the signed-in one)")
     p.set_defaults(func=cmd_export_careplan)
+    _add_meeting_commands(sub)
+    return parser
+
+
+def cmd_meetings(args: argparse.Namespace) -> dict[str, Any]:
+    from mdt_desktop.services.meetings import list_meetings
+
+    with _open_store(args.store) as store:
+        return {"meetings": [m.as_dict() for m in list_meetings(store)]}
+
+
+def cmd_export_minutes(args: argparse.Namespace) -> dict[str, Any]:
+    import uuid
+
+    from mdt_desktop.services.meetings import MeetingError
+    from mdt_desktop.services.minutes import export_minutes
+    from mdt_desktop.services.users import actor_for, current_user
+
+    try:
+        meeting_id = uuid.UUID(args.meeting)
+    except ValueError:
+        raise CommandError(f"{args.meeting!r} is not a meeting id (see `mdt meetings`)") from None
+    with _open_store(args.store) as store:
+        user = current_user(store)
+        if user is not None:  # the minutes and the audit log name who produced them
+            store.set_actor(actor_for(user))
+        try:
+            path = export_minutes(store, meeting_id, args.out)
+        except MeetingError as exc:
+            raise CommandError(str(exc)) from None
+    return {"meeting": str(meeting_id), "out": str(path), "bytes": path.stat().st_size}
+
+
+def _add_meeting_commands(sub: Any) -> None:
+    p = sub.add_parser("meetings", help="list MDT meetings with their ids")
+    _store_arg(p)
+    p.add_argument("--json", action="store_true", help="print JSON (the default)")
+    p.set_defaults(func=cmd_meetings)
+
+    p = sub.add_parser("export-minutes", help="write a meeting's minutes as a PDF")
+    _store_arg(p)
+    p.add_argument("--meeting", required=True, help="the meeting's id (from `mdt meetings`)")
+    p.add_argument("--out", required=True, type=Path, help="the PDF file to write")
+    p.set_defaults(func=cmd_export_minutes)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

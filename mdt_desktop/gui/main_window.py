@@ -138,6 +138,12 @@ class MainWindow(QMainWindow):
             plans = CarePlansPage(self.store, self.user)
             self.user_changed.connect(plans.set_user)
             return plans
+        if name == "Meetings":
+            from .meetings import MeetingsPage
+
+            meetings = MeetingsPage(self.store, self.user)
+            self.user_changed.connect(meetings.set_user)
+            return meetings
         return NotBuiltPage(name, COMING[name])
 
     def page(self, name: str) -> Page:

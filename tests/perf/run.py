@@ -345,6 +345,12 @@ def bench_care_plan_pdf(work: Path, args: argparse.Namespace) -> Result:
     return run(work, args)
 
 
+def bench_minutes(work: Path, args: argparse.Namespace) -> Result:
+    from tests.perf.bench_minutes import bench_minutes as run
+
+    return run(work, args)
+
+
 BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "store_open": bench_store_open,
     "import": bench_import,
@@ -354,6 +360,7 @@ BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "case_finding": bench_case_finding,
     "cold_start": bench_cold_start,
     "care_plan_pdf": bench_care_plan_pdf,
+    "minutes": bench_minutes,
 }
 
 

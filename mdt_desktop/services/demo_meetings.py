@@ -1,0 +1,192 @@
+"""Demo MDT meetings drawn from the demo caseload: three past fortnightly meetings with
+attendance, decisions, discussions and actions (some overdue, some done), and the next
+meeting with its proposed agenda (including the case not reached last time).
+
+Written through the meetings services, so every rule (quorum, one transaction per
+outcome, carry forward, caseload changes) holds for the demo as for real use.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from mdt_desktop.store.database import Store
+from mdt_desktop.store.schema import Action, CaseloadEntry, Meeting
+
+from . import meetings as svc
+
+DISCUSSIONS = [
+    "Daughter reports more confusion in the evenings; no falls since the last review.",
+    "Mobility worse after the chest infection; physiotherapy assessment agreed.",
+    "Medicines reviewed with the pharmacist: two stopped, blister pack started.",
+    "Carer under strain; carer's assessment offered and accepted.",
+    "Pressure area care going well; skin intact at the last district nurse visit.",
+    "Lives alone, managing with the morning package of care; wants to stay at home.",
+    "Weight loss noted; dietitian referral and food diary agreed with her.",
+    "Breathless on exertion; rescue pack in place, knows when to use it.",
+    "Low mood since her husband died; bereavement support offered.",
+    "Two A&E visits after falls; falls clinic and home hazard check agreed.",
+]
+ACTIONS = [
+    "Medication review",
+    "Home visit to review pressure areas",
+    "Carer's assessment",
+    "Refer to falls clinic",
+    "Occupational therapy home assessment",
+    "Phone daughter to agree the plan",
+    "Update the care plan with the new goals",
+    "Check bloods and repeat prescription",
+    "Arrange memory assessment",
+    "Befriending service introduction",
+]
+SERVICES = ["Memory assessment service", "Falls clinic", "Community heart failure team",
+            "Palliative care team", "Dietetics"]  # fmt: skip
+OUTCOME_WEIGHTS = [("continue", 60), ("step_up", 10), ("step_down", 12), ("refer", 12),
+                   ("close", 6)]  # fmt: skip
+
+
+def _at(day: date, hour: int = 13) -> datetime:
+    return datetime.combine(day, time(hour, 0)).astimezone().astimezone(UTC)
+
+
+def _demo_team(store: Store) -> uuid.UUID | None:
+    """The team holding the most people on its caseload (None: no caseload, no meetings)."""
+    with store.session() as s:
+        row = s.execute(
+            select(CaseloadEntry.team_id, func.count())
+            .where(CaseloadEntry.status == "active", CaseloadEntry.deleted_at.is_(None))
+            .group_by(CaseloadEntry.team_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).first()
+        if row is None or row[0] is None:
+            return None
+        already = s.scalar(
+            select(func.count()).select_from(Meeting).where(Meeting.team_id == row[0])
+        )
+        return None if already else row[0]
+
+
+def add_demo_meetings(store: Store, seed: int, today: date) -> int:
+    """Past meetings with minutes and actions, and one upcoming with a proposed agenda.
+
+    Returns the number of meetings made; 0 when there is no caseload (or the team already
+    has meetings).
+    """
+    team_id = _demo_team(store)
+    if team_id is None:
+        return 0
+    rng = random.Random(seed * 7919 + 6)
+    staff = svc.staff_choices(store, team_id)
+    if not staff:
+        return 0
+    with store.session() as s:
+        caseload = list(
+            s.scalars(
+                select(CaseloadEntry.patient_id)
+                .where(
+                    CaseloadEntry.team_id == team_id,
+                    CaseloadEntry.status == "active",
+                    CaseloadEntry.deleted_at.is_(None),
+                )
+                .order_by(CaseloadEntry.started_on, CaseloadEntry.id)
+            )
+        )
+    gp = [x for x in staff if x[2] == "gp"]
+    chair = gp[0][0] if gp else staff[0][0]
+    note_taker = next((x[0] for x in staff if x[2] == "administrator"), staff[-1][0])
+    made = 0
+    past_days = [today - timedelta(days=d) for d in (42, 28, 14)]
+    for n, day in enumerate(past_days):
+        meeting = svc.schedule_meeting(
+            store,
+            team_id=team_id,
+            starts_at=_at(day),
+            location="Meadowbank Surgery, meeting room 2",
+            video_link="https://meet.example.nhs.uk/northside-mdt",
+            chair_staff_id=chair,
+            note_taker_staff_id=note_taker,
+        )
+        made += 1
+        lines = svc.attendance(store, meeting)
+        # The chair and the note-taker are there; two others are not.
+        others = [a for a in lines if a.staff_id not in (chair, note_taker)]
+        away = rng.sample(others, k=min(2, max(0, len(others) - 3)))
+        for line in lines:
+            value = "present"
+            if line in away:
+                value = "apologies" if away.index(line) == 0 else "absent"
+            svc.set_attendance(store, line.id, value)
+        if n == 1:
+            svc.add_attendee(
+                store, meeting, name="Dr Kofi Asante", role="geriatrician", is_guest=True
+            )
+        svc.build_agenda(store, meeting, today=day)
+        on_agenda = {line.patient_id for line in svc.agenda(store, meeting)}
+        extra = [p for p in caseload if p not in on_agenda]
+        for pid in rng.sample(extra, k=min(len(extra), max(0, 7 - len(on_agenda)))):
+            svc.add_person(store, meeting, pid, "Routine review by the team")
+        svc.start_meeting(store, meeting)
+        present = [
+            (a.staff_id, a.name)
+            for a in svc.attendance(store, meeting)
+            if a.attendance == "present"
+        ]
+        agenda = svc.agenda(store, meeting)
+        # The last meeting ran out of time for its final case: it is carried forward.
+        discuss = agenda[:-1] if n == len(past_days) - 1 and len(agenda) > 1 else agenda
+        for line in discuss:
+            outcome = rng.choices([o for o, _ in OUTCOME_WEIGHTS], [w for _, w in OUTCOME_WEIGHTS])[
+                0
+            ]
+            actions = []
+            for _ in range(rng.choice((0, 1, 1, 2))):
+                owner_id, owner = rng.choice(present)
+                actions.append(
+                    svc.NewAction(
+                        rng.choice(ACTIONS),
+                        owner,
+                        owner_id,
+                        day + timedelta(days=rng.choice((7, 10, 14, 21, 28))),
+                    )
+                )
+            svc.record_outcome(
+                store,
+                line.id,
+                svc.Outcome(
+                    outcome,
+                    rng.choice(DISCUSSIONS),
+                    referred_to=rng.choice(SERVICES) if outcome == "refer" else None,
+                    next_review_on=None
+                    if outcome == "close"
+                    else day + timedelta(days=rng.choice((28, 42, 56, 84))),
+                    actions=tuple(actions),
+                ),
+            )
+        svc.close_meeting(store, meeting)
+        # About half of the actions from older meetings are done; the rest may be overdue.
+        with store.session() as s:
+            open_ids = list(
+                s.scalars(
+                    select(Action.id).where(Action.meeting_id == meeting, Action.status == "open")
+                )
+            )
+        if n < len(past_days) - 1:
+            for action_id in open_ids:
+                if rng.random() < 0.5:
+                    svc.complete_action(store, action_id)
+    upcoming = svc.schedule_meeting(
+        store,
+        team_id=team_id,
+        starts_at=_at(today + timedelta(days=(7 - today.weekday() + 2) % 7 or 7)),
+        location="Meadowbank Surgery, meeting room 2",
+        video_link="https://meet.example.nhs.uk/northside-mdt",
+        chair_staff_id=chair,
+        note_taker_staff_id=note_taker,
+    )
+    svc.build_agenda(store, upcoming, today=today)
+    return made + 1

@@ -1,0 +1,287 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from support.meeting_data import MEETING_AT, TODAY, make_team
+
+from mdt_desktop.domain.permissions import NotPermitted
+from mdt_desktop.services import meetings as m
+from mdt_desktop.services.users import create_user, ensure_team, sign_in
+from mdt_desktop.store.schema import (
+    CaseloadEntry,
+    Decision,
+    OutboxEntry,
+    RiskScore,
+)
+
+
+@pytest.fixture
+def team(store):
+    return make_team(store)
+
+
+def _schedule(store, team, at=MEETING_AT):
+    return m.schedule_meeting(
+        store,
+        team_id=team.team_id,
+        starts_at=at,
+        location="Meadowbank Surgery, meeting room 2",
+        chair_staff_id=team.staff["Dr Priya Raman"],
+        note_taker_staff_id=team.staff["Paul Marshall"],
+    )
+
+
+def test_proposals_cover_reviews_escalations_admissions_and_referrals(store, team) -> None:
+    meeting = _schedule(store, team)
+    proposed = {c.name: c for c in m.propose_agenda(store, meeting, today=TODAY)}
+    assert proposed["ASHWORTH, Edith (Mrs)"].reason_kind == "review_due"
+    assert "(overdue)" in proposed["ASHWORTH, Edith (Mrs)"].reason
+    assert proposed["BHATTI, Nasreen (Mrs)"].reason_kind == "escalation"
+    assert "pressure ulcer" in proposed["BHATTI, Nasreen (Mrs)"].reason
+    assert proposed["DUNMORE, Irene (Mrs)"].reason_kind == "admitted"
+    assert "Northside General" in proposed["DUNMORE, Irene (Mrs)"].reason
+    assert proposed["EVANS, Megan (Mrs)"].reason_kind == "new_referral"
+    assert "CLARKE, Joan (Mrs)" not in proposed  # nothing due
+    # Most pressing first: escalation before admission before referral before review.
+    kinds = [c.reason_kind for c in m.propose_agenda(store, meeting, today=TODAY)]
+    assert kinds == ["escalation", "admitted", "new_referral", "review_due"]
+
+
+def test_escalation_before_the_previous_meeting_is_not_proposed_again(store, team) -> None:
+    earlier = _schedule(store, team, MEETING_AT - timedelta(days=14))
+    m.close_meeting(store, earlier)
+    later = _schedule(store, team, MEETING_AT)
+    with store.transaction() as s:
+        entry = s.scalars(
+            select(CaseloadEntry).where(CaseloadEntry.patient_id == team.people["Bhatti"])
+        ).one()
+        entry.escalated_at = MEETING_AT - timedelta(days=20)  # before the earlier meeting
+    names = [c.name for c in m.propose_agenda(store, later, today=TODAY)]
+    assert "BHATTI, Nasreen (Mrs)" not in names
+
+
+def test_schedule_lists_the_team_and_quorum_follows_attendance(store, team) -> None:
+    meeting = _schedule(store, team)
+    lines = {a.name: a for a in m.attendance(store, meeting)}
+    assert set(lines) == {"Dr Priya Raman", "Sue Palmer", "Mark Fletcher", "Imran Shah",
+                          "Paul Marshall"}  # fmt: skip
+    assert not m.quorum(store, meeting).met
+    for name in ("Dr Priya Raman", "Sue Palmer", "Paul Marshall"):
+        m.set_attendance(store, lines[name].id, "present")
+    m.set_attendance(store, lines["Mark Fletcher"].id, "apologies")
+    q = m.quorum(store, meeting)
+    assert not q.met  # GP + district nurse; the administrator is not a discipline
+    assert "Not quorate" in q.detail
+    m.add_attendee(store, meeting, name="Dr Kofi Mensah", role="geriatrician", is_guest=True)
+    q = m.start_meeting(store, meeting)
+    assert q.met and q.gps_present == 1 and len(q.disciplines_present) == 3
+    summary = m.meeting_summary(store, meeting)
+    assert summary.status == "in_progress" and summary.quorum_met is True
+    assert summary.quorum_detail and summary.quorum_detail.startswith("Quorate")
+
+
+def test_team_quorum_rule_is_used(store) -> None:
+    team = make_team(store, quorum_rule={"gp": 0, "disciplines": 1})
+    meeting = _schedule(store, team)
+    line = next(a for a in m.attendance(store, meeting) if a.name == "Sue Palmer")
+    m.set_attendance(store, line.id, "present")
+    assert m.quorum(store, meeting).met
+
+
+def test_outcome_is_one_transaction_and_changes_the_caseload(store, team) -> None:
+    meeting = _schedule(store, team)
+    m.build_agenda(store, meeting, today=TODAY)
+    items = {line.name: line for line in m.agenda(store, meeting)}
+    review = items["ASHWORTH, Edith (Mrs)"]
+    m.start_meeting(store, meeting)
+    next_review = TODAY + timedelta(days=42)
+    m.record_outcome(
+        store,
+        review.id,
+        m.Outcome(
+            "continue",
+            "Settled; daughter managing medicines.",
+            next_review_on=next_review,
+            actions=(
+                m.NewAction(
+                    "Medication review",
+                    "Imran Shah",
+                    team.staff["Imran Shah"],
+                    TODAY + timedelta(days=14),
+                ),
+            ),
+        ),
+    )
+    with store.session() as s:
+        entry = s.scalars(
+            select(CaseloadEntry).where(CaseloadEntry.patient_id == team.people["Ashworth"])
+        ).one()
+        assert entry.next_review_on == next_review and entry.status == "active"
+    escalated = items["BHATTI, Nasreen (Mrs)"]
+    m.record_outcome(store, escalated.id, m.Outcome("step_down", "Ulcer healing."))
+    with store.session() as s:
+        entry = s.scalars(
+            select(CaseloadEntry).where(CaseloadEntry.patient_id == team.people["Bhatti"])
+        ).one()
+        assert entry.status == "stepped_down" and "Step down" in (entry.end_reason or "")
+        assert s.get(RiskScore, team.people["Bhatti"]).caseload_status == ""
+        outbox = s.scalar(
+            select(func.count())
+            .select_from(OutboxEntry)
+            .where(OutboxEntry.table_name == "decisions")
+        )
+        assert outbox == 2
+    lines = {line.name: line for line in m.agenda(store, meeting)}
+    assert lines["ASHWORTH, Edith (Mrs)"].status == "discussed"
+    assert lines["ASHWORTH, Edith (Mrs)"].decision == "Continue"
+
+
+def test_a_bad_outcome_changes_nothing(store, team) -> None:
+    meeting = _schedule(store, team)
+    m.build_agenda(store, meeting, today=TODAY)
+    item = m.agenda(store, meeting)[0]
+    with pytest.raises(m.MeetingError, match="name the service"):
+        m.record_outcome(store, item.id, m.Outcome("refer", "Needs memory clinic"))
+    with pytest.raises(m.MeetingError, match="needs an owner"):
+        m.record_outcome(
+            store, item.id, m.Outcome("continue", "x", actions=(m.NewAction("Visit", " "),))
+        )
+    with pytest.raises(m.MeetingError, match="before the meeting"):
+        m.record_outcome(
+            store, item.id, m.Outcome("continue", "x", next_review_on=TODAY - timedelta(days=30))
+        )
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Decision)) == 0
+    assert m.agenda(store, meeting)[0].status == "pending"
+
+
+def test_a_second_outcome_replaces_the_first_and_keeps_it(store, team) -> None:
+    meeting = _schedule(store, team)
+    m.build_agenda(store, meeting, today=TODAY)
+    item = m.agenda(store, meeting)[0]
+    m.record_outcome(store, item.id, m.Outcome("continue", "First view"))
+    m.record_outcome(store, item.id, m.Outcome("refer", "Second view", referred_to="Memory clinic"))
+    assert m.agenda(store, meeting)[0].decision == "Refer to Memory clinic"
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Decision)) == 2
+
+
+def test_not_reached_is_carried_to_the_next_agenda(store, team) -> None:
+    first = _schedule(store, team)
+    m.build_agenda(store, first, today=TODAY)
+    items = m.agenda(store, first)
+    m.start_meeting(store, first)
+    m.record_outcome(store, items[0].id, m.Outcome("continue", "Discussed"))
+    m.mark_not_reached(store, items[1].id)
+    carried = m.close_meeting(store, first)  # the rest were pending: not reached
+    assert carried == len(items) - 2
+    second = _schedule(store, team, MEETING_AT + timedelta(days=14))
+    agenda = m.agenda(store, second)
+    assert [a.patient_id for a in agenda] == [i.patient_id for i in items[1:]]
+    assert all(a.reason_kind == "carried_forward" for a in agenda)
+    assert agenda[0].reason.startswith("Not reached on 25-Nov-2026 — ")
+    # and not proposed twice
+    assert not [
+        c
+        for c in m.propose_agenda(store, second, today=TODAY)
+        if c.reason_kind == "carried_forward"
+    ]
+
+
+def test_closing_carries_to_an_already_planned_meeting(store, team) -> None:
+    first = _schedule(store, team)
+    second = _schedule(store, team, MEETING_AT + timedelta(days=14))
+    m.build_agenda(store, first, today=TODAY)
+    m.add_person(store, second, team.people["Clarke"], "Housing issue")
+    not_reached = m.agenda(store, first)[-1]
+    for line in m.agenda(store, first)[:-1]:
+        m.record_outcome(store, line.id, m.Outcome("continue", ""))
+    m.close_meeting(store, first)
+    agenda = m.agenda(store, second)
+    assert agenda[0].patient_id == not_reached.patient_id
+    assert agenda[0].reason_kind == "carried_forward"
+    assert agenda[1].reason == "Housing issue"
+
+
+def test_reorder_minutes_and_add_by_search(store, team) -> None:
+    meeting = _schedule(store, team)
+    m.build_agenda(store, meeting, today=TODAY)
+    found = m.search_caseload(store, team.team_id, "clar")
+    assert [f[1] for f in found] == ["CLARKE, Joan (Mrs)"]
+    assert m.search_caseload(store, team.team_id, "999 000 0034")[0][1] == "CLARKE, Joan (Mrs)"
+    m.add_person(store, meeting, found[0][0], "Carer asked for a review", minutes=10)
+    with pytest.raises(m.MeetingError, match="already on this agenda"):
+        m.add_person(store, meeting, found[0][0], "Again")
+    ids = [line.id for line in m.agenda(store, meeting)]
+    m.reorder_agenda(store, meeting, list(reversed(ids)))
+    assert [line.id for line in m.agenda(store, meeting)] == list(reversed(ids))
+    m.set_minutes(store, ids[0], 12)
+    assert next(x for x in m.agenda(store, meeting) if x.id == ids[0]).minutes == 12
+    with pytest.raises(ValueError):
+        m.set_minutes(store, ids[0], 0)
+    with pytest.raises(m.MeetingError, match="changed meanwhile"):
+        m.reorder_agenda(store, meeting, ids[:-1])
+
+
+def test_actions_tracker_overdue_mine_and_complete(store, team) -> None:
+    meeting = _schedule(store, team)
+    m.build_agenda(store, meeting, today=TODAY)
+    item = m.agenda(store, meeting)[0]
+    m.record_outcome(
+        store,
+        item.id,
+        m.Outcome(
+            "continue",
+            "",
+            actions=(
+                m.NewAction("Visit", "Sue Palmer", team.staff["Sue Palmer"], TODAY + timedelta(3)),
+                m.NewAction("Call daughter", "Mark Fletcher", team.staff["Mark Fletcher"]),
+            ),
+        ),
+    )
+    later = TODAY + timedelta(days=10)
+    overdue = m.actions(store, overdue_on=later)
+    assert [a.description for a in overdue] == ["Visit"]
+    assert overdue[0].overdue(later) and overdue[0].patient == item.name
+    nurse = m.actions(store, owner_staff_id=team.staff["Sue Palmer"])
+    assert [a.description for a in nurse] == ["Visit"]
+    team_role = ensure_team(store, "Northside Neighbourhood MDT")
+    sue = create_user(store, "Sue Palmer", "district_nurse", team_role)
+    sign_in(store, sue)
+    assert [a.description for a in m.my_actions(store, sue)] == ["Visit"]
+    m.complete_action(store, nurse[0].id)
+    done = m.actions(store, status="done")
+    assert done[0].completed_by == "Sue Palmer" and done[0].completed_at is not None
+    assert [a.description for a in m.actions(store)] == ["Call daughter"]
+    with pytest.raises(m.MeetingError, match="not open"):
+        m.complete_action(store, nurse[0].id)
+
+
+def test_roles_without_the_permission_are_refused(store, team) -> None:
+    volunteer = create_user(
+        store, "Siobhán Kelly", "voluntary_sector_worker", ensure_team(store, "X")
+    )
+    sign_in(store, volunteer)
+    with pytest.raises(NotPermitted):
+        _schedule(store, team)
+
+
+def test_case_essentials_are_only_this_persons(store, team) -> None:
+    meeting = _schedule(store, team)
+    m.build_agenda(store, meeting, today=TODAY)
+    item = next(x for x in m.agenda(store, meeting) if x.name.startswith("DUNMORE"))
+    case = m.case_essentials(store, item.id, today=TODAY)
+    assert case.banner.name == "DUNMORE, Irene (Mrs)"
+    assert case.banner.nhs_number == "NHS No. 999 000 0042"
+    assert case.reason_label == "In hospital"
+    assert case.risk_reasons[0].startswith("Severe frailty") and case.risk_score == 82.0
+    assert not case.plan_found and case.goals == ()
+
+
+def test_goals_read_defensively() -> None:
+    assert m._goal_text("Walk to the shop") == "Walk to the shop"
+    assert m._goal_text({"goal": "Stay at home", "status": "on track"}) == "Stay at home (on track)"
+    assert m._goal_text({"text": "Sleep better"}) == "Sleep better"
+    assert m._goal_text({"id": 3}) is None and m._goal_text(7) is None
