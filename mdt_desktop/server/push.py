@@ -25,7 +25,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from mdt_desktop.store.schema import SyncConflict, table_of
 from mdt_desktop.sync.clock import decode
-from mdt_desktop.sync.codec import TABLES, TEAM_SCOPED, BadField, decode_fields, to_json
+from mdt_desktop.sync.codec import (
+    TABLES,
+    TEAM_SCOPED,
+    BadField,
+    decode_fields,
+    fill_defaults,
+    to_json,
+)
 
 from . import models, rowlog
 from .accounts import Principal
@@ -249,6 +256,7 @@ def _merge(conn: Connection, batch: _Batch, who: Principal, change: Change, hlc:
             state.clocks[name] = [hlc, str(change.device_id)]
             won += 1
     if not state.exists:
+        fill_defaults(table, state.values)
         state.values["id"] = change.row_id
         state.exists = True
         state.team_id = state.values.get("team_id")

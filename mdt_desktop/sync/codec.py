@@ -96,3 +96,20 @@ def encode_row(table: Table, row: Any) -> dict[str, Any]:
         for c in table.columns
         if c.name not in STAMP_COLUMNS and c.name != "id"
     }
+
+
+def fill_defaults(table: Table, values: dict[str, Any]) -> None:
+    """Give a new row the column defaults the laptop's ORM applied after recording it.
+
+    The flush hook records an insert before SQLAlchemy fills scalar defaults, so a
+    required column left unset (``sex``, ``status``) arrives as null.
+    """
+    for column in table.columns:
+        default = column.default
+        if (
+            values.get(column.name) is None
+            and not column.nullable
+            and default is not None
+            and getattr(default, "is_scalar", False)
+        ):
+            values[column.name] = default.arg  # type: ignore[attr-defined]
