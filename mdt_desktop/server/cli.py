@@ -16,6 +16,7 @@ import getpass
 import json
 import logging
 import os
+import signal
 import sys
 import uuid
 from collections.abc import Sequence
@@ -127,6 +128,9 @@ def serve(args: argparse.Namespace) -> int:
         raise CommandError("TLS needs both --ssl-certfile and --ssl-keyfile")
     engine, _handle = _engine(args)
     app = create_app(engine)
+    # uvicorn re-raises SIGTERM after a graceful shutdown; exiting through Python instead
+    # lets the embedded PostgreSQL be stopped by the last process using it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     scheme = "https" if args.ssl_certfile else "http"
     print(f"mdt-server listening on {scheme}://{args.host}:{args.port}", file=sys.stderr)
     uvicorn.run(

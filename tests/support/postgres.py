@@ -78,7 +78,7 @@ def server_engine(pg_server_url: URL, pg_template: str) -> Iterator[Engine]:
 class LiveServer:
     """uvicorn serving the app on a loopback port, in a thread of the test process."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, port: int = 0) -> None:
         import uvicorn
 
         from mdt_desktop.server.app import create_app
@@ -87,7 +87,7 @@ class LiveServer:
         self.app = create_app(engine)
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
+        self._sock.bind(("127.0.0.1", port))
         self.port = self._sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(self.app, log_level="error", access_log=False)
