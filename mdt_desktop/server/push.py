@@ -432,11 +432,13 @@ def apply_batch(conn: Connection, who: Principal, changes: list[Change]) -> list
 
 
 def _constraint_reason(exc: DBAPIError) -> str:
+    # Names the rule, never the values: those could belong to someone else's record.
     diag = getattr(exc.orig, "diag", None)
-    detail = getattr(diag, "message_detail", None) or str(exc.orig).splitlines()[0]
-    constraint = getattr(diag, "constraint_name", None)
-    if constraint and constraint.startswith("uq_"):
-        return f"another record already has this value ({detail})"
-    if constraint and constraint.startswith("fk_"):
-        return f"it refers to a record the server does not hold ({detail})"
-    return f"the server's database refused it ({detail})"
+    constraint = getattr(diag, "constraint_name", None) or ""
+    if constraint.startswith("uq_"):
+        what = constraint.removeprefix("uq_").replace("_", " ")
+        return f"another record in your team already has the same value ({what})"
+    if constraint.startswith("fk_"):
+        return "it refers to a record the server does not hold"
+    log.warning("change refused by the database: %s", exc.orig)
+    return "the server's database refused it (see the server's log)"

@@ -8,19 +8,32 @@ into the outbox (the same effect as ``StoreContext.applying_remote``).
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, delete, insert, select, text, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    Uuid,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
-from mdt_desktop.sync.codec import ORDERED_TABLES, TABLES, TEAM_SCOPED, BadField, decode_fields
+from mdt_desktop.sync.codec import ORDERED_TABLES, TABLES, TEAM_SCOPED
 
 from . import tracking
 from .database import Store
@@ -280,20 +293,6 @@ def record_server_conflicts(store: Store, items: Iterable[dict[str, Any]]) -> in
 # --- applying pulled rows -----------------------------------------------------------------
 
 
-def _pending_fields(conn: Connection, row_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
-    """Fields of these rows changed here and not yet pushed: they stay as they are."""
-    outbox = table_of(OutboxEntry)
-    held: dict[uuid.UUID, set[str]] = {}
-    for start in range(0, len(row_ids), 900):
-        for row_id, fields in conn.execute(
-            select(outbox.c.row_id, outbox.c.fields).where(
-                outbox.c.row_id.in_(row_ids[start : start + 900])
-            )
-        ):
-            held.setdefault(row_id, set()).update(fields or {})
-    return held
-
-
 def apply_pulled(
     store: Store,
     changes: list[dict[str, Any]],
@@ -330,6 +329,65 @@ def _purge(conn: Connection, keep: set[uuid.UUID]) -> None:
             )
 
 
+def _stored_uuid(value: Any) -> str:
+    text_ = str(value).replace("-", "").lower()
+    if len(text_) != 32:
+        raise ValueError(f"{value!r} is not a UUID")
+    int(text_, 16)
+    return text_
+
+
+def _stored_datetime(value: Any) -> str:
+    parsed = datetime.fromisoformat(str(value))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed.isoformat(sep=" ", timespec="microseconds")
+
+
+def _stored_date(value: Any) -> str:
+    return date.fromisoformat(str(value)[:10]).isoformat()
+
+
+def _converter(column: Column[Any]) -> Callable[[Any], Any]:
+    """JSON value → the value SQLAlchemy would have stored in SQLite for this column.
+
+    Pulled pages are large (a whole team on the first sync): converting straight to
+    SQLite's storage form and writing through the driver is several times faster than
+    decoding to Python objects and binding them through SQLAlchemy's types.
+    """
+    kind = getattr(column.type, "impl", column.type)
+    if isinstance(kind, Uuid):
+        return _stored_uuid
+    if isinstance(kind, DateTime):
+        return _stored_datetime
+    if isinstance(kind, Date):
+        return _stored_date
+    if isinstance(kind, Boolean):
+        return lambda v: 1 if v else 0
+    if isinstance(kind, Integer):
+        return int
+    if isinstance(kind, Float):
+        return float
+    if isinstance(column.type, JSON):
+        return json.dumps
+    return str
+
+
+_CONVERTERS: dict[str, list[tuple[str, Callable[[Any], Any]]]] = {}
+
+
+def _converters(table_name: str) -> list[tuple[str, Callable[[Any], Any]]]:
+    found = _CONVERTERS.get(table_name)
+    if found is None:
+        found = [
+            (c.name, _converter(c))
+            for c in TABLES[table_name].columns
+            if c.name not in ("id", "updated_at", "updated_by")
+        ]
+        _CONVERTERS[table_name] = found
+    return found
+
+
 def _apply_table(
     store: Store,
     conn: Connection,
@@ -337,73 +395,121 @@ def _apply_table(
     items: list[dict[str, Any]],
     counts: dict[str, int],
 ) -> None:
-    table = TABLES[table_name]
-    ids = [uuid.UUID(str(c["id"])) for c in items]
-    held = _pending_fields(conn, ids)
-    existing: set[uuid.UUID] = set()
-    for start in range(0, len(ids), 900):
-        existing.update(
-            conn.execute(select(table.c.id).where(table.c.id.in_(ids[start : start + 900])))
-            .scalars()
-            .all()
-        )
-    whole: list[dict[str, Any]] = []
-    partial: list[dict[str, Any]] = []
-    for change, row_id in zip(items, ids, strict=True):
+    converters = _converters(table_name)
+    names = [n for n, _ in converters]
+    rows: list[tuple[str, list[Any], int]] = []
+    for change in items:
+        fields = change["fields"]
         try:
-            values = decode_fields(table, change["fields"])
-        except BadField:
+            row_id = _stored_uuid(change["id"])
+            values = [
+                None if fields.get(name) is None else convert(fields[name])
+                for name, convert in converters
+            ]
+        except (TypeError, ValueError):
             counts["refused"] += 1
             continue
-        values["id"] = row_id
-        values["updated_at"] = int(change["hlc"])
-        keep = held.get(row_id)
-        if keep and row_id in existing:
-            counts["kept_local"] += 1
-            for name in keep:
-                values.pop(name, None)
-            partial.append(values)
-        else:
-            whole.append(values)
-    # Rows already held first: a renumbered care-plan version frees its number before
-    # the version that takes it is inserted.
-    whole.sort(key=lambda v: v["id"] not in existing)
-    columns = [c.name for c in table.columns]
-    if whole:
-        full = [{c: v.get(c) for c in columns} for v in whole]
-        stmt = sqlite_insert(table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["id"], set_={c: stmt.excluded[c] for c in columns if c != "id"}
+        rows.append((row_id, values, int(change["hlc"])))
+    if not rows:
+        return
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        ids = [r[0] for r in rows]
+        existing: set[str] = set()
+        held: dict[str, set[str]] = {}
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            existing.update(
+                r[0]
+                for r in cur.execute(f'SELECT id FROM "{table_name}" WHERE id IN ({marks})', chunk)
+            )
+            for row_id, fields in cur.execute(
+                f"SELECT row_id, fields FROM sync_outbox WHERE row_id IN ({marks})", chunk
+            ):
+                held.setdefault(row_id, set()).update(json.loads(fields or "{}"))
+        quoted = ", ".join(f'"{n}"' for n in names)
+        upsert = (
+            f'INSERT INTO "{table_name}" (id, updated_at, {quoted}) '
+            f"VALUES (?, ?, {', '.join('?' * len(names))}) "
+            "ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, "
+            + ", ".join(f'"{n}" = excluded."{n}"' for n in names)
         )
+        whole, partial = [], []
+        for row_id, values, hlc in rows:
+            keep = held.get(row_id)
+            if keep and row_id in existing:
+                # Changed here and not pushed yet: those fields stay until the server
+                # has merged them.
+                counts["kept_local"] += 1
+                partial.append((row_id, values, hlc, keep))
+            else:
+                whole.append((row_id, hlc, *values))
+        # Rows already held first: a renumbered care-plan version frees its number
+        # before the version that takes it is inserted.
+        whole.sort(key=lambda r: r[0] not in existing)
         try:
-            with conn.begin_nested():
-                conn.execute(stmt, full)
-        except IntegrityError:
-            for row in full:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(stmt, [row])
-                except IntegrityError as exc:
-                    counts["refused"] += 1
-                    _keep_refused(conn, table_name, row, str(exc.orig))
-        counts["rows"] += len(full)
-    for values in partial:
-        row_id = values.pop("id")
-        conn.execute(update(table).where(table.c.id == row_id).values(**values))
-        counts["rows"] += 1
+            cur.execute("SAVEPOINT pulled_page")
+            cur.executemany(upsert, whole)
+            cur.execute("RELEASE pulled_page")
+        except sqlite3_integrity_errors() as exc:
+            cur.execute("ROLLBACK TO pulled_page")
+            cur.execute("RELEASE pulled_page")
+            _one_by_one(cur, conn, table_name, upsert, whole, counts, str(exc))
+        for row_id, values, hlc, keep in partial:
+            sets = [(n, v) for n, v in zip(names, values, strict=True) if n not in keep]
+            assignments = ", ".join(f'"{n}" = ?' for n, _ in sets)
+            cur.execute(
+                f'UPDATE "{table_name}" SET updated_at = ?'
+                + (f", {assignments}" if assignments else "")
+                + " WHERE id = ?",
+                [hlc, *(v for _, v in sets), row_id],
+            )
+        counts["rows"] += len(rows)
+    finally:
+        cur.close()
+
+
+def sqlite3_integrity_errors() -> tuple[type[BaseException], ...]:
+    import sqlcipher3
+
+    return (sqlcipher3.IntegrityError,)
+
+
+def _one_by_one(
+    cur: Any,
+    conn: Connection,
+    table_name: str,
+    upsert: str,
+    rows: list[tuple[Any, ...]],
+    counts: dict[str, int],
+    first_error: str,
+) -> None:
+    """A page that broke a constraint: apply the rows that fit, keep the others aside."""
+    for row in rows:
+        try:
+            cur.execute("SAVEPOINT pulled_row")
+            cur.execute(upsert, row)
+            cur.execute("RELEASE pulled_row")
+        except sqlite3_integrity_errors() as exc:
+            cur.execute("ROLLBACK TO pulled_row")
+            cur.execute("RELEASE pulled_row")
+            counts["refused"] += 1
+            names = ["id", "updated_at", *(n for n, _ in _converters(table_name))]
+            _keep_refused(conn, table_name, dict(zip(names, row, strict=True)), str(exc))
+    del first_error
 
 
 def _keep_refused(conn: Connection, table_name: str, row: dict[str, Any], reason: str) -> None:
-    from mdt_desktop.sync.codec import to_json
-
+    """A pulled row this store could not take: kept whole, for someone to look at."""
     conn.execute(
         insert(table_of(SyncConflict)).values(
             id=uuid.uuid4(),
             table_name=table_name,
-            row_id=row["id"],
+            row_id=uuid.UUID(str(row["id"])),
             kind="rejected",
             local_fields=None,
-            remote_fields={**{k: to_json(v) for k, v in row.items()}, "_reason": reason},
+            remote_fields={**row, "_reason": reason},
             detected_at=datetime.now(UTC),
         )
     )

@@ -88,16 +88,6 @@ def decode_fields(table: Table, fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def encode_row(table: Table, row: Any) -> dict[str, Any]:
-    """Every column but the key and the stamps, as JSON values."""
-    mapping = row._mapping if hasattr(row, "_mapping") else row
-    return {
-        c.name: to_json(mapping[c.name])
-        for c in table.columns
-        if c.name not in STAMP_COLUMNS and c.name != "id"
-    }
-
-
 def fill_defaults(table: Table, values: dict[str, Any]) -> None:
     """Give a new row the column defaults the laptop's ORM applied after recording it.
 

@@ -295,7 +295,7 @@ def test_a_transaction_committing_late_is_still_pulled(live_server: LiveServer) 
     def pull_all(cursor: str | None) -> str:
         while True:
             with engine.begin() as conn:
-                page = rowlog.pull(conn, who.team_ids, uuid.uuid4(), cursor, 1)
+                page = rowlog.parse_page(rowlog.pull(conn, who.team_ids, uuid.uuid4(), cursor, 1))
             seen.update(
                 c["fields"].get("ods_code") for c in page["changes"] if c["table"] == "practices"
             )
