@@ -173,6 +173,35 @@ def cmd_caseload(args: argparse.Namespace) -> dict[str, Any]:
             raise CommandError(str(exc)) from None
 
 
+def cmd_sync(args: argparse.Namespace) -> dict[str, Any]:
+    from mdt_desktop.services import sync
+    from mdt_desktop.sync.client import NeedPassword, NotPermitted, SyncError
+
+    with _open_store(args.store) as store:
+        password = os.environ.get("MDT_SYNC_PASSWORD")
+        try:
+            try:
+                summary = sync.sync_now(store, args.server, args.user, password)
+            except NeedPassword:
+                if password or not sys.stdin.isatty():
+                    raise
+                who = args.user or sync.settings(store).username
+                password = getpass.getpass(f"Team server password for {who}: ")
+                summary = sync.sync_now(store, args.server, args.user, password)
+        except (SyncError, NotPermitted) as exc:
+            status = sync.status(store)
+            return {
+                "pushed": 0,
+                "pulled": 0,
+                "conflicts": 0,
+                "errors": [str(exc)],
+                "pending": status.pending,
+                "conflicts_open": status.conflicts_open,
+                "_exit": EXIT_FAILED,
+            }
+        return summary.as_dict()
+
+
 def _store_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--store",
@@ -238,6 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status", choices=["waiting", "active", "stepped_down", "closed", "declined"])
     p.add_argument("--team", help="one team, by name or code (default: every team)")
     p.set_defaults(func=cmd_caseload)
+
+
+    p = sub.add_parser("sync", help="one sync round with the team server (prints a JSON summary)")
+    _store_arg(p)
+    p.add_argument("--server", help="the server's address, e.g. https://mdt.example.nhs.uk")
+    p.add_argument("--user", help="your user name on the server")
+    p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser("audit", help="the audit log")
     audit_sub = p.add_subparsers(dest="audit_command", required=True)

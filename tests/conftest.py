@@ -19,6 +19,9 @@ from keyring.backend import KeyringBackend
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.keys import StoreKey
 
+# PostgreSQL, a live team server and laptop stores for the server and sync tests.
+pytest_plugins = ["support.postgres"]
+
 
 class MemoryKeyring(KeyringBackend):
     """A keyring that lives for one test: secure enough for the store to trust it."""

@@ -107,6 +107,10 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.installEventFilter(self.idle)
         self._restore_state()
+        # Team server: Sync menu, background rounds, the sync label (gui/sync.py).
+        from .sync import install as install_sync
+
+        self.sync = install_sync(self, store, self.sync_label)
 
     def _idle_ms(self) -> int:
         if self._fixed_idle_ms is not None:
@@ -283,6 +287,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/area", self.current_area())
         self.idle.stop()
+        self.sync.stop()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.idle)
