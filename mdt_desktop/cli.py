@@ -268,7 +268,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--team", help="one team, by name or code (default: every team)")
     p.set_defaults(func=cmd_caseload)
 
-
     p = sub.add_parser("sync", help="one sync round with the team server (prints a JSON summary)")
     _store_arg(p)
     p.add_argument("--server", help="the server's address, e.g. https://mdt.example.nhs.uk")
@@ -281,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     _store_arg(v)
     v.set_defaults(func=cmd_audit_verify)
     _add_care_plan_commands(sub)
+    _add_meeting_commands(sub)
     return parser
 
 
@@ -330,8 +330,6 @@ def _add_care_plan_commands(sub: Any) -> None:
     p.add_argument("--format", choices=("pdf", "fhir"), default="pdf")
     p.add_argument("--user", help="the user profile exporting (default: the signed-in one)")
     p.set_defaults(func=cmd_export_careplan)
-    _add_meeting_commands(sub)
-    return parser
 
 
 def cmd_meetings(args: argparse.Namespace) -> dict[str, Any]:
