@@ -23,7 +23,9 @@ class PatientBanner(QFrame):
         outer.setSpacing(4)
         self.name = QLabel()
         self.name.setObjectName("bannerName")
-        self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Not selectable: a selectable label lays its text out in a text document, which
+        # clips accents stacked above capitals (the tilde of NGUYỄN).
+        self.name.setContentsMargins(0, 4, 0, 0)
         outer.addWidget(self.name)
         row = QHBoxLayout()
         row.setSpacing(24)
@@ -42,11 +44,12 @@ class PatientBanner(QFrame):
         second.setSpacing(12)
         self.consent = QLabel()
         self.consent.setObjectName("bannerConsent")
-        second.addWidget(self.consent)
+        second.addWidget(self.consent, 0)
         self.alerts = QLabel()
         self.alerts.setObjectName("bannerAlerts")
         self.alerts.setWordWrap(True)
         second.addWidget(self.alerts, 1)
+        second.addStretch(0)
         outer.addLayout(second)
         if scale != 1.0:
             # A widget's own style sheet wins over the theme's sizes.
