@@ -16,6 +16,7 @@ from mdt_desktop.gui.record import (
     RecordView,
     RecordWindow,
     register_record_tab,
+    tab_factory,
     unregister_record_tab,
 )
 from mdt_desktop.gui.record.view import NotBuiltTab
@@ -71,10 +72,17 @@ def test_banner_tabs_and_the_view_is_audited(qtbot, store: Store, user: User, ho
         "Discharges",
         "Budget",
     ]
-    for name in ("Care plan", "Meetings", "Discharges", "Budget"):
+    for name in ("Discharges", "Budget"):
         tab = view.show_tab(name)
         assert isinstance(tab, NotBuiltTab)
         assert "not built yet" in tab.findChild(QLabel).text()
+    from mdt_desktop.gui.care_plan.editor import CarePlanEditor
+    from mdt_desktop.gui.meetings.person_tab import PersonMeetingsTab
+
+    plan = view.show_tab("Care plan")
+    assert isinstance(plan, CarePlanEditor) and plan.patient_id == pid
+    assert not plan.banner.isVisible()  # the record's own banner is enough
+    assert isinstance(view.show_tab("Meetings"), PersonMeetingsTab)
     summary = view.show_tab("Summary")
     assert "Not on the team's caseload." in summary.case_text.text()
     (seen,) = _audit(store, "view", pid)
@@ -88,6 +96,7 @@ def test_a_feature_can_plug_in_its_tab(qtbot, store: Store, user: User, hood) ->
         made.append(patient_id)
         return QLabel("The care plan editor")
 
+    built_in = tab_factory("Care plan")
     register_record_tab("Care plan", care_plan_tab)
     try:
         view = _view(qtbot, store, user, hood.patients[0])
@@ -95,6 +104,8 @@ def test_a_feature_can_plug_in_its_tab(qtbot, store: Store, user: User, hood) ->
         assert made == [hood.patients[0]]
     finally:
         unregister_record_tab("Care plan")
+        assert built_in is not None
+        register_record_tab("Care plan", built_in)
 
 
 def test_note_correction_and_escalation(qtbot, store: Store, user: User, hood, on_modal) -> None:

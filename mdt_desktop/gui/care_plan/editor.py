@@ -89,6 +89,7 @@ class CarePlanEditor(QWidget):
         parent: QWidget | None = None,
         *,
         today: date | None = None,
+        show_banner: bool = True,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("carePlanEditor")
@@ -108,6 +109,8 @@ class CarePlanEditor(QWidget):
         outer.setSpacing(0)
         self.banner = PatientBanner()
         outer.addWidget(self.banner)
+        # Inside the patient record the record's own banner is already on screen.
+        self.banner.setVisible(show_banner)
 
         body = QWidget()
         body_layout = QVBoxLayout(body)
@@ -482,7 +485,7 @@ class CarePlanEditor(QWidget):
 
 def care_plan_tab(store: Store, user: User, patient_id: uuid.UUID) -> QWidget:
     """The patient record's "Care plan" tab (registered with the record view)."""
-    return CarePlanEditor(store, user, patient_id)
+    return CarePlanEditor(store, user, patient_id, show_banner=False)
 
 
 __all__ = ["CarePlanEditor", "care_plan_tab", "open_file"]

@@ -41,3 +41,20 @@ def unregister_record_tab(name: str) -> None:
 
 def tab_factory(name: str) -> TabFactory | None:
     return _factories.get(name)
+
+
+# The features built so far, imported only when their tab is first opened.
+def _care_plan_tab(store: Store, user: User, patient_id: uuid.UUID) -> QWidget:
+    from ..care_plan.editor import care_plan_tab
+
+    return care_plan_tab(store, user, patient_id)
+
+
+def _meetings_tab(store: Store, user: User, patient_id: uuid.UUID) -> QWidget:
+    from ..meetings.person_tab import meetings_tab
+
+    return meetings_tab(store, user, patient_id)
+
+
+register_record_tab("Care plan", _care_plan_tab)
+register_record_tab("Meetings", _meetings_tab)
