@@ -339,6 +339,12 @@ def bench_case_finding(work: Path, args: argparse.Namespace) -> Result:
     }
 
 
+def bench_caseload(work: Path, args: argparse.Namespace) -> Result:
+    from tests.perf.bench_caseload import bench_caseload as run
+
+    return run(work, args)
+
+
 BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "store_open": bench_store_open,
     "import": bench_import,
@@ -347,6 +353,7 @@ BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "stratify": bench_stratify,
     "case_finding": bench_case_finding,
     "cold_start": bench_cold_start,
+    "caseload": bench_caseload,
 }
 
 
