@@ -216,3 +216,23 @@ def test_my_caseload_flags_and_enter_opens_the_record(qtbot, window: MainWindow,
         ).all()
     assert [(v.user_name, v.entity) for v in views] == [("Sam Carter", "patients")]
     records[0].close()
+
+
+def test_switching_user_changes_what_the_page_allows(qtbot, window: MainWindow, hood) -> None:
+    caseload.refer_person(window.store, hood.patients[0], reason="Falls", team_id=hood.team.id)
+    page = _page(window)
+    _tab(page, "waiting")
+    page.select_row(0)
+    assert page.accept_button.isEnabled()
+    window.lock()
+    window._unlocked(hood.admin)  # the administrator unlocks the shared PC as themselves
+    assert page.user.id == hood.admin.id
+    page.wait_until_loaded()
+    _tab(page, "waiting")
+    page.select_row(0)
+    assert not page.accept_button.isEnabled()
+    assert "Administrators may not" in page.accept_button.toolTip()
+    assert window.audit_action.isEnabled()  # and the audit log opens for them
+    with window.store.session() as s:
+        last = s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert last.user_name == "Paul Marshall"
