@@ -239,3 +239,11 @@ def test_audit_entries_for_view_edit_and_export(
     assert update.entity_id == str(entry_id)
     assert update.detail == "escalated_at, escalation_reason"
     assert update.role == "district_nurse"
+
+
+def test_locking_closes_open_records(qtbot, window, hood) -> None:
+    record = window.open_record(hood.patients[0])
+    assert record.isVisible()
+    with qtbot.waitSignal(record.destroyed, timeout=5000):
+        window.lock()
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, RecordWindow)]

@@ -341,7 +341,6 @@ class InboxPanel(QWidget):
 
 class CaseloadPage(Page):
     title = "Caseload"
-    open_record_requested = Signal(object)  # a patient id
 
     def __init__(self, store: Store, user: User, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -698,7 +697,6 @@ class CaseloadPage(Page):
         """Open the record in its own window (audited as a view by the record)."""
         from ..record import open_record_window
 
-        self.open_record_requested.emit(patient_id)
         window = open_record_window(
             self.store, self.user, patient_id, self.window(), initial_tab=tab
         )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -305,6 +306,17 @@ class RecordWindow(QWidget):
         layout.addWidget(self.view)
         self.setWindowTitle(f"{self.view.banner_data.name} — MDT Desktop")
         self.resize(1180, 740)
+        self._closing = False
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Hidden by the app (locking, switching user): close, so no record lingers.
+
+        Minimising is a spontaneous hide and keeps the window.
+        """
+        super().hideEvent(event)
+        if not event.spontaneous() and not self._closing:
+            self._closing = True
+            QTimer.singleShot(0, self.close)
 
 
 def _sentence(exc: BaseException) -> str:
