@@ -77,6 +77,8 @@ def test_banner_tabs_and_the_view_is_audited(qtbot, store: Store, user: User, ho
         assert "not built yet" in tab.findChild(QLabel).text()
     summary = view.show_tab("Summary")
     assert "Not on the team's caseload." in summary.case_text.text()
+    assert not view.escalate_button.isEnabled()
+    assert "refer them first" in view.escalate_button.toolTip()
     (seen,) = _audit(store, "view", pid)
     assert (seen.user_name, seen.role) == ("Sam Carter", "district_nurse")
 
