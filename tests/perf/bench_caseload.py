@@ -89,7 +89,8 @@ def bench_caseload(work: Path, args: Any) -> dict[str, Any]:
     from mdt_desktop.store.keys import StoreKey
 
     today = date.today()
-    patients = max(20_000, ACTIVE * 3)
+    # 20,000 people by default; `--caseload-patients 250000` for a whole place.
+    patients = max(getattr(args, "caseload_patients", 0) or 20_000, ACTIVE * 3)
     store = Store.create(work / "caseload.mdt", StoreKey.generate())
     generate_demo(store, patients, seed=3, today=today)
     made = _add_cases(store, today)

@@ -364,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bulk-repeat", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=25)
     parser.add_argument("--cold-repeat", type=int, default=5)
+    parser.add_argument("--caseload-patients", type=int, default=20_000)
     parser.add_argument("--only", default="", help="comma-separated benchmark names")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     args = parser.parse_args(argv)
