@@ -133,7 +133,7 @@ class AuditLogDialog(QDialog):
         self.person.setMinimumWidth(220)
         self.person_match = QComboBox()
         self.person_match.setObjectName("auditPersonMatch")
-        self.person_match.setMinimumContentsLength(24)
+        self.person_match.setMinimumContentsLength(16)
         self.person_match.addItem("Anyone", None)
         self.who = QComboBox()
         self.who.setObjectName("auditUser")
@@ -162,7 +162,7 @@ class AuditLogDialog(QDialog):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((56, 130, 150, 120, 170, 190, 110, 240)):
+        for column, width in enumerate((50, 150, 150, 150, 200, 190, 112, 240)):
             self.table.setColumnWidth(column, width)
         header.setStretchLastSection(True)
         layout.addWidget(self.table, 1)

@@ -40,7 +40,24 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    # Runs of spaces separate the banner's fields; Paragraph would collapse them.
+    return Paragraph(escape(text).replace("\n", "<br/>").replace("   ", " &nbsp; &nbsp; "), style)
+
+
+def _role(value: str | None) -> str:
+    from mdt_desktop.domain.roles import Role
+
+    try:
+        return Role(value or "").label
+    except ValueError:
+        return value or ""
+
+
+def _category(value: str) -> str:
+    from mdt_desktop.domain.caseload import NoteCategory
+
+    known = {c.value for c in NoteCategory}
+    return NoteCategory(value).label if value in known else value
 
 
 def write_record_pdf(
@@ -128,13 +145,13 @@ def write_record_pdf(
         rows = [
             [
                 _p(m.name + (" (lead)" if m.is_lead else ""), st["body"]),
-                _p(m.role or "", st["body"]),
+                _p(_role(m.role), st["body"]),
                 _p(m.organisation or "", st["body"]),
                 _p(m.contact or "", st["body"]),
             ]
             for m in care_team
         ]
-        table = Table(rows, colWidths=[width * 0.28, width * 0.2, width * 0.3, width * 0.22])
+        table = Table(rows, colWidths=[width * 0.25, width * 0.18, width * 0.27, width * 0.3])
         table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey)]))
         story.append(table)
     else:
@@ -142,7 +159,10 @@ def write_record_pdf(
 
     story.append(_p("Notes between meetings", st["h2"]))
     for note in notes:
-        who = f"{format_local_datetime(note.written_at)} · {note.author_name} · {note.category}"
+        who = (
+            f"{format_local_datetime(note.written_at)} · {note.author_name} "
+            f"({_role(note.author_role)}) · {_category(note.category)}"
+        )
         story.append(_p(who, st["small"]))
         story.append(_p(note.text, st["body"]))
         story.append(Spacer(1, 4))

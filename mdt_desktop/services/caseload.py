@@ -485,3 +485,17 @@ def caseload_listing(
         + (f", status {status}" if status else ""),
     )
     return {"team": team_name, "count": len(people), "counts": counts, "caseload": people}
+
+
+def clear_escalation(store: Store, entry_id: uuid.UUID) -> None:
+    """The MDT has discussed the escalation: the case no longer shows as escalated.
+
+    For the meetings work to call once the item is discussed; the escalation note stays.
+    """
+    require(store.actor.role, Permission.RECORD_DECISION)
+    with store.transaction() as s:
+        entry = s.get(CaseloadEntry, entry_id)
+        if entry is None or entry.deleted_at is not None:
+            raise CaseloadError("that case is not in this store")
+        entry.escalated_at = None
+        entry.escalation_reason = None

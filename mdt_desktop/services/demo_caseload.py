@@ -137,8 +137,10 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
     n_stepped = n_active // 10
     n_closed = n_active // 20
     n_declined = max(1, n_active // 25)
-    chosen = ranked[: n_active + n_waiting + n_stepped + n_closed + n_declined]
-    rng.shuffle(chosen)
+    # Drawn from the highest-risk third or so, not the very top: case finding should still
+    # find high-risk people the team does not know yet.
+    wanted = n_active + n_waiting + n_stepped + n_closed + n_declined
+    chosen = rng.sample(ranked[: min(len(ranked), wanted * 3)], wanted)
     groups = {
         "active": chosen[:n_active],
         "waiting": chosen[n_active : n_active + n_waiting],

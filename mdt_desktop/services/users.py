@@ -65,6 +65,10 @@ def create_user(
             created_at=datetime.now(UTC),
         )
         s.add(user)
+    # Everyone who uses the app is in the staff directory, so colleagues can mention them.
+    from .staff import staff_for_user
+
+    staff_for_user(store, user)
     return user
 
 

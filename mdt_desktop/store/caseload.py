@@ -37,44 +37,69 @@ _PLAN_JOIN = (
     "AND cp.status != 'closed'"
 )
 
-CASE_SELECT = (
+_CASE_COLUMNS = (
     "SELECT c.id, 'case', c.patient_id, p.family_name, p.given_name, p.title, p.nhs_number, "
     "p.date_of_birth, pr.ods_code, c.status, st.name, c.care_coordinator_id, c.next_review_on, "
     "c.started_on, c.escalated_at, c.escalation_reason, "
     f"{_IN_HOSPITAL.format(p='c.patient_id')}, cp.id IS NOT NULL, cp.review_on, "
     "rs.risk_score, NULL, NULL, c.end_reason, c.team_id "
-    "FROM caseload_entries c JOIN patients p ON p.id = c.patient_id "
-    "LEFT JOIN practices pr ON pr.id = p.practice_id "
-    "LEFT JOIN staff st ON st.id = c.care_coordinator_id "
-    f"{_PLAN_JOIN.format(p='c.patient_id')} "
-    "LEFT JOIN risk_scores rs ON rs.patient_id = c.patient_id "
 )
-REFERRAL_SELECT = (
+_REFERRAL_COLUMNS = (
     "SELECT r.id, 'referral', r.patient_id, p.family_name, p.given_name, p.title, "
     "p.nhs_number, p.date_of_birth, pr.ods_code, r.status, r.referred_by, NULL, NULL, "
     "r.referred_at, NULL, NULL, "
     f"{_IN_HOSPITAL.format(p='r.patient_id')}, cp.id IS NOT NULL, cp.review_on, "
     "rs.risk_score, r.urgency, r.reason, r.decision_reason, r.team_id "
-    "FROM referrals r JOIN patients p ON p.id = r.patient_id "
-    "LEFT JOIN practices pr ON pr.id = p.practice_id "
-    f"{_PLAN_JOIN.format(p='r.patient_id')} "
-    "LEFT JOIN risk_scores rs ON rs.patient_id = r.patient_id "
 )
 
-# ORDER BY per sort key; {d} the direction, {r} its reverse. Ties break on the name.
-_NAME = "p.family_name COLLATE NOCASE {d}, p.given_name COLLATE NOCASE {d}"
-SORTS = {
+
+def _joins(a: str) -> dict[str, str]:
+    """The tables a row may draw on, by alias; ``a`` is the driving table's alias."""
+    return {
+        "p": f"JOIN patients p ON p.id = {a}.patient_id",
+        "pr": "LEFT JOIN practices pr ON pr.id = p.practice_id",
+        "st": "LEFT JOIN staff st ON st.id = c.care_coordinator_id" if a == "c" else "",
+        "cp": _PLAN_JOIN.format(p=f"{a}.patient_id"),
+        "rs": f"LEFT JOIN risk_scores rs ON rs.patient_id = {a}.patient_id",
+    }
+
+
+def _needed(a: str, *sql: str) -> str:
+    """Only the joins the filter and the order refer to: each costs a lookup per row."""
+    text = " ".join(sql)
+    joins = _joins(a)
+    wanted = {alias for alias in joins if re.search(rf"\b{alias}\.", text)}
+    if "pr" in wanted:
+        wanted.add("p")  # practices are reached through the patient
+    return " ".join(joins[alias] for alias in joins if alias in wanted and joins[alias])
+
+
+# ORDER BY per sort key and branch; {d} the direction, {r} its reverse. Ties break on name.
+_NAME = "p.family_name COLLATE NOCASE {d}, p.given_name COLLATE NOCASE {d}, p.id"
+_COMMON_SORTS = {
     "name": _NAME,
     "nhs_number": "p.nhs_number {d}",
-    "age": "p.date_of_birth {r}",
+    "age": "p.date_of_birth {r}, " + _NAME,
     "practice": "pr.ods_code {d}, " + _NAME,
-    "coordinator": "coordinator_sort {d}, " + _NAME,
-    "next_review": "next_review_sort {d}, " + _NAME,
-    "since": "since_sort {d}",
-    "risk": "rs.risk_score {d}, " + _NAME,
-    "urgency": "urgency_sort {d}, since_sort {r}",
+    # Risk ties are common (scores move in fives): break them on the names risk_scores
+    # repeats, so this order needs one join, not two.
+    "risk": "rs.risk_score {d}, rs.family_name COLLATE NOCASE {d}, "
+    "rs.given_name COLLATE NOCASE {d}, rs.patient_id",
 }
-URGENCY_RANK = "CASE r.urgency WHEN 'urgent' THEN 3 WHEN 'soon' THEN 2 ELSE 1 END"
+CASE_SORTS = _COMMON_SORTS | {
+    "coordinator": "coalesce(st.name, '~') COLLATE NOCASE {d}, " + _NAME,
+    "next_review": "coalesce(c.next_review_on, '9999-12-31') {d}, " + _NAME,
+    "since": "coalesce(c.ended_on, c.started_on) {d}, " + _NAME,
+    "urgency": _NAME,
+}
+REFERRAL_SORTS = _COMMON_SORTS | {
+    "coordinator": "coalesce(r.referred_by, '~') COLLATE NOCASE {d}, " + _NAME,
+    "next_review": _NAME,
+    "since": "coalesce(r.decided_at, r.referred_at) {d}, " + _NAME,
+    "urgency": "CASE r.urgency WHEN 'urgent' THEN 3 WHEN 'soon' THEN 2 ELSE 1 END {d}, "
+    "r.referred_at {r}",
+}
+SORTS = CASE_SORTS
 
 FLAG_SQL = {
     "escalated": "c.escalated_at IS NOT NULL",
@@ -168,33 +193,26 @@ def _referral_where(f: CaseloadFilter, params: dict[str, Any], with_status: bool
     return " AND ".join(parts)
 
 
-def _query(f: CaseloadFilter) -> tuple[str, dict[str, Any]]:
+def _branch(f: CaseloadFilter, params: dict[str, Any], with_status: bool) -> tuple[str, str]:
+    """(driving alias, WHERE) of the branch that holds ``f.status``."""
     if f.status not in STATUSES:
         raise ValueError(f"unknown caseload status {f.status!r}")
-    params: dict[str, Any] = {}
     if f.status in CASE_STATUSES:
-        where = _case_where(f, params, True)
-        extra = (
-            ", coalesce(st.name, '~') COLLATE NOCASE AS coordinator_sort, "
-            "coalesce(c.next_review_on, '9999-12-31') AS next_review_sort, "
-            "coalesce(c.ended_on, c.started_on) AS since_sort, 0 AS urgency_sort "
-        )
-        return CASE_SELECT.replace(" FROM caseload_entries", f"{extra}FROM caseload_entries", 1) + (
-            f"WHERE {where}"
-        ), params
-    where = _referral_where(f, params, True)
-    extra = (
-        ", coalesce(r.referred_by, '~') COLLATE NOCASE AS coordinator_sort, "
-        "'9999-12-31' AS next_review_sort, coalesce(r.decided_at, r.referred_at) AS since_sort, "
-        f"{URGENCY_RANK} AS urgency_sort "
-    )
-    return REFERRAL_SELECT.replace(" FROM referrals", f"{extra}FROM referrals", 1) + (
-        f"WHERE {where}"
-    ), params
+        return "c", _case_where(f, params, with_status)
+    return "r", _referral_where(f, params, with_status)
+
+
+# Ordering cases by a patient's name or risk looks up one patient row per case, in no
+# particular order; SQLCipher decrypts every page it reads from the file, so the
+# connection that reads the list keeps a larger page cache (measured: twice as fast).
+LIST_CACHE_KIB = 32 * 1024
 
 
 def _cursor(conn: Connection) -> Any:
-    return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    if -int(cur.execute("PRAGMA cache_size").fetchone()[0]) < LIST_CACHE_KIB:
+        cur.execute(f"PRAGMA cache_size = -{LIST_CACHE_KIB}")
+    return cur
 
 
 def page(
@@ -205,17 +223,39 @@ def page(
     offset: int = 0,
     limit: int = 200,
 ) -> list[tuple]:
+    """One page of rows in two steps: the ids in order through only the joins the filter
+    and the sort need, then every column for just those rows."""
     if sort not in SORTS:
         raise ValueError(f"cannot sort by {sort!r}")
-    sql, params = _query(f)
-    order = SORTS[sort].format(d="DESC" if descending else "ASC", r="ASC" if descending else "DESC")
+    params: dict[str, Any] = {}
+    alias, where = _branch(f, params, True)
+    sorts = CASE_SORTS if alias == "c" else REFERRAL_SORTS
+    order = sorts[sort].format(d="DESC" if descending else "ASC", r="ASC" if descending else "DESC")
+    table = "caseload_entries" if alias == "c" else "referrals"
     params.update(limit=limit, offset=offset)
     cur = _cursor(conn)
     try:
-        rows = cur.execute(f"{sql} ORDER BY {order} LIMIT :limit OFFSET :offset", params)
-        return [row[: len(COLUMNS)] for row in rows.fetchall()]
+        ids = [
+            row[0]
+            for row in cur.execute(
+                f"SELECT {alias}.id FROM {table} {alias} {_needed(alias, where, order)} "
+                f"WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset",
+                params,
+            )
+        ]
+        if not ids:
+            return []
+        columns = _CASE_COLUMNS if alias == "c" else _REFERRAL_COLUMNS
+        joins = " ".join(j for j in _joins(alias).values() if j)
+        marks = ", ".join("?" for _ in ids)
+        rows = cur.execute(
+            f"{columns} FROM {table} {alias} {joins} WHERE {alias}.id IN ({marks})", ids
+        ).fetchall()
     finally:
         cur.close()
+    position = {row_id: i for i, row_id in enumerate(ids)}
+    rows.sort(key=lambda row: position[row[0]])
+    return rows
 
 
 def counts(conn: Connection, f: CaseloadFilter) -> dict[str, int]:
@@ -226,18 +266,15 @@ def counts(conn: Connection, f: CaseloadFilter) -> dict[str, int]:
         params: dict[str, Any] = {}
         where = _case_where(f, params, False)
         for status, n in cur.execute(
-            "SELECT c.status, count(*) FROM caseload_entries c "
-            "JOIN patients p ON p.id = c.patient_id "
-            "LEFT JOIN practices pr ON pr.id = p.practice_id "
-            f"{_PLAN_JOIN.format(p='c.patient_id')} WHERE {where} GROUP BY c.status",
+            f"SELECT c.status, count(*) FROM caseload_entries c {_needed('c', where)} "
+            f"WHERE {where} GROUP BY c.status",
             params,
         ):
             out[status] = n
         params = {}
         where = _referral_where(f, params, False)
         for status, n in cur.execute(
-            "SELECT r.status, count(*) FROM referrals r JOIN patients p ON p.id = r.patient_id "
-            "LEFT JOIN practices pr ON pr.id = p.practice_id "
+            f"SELECT r.status, count(*) FROM referrals r {_needed('r', where)} "
             f"WHERE {where} AND r.status IN ('waiting', 'declined') GROUP BY r.status",
             params,
         ):

@@ -77,10 +77,9 @@ def test_filters_search_sort_and_refer_two_people(qtbot, store: Store, user) -> 
     page.search.setText(f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}")
     qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=3000)
     page.search.clear()
-    page.not_on_caseload.setChecked(False)
     qtbot.waitUntil(lambda: model.rowCount() == 200, timeout=3000)
 
-    # Select two people and refer them.
+    # Select two people not on the (demo) caseload and refer them.
     selection = page.table.selectionModel()
     for row in (0, 1):
         selection.select(
@@ -92,7 +91,7 @@ def test_filters_search_sort_and_refer_two_people(qtbot, store: Store, user) -> 
     team = ensure_team(store, "Test Neighbourhood MDT")
     assert page.refer(chosen, "Severe frailty, two admissions", team.id, "soon") == 2
     with store.session() as s:
-        referrals = s.scalars(select(Referral)).all()
+        referrals = s.scalars(select(Referral).where(Referral.team_id == team.id)).all()
         assert {r.patient_id for r in referrals} == set(chosen)
         assert all(r.source == "case_finding" and r.status == "waiting" for r in referrals)
         assert all(r.referred_by == "Sam Carter" and r.urgency == "soon" for r in referrals)
@@ -101,6 +100,7 @@ def test_filters_search_sort_and_refer_two_people(qtbot, store: Store, user) -> 
         audit = s.scalars(select(AuditEntry).where(AuditEntry.entity == "referrals")).all()
         assert {a.patient_id for a in audit} == set(chosen)
     # They now show as referred, and drop out of "not on caseload".
+    page.not_on_caseload.setChecked(False)
     statuses = {
         model.patient_id(r): model.data(model.index(r, M.COL_CASELOAD))
         for r in range(model.rowCount())

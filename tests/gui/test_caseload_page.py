@@ -216,3 +216,52 @@ def test_my_caseload_flags_and_enter_opens_the_record(qtbot, window: MainWindow,
         ).all()
     assert [(v.user_name, v.entity) for v in views] == [("Sam Carter", "patients")]
     records[0].close()
+
+
+def test_switching_user_changes_what_the_page_allows(qtbot, window: MainWindow, hood) -> None:
+    caseload.refer_person(window.store, hood.patients[0], reason="Falls", team_id=hood.team.id)
+    page = _page(window)
+    _tab(page, "waiting")
+    page.select_row(0)
+    assert page.accept_button.isEnabled()
+    window.lock()
+    window._unlocked(hood.admin)  # the administrator unlocks the shared PC as themselves
+    assert page.user.id == hood.admin.id
+    page.wait_until_loaded()
+    _tab(page, "waiting")
+    page.select_row(0)
+    assert not page.accept_button.isEnabled()
+    assert "Administrators may not" in page.accept_button.toolTip()
+    assert window.audit_action.isEnabled()  # and the audit log opens for them
+    with window.store.session() as s:
+        last = s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert last.user_name == "Paul Marshall"
+
+
+def test_a_mention_reaches_the_inbox_and_opens_the_notes(qtbot, window: MainWindow, hood) -> None:
+    from mdt_desktop.services.notes import write_note
+    from mdt_desktop.services.users import actor_for
+
+    store = window.store
+    store.set_actor(actor_for(hood.nurse))  # Sue writes, mentioning Sam (the window's user)
+    write_note(store, hood.patients[2], "@Sam Carter can you visit on Thursday?")
+    sign_in(store, window.user)
+    page = _page(window)
+    page.resize(1600, 800)  # wide enough for the inbox beside the list
+    qtbot.waitUntil(lambda: any(i.kind == "mention" for i in page.inbox.items))
+    assert page.inbox_button.text() == "Inbox (1)"
+    entry = next(
+        page.inbox.list.item(r)
+        for r in range(page.inbox.list.count())
+        if getattr(page.inbox.list.item(r).data(Qt.ItemDataRole.UserRole), "kind", "") == "mention"
+    )
+    assert "Sue Palmer: @Sam Carter can you visit" in entry.text()
+    page.inbox.list.itemDoubleClicked.emit(entry)
+    records = [w for w in QApplication.topLevelWidgets() if isinstance(w, RecordWindow)]
+    assert (
+        len(records) == 1
+        and records[0].view.tabs.tabText(records[0].view.tabs.currentIndex()) == "Notes"
+    )
+    page.wait_until_loaded()
+    qtbot.waitUntil(lambda: page.inbox_button.text() == "Inbox (0)")  # read now
+    records[0].close()

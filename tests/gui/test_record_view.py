@@ -85,6 +85,8 @@ def test_banner_tabs_and_the_view_is_audited(qtbot, store: Store, user: User, ho
     assert isinstance(view.show_tab("Meetings"), PersonMeetingsTab)
     summary = view.show_tab("Summary")
     assert "Not on the team's caseload." in summary.case_text.text()
+    assert not view.escalate_button.isEnabled()
+    assert "refer them first" in view.escalate_button.toolTip()
     (seen,) = _audit(store, "view", pid)
     assert (seen.user_name, seen.role) == ("Sam Carter", "district_nurse")
 
@@ -224,3 +226,37 @@ def test_case_finding_double_click_opens_the_record(qtbot, window, hood) -> None
     assert len(records) == 1
     assert records[0].view.patient_id == page.model.patient_id(0)
     records[0].close()
+
+
+def test_audit_entries_for_view_edit_and_export(
+    qtbot, store: Store, user: User, hood, tmp_path: Path
+) -> None:
+    """Opening the record, changing it and exporting it each leave an entry naming the user."""
+    pid = hood.patients[3]
+    ref = caseload.refer_person(store, pid, reason="Frailty", team_id=hood.team.id)
+    entry_id = caseload.accept_referral(store, ref, coordinator_id=hood.coordinator.id)
+    view = _view(qtbot, store, user, pid)
+    assert view.escalate("Daughter unable to visit for two weeks")
+    assert view.export_to(tmp_path / "alan.pdf")
+    wait_for(view.export_op)
+    with store.session() as s:
+        entries = s.scalars(
+            select(AuditEntry).where(AuditEntry.patient_id == pid).order_by(AuditEntry.seq)
+        ).all()
+    kinds = [(e.action, e.entity) for e in entries if e.user_name == "Sam Carter"]
+    assert ("view", "patients") in kinds
+    assert ("update", "caseload_entries") in kinds  # the escalation changed the case
+    assert ("create", "notes") in kinds
+    assert ("export", "patients") in kinds
+    update = next(e for e in entries if e.action == "update" and e.entity == "caseload_entries")
+    assert update.entity_id == str(entry_id)
+    assert update.detail == "escalated_at, escalation_reason"
+    assert update.role == "district_nurse"
+
+
+def test_locking_closes_open_records(qtbot, window, hood) -> None:
+    record = window.open_record(hood.patients[0])
+    assert record.isVisible()
+    with qtbot.waitSignal(record.destroyed, timeout=5000):
+        window.lock()
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, RecordWindow)]

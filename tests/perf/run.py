@@ -351,6 +351,12 @@ def bench_minutes(work: Path, args: argparse.Namespace) -> Result:
     return run(work, args)
 
 
+def bench_caseload(work: Path, args: argparse.Namespace) -> Result:
+    from tests.perf.bench_caseload import bench_caseload as run
+
+    return run(work, args)
+
+
 BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "store_open": bench_store_open,
     "import": bench_import,
@@ -361,6 +367,7 @@ BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "cold_start": bench_cold_start,
     "care_plan_pdf": bench_care_plan_pdf,
     "minutes": bench_minutes,
+    "caseload": bench_caseload,
 }
 
 
@@ -371,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bulk-repeat", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=25)
     parser.add_argument("--cold-repeat", type=int, default=5)
+    parser.add_argument("--caseload-patients", type=int, default=20_000)
     parser.add_argument("--only", default="", help="comma-separated benchmark names")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     args = parser.parse_args(argv)

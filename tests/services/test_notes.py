@@ -65,6 +65,9 @@ def test_escalation_marks_the_case_for_the_next_agenda(store: Store, hood: Neigh
     proposed = caseload.escalated_since(store, hood.team.id, before)
     assert [e.patient_id for e in proposed] == [hood.patients[0]]
     assert caseload.escalated_since(store, hood.team.id, datetime.now(UTC) + timedelta(1)) == []
+    caseload.clear_escalation(store, entry_id)  # discussed at the meeting
+    assert caseload.escalated_since(store, hood.team.id, None) == []
+    assert notes.notes_for(store, hood.patients[0])[0].category == "escalation"  # kept
     with pytest.raises(ValueError, match="refer them first"):
         notes.escalate_to_next_mdt(store, hood.patients[3], "Not on the caseload")
 

@@ -264,6 +264,7 @@ class InboxPanel(QWidget):
     """Referrals waiting, notes that mention me, and my open actions."""
 
     open_patient = Signal(object)
+    counted = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -324,6 +325,7 @@ class InboxPanel(QWidget):
                     entry.setForeground(QBrush(ALERT))
                 self.list.addItem(entry)
                 self.items.append(item)
+        self.counted.emit(box.total)
         self.summary.setText(
             "Nothing waiting for you."
             if box.total == 0
@@ -339,7 +341,6 @@ class InboxPanel(QWidget):
 
 class CaseloadPage(Page):
     title = "Caseload"
-    open_record_requested = Signal(object)  # a patient id
 
     def __init__(self, store: Store, user: User, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -366,6 +367,13 @@ class CaseloadPage(Page):
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(300)
         top.addWidget(self.search)
+        self.inbox_button = QPushButton("Inbox")
+        self.inbox_button.setObjectName("inboxToggle")
+        self.inbox_button.setCheckable(True)
+        self.inbox_button.setToolTip("Referrals waiting, notes that mention you, your actions")
+        self.inbox_button.toggled.connect(self._inbox_toggled)
+        top.addWidget(self.inbox_button)
+        self._inbox_chosen = False  # until the user chooses, it follows the window's width
         outer.addLayout(top)
 
         self.tabs = QTabBar()
@@ -421,17 +429,41 @@ class CaseloadPage(Page):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setMinimumSectionSize(40)
-        for column, width in enumerate((200, 112, 44, 70, 150, 104, 200, 50, 100)):
-            self.table.setColumnWidth(column, width)
+        # Widths from the font, so NHS numbers and dates are never cut; spare width goes
+        # to the flags (or reasons), which are what needs reading.
+        fm = self.table.fontMetrics()
+        pad = 22
+        samples = (
+            "MACDONALD, Margaret (Mrs)",
+            "999 999 9999",
+            "100",
+            "B86006",
+            "Dr Anna Kowalska",
+            "30-Dec-2026",
+            "Review overdue",
+            "Risk",
+            "30-Dec-2026",
+        )
+        bold = self.table.font()
+        bold.setBold(True)
+        from PySide6.QtGui import QFontMetrics
+
+        heads = QFontMetrics(bold)
+        widths = [
+            max(fm.horizontalAdvance(text), heads.horizontalAdvance(head) + 10)
+            for text, head in zip(samples, CaseloadModel.CASE_HEADERS, strict=True)
+        ]
+        for column, width in enumerate(widths):
+            self.table.setColumnWidth(column, width + pad)
         header.setSectionResizeMode(CaseloadModel.COL_FLAGS, QHeaderView.ResizeMode.Stretch)
         header.setSortIndicator(CaseloadModel.COL_NAME, Qt.SortOrder.AscendingOrder)
         splitter.addWidget(self.table)
         self.inbox = InboxPanel()
-        self.inbox.setMinimumWidth(250)
+        self.inbox.setMinimumWidth(220)
         splitter.addWidget(self.inbox)
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([1000, 280])
+        splitter.setSizes([1000, 230])
         outer.addWidget(splitter, 1)
 
         footer = QHBoxLayout()
@@ -466,6 +498,7 @@ class CaseloadPage(Page):
         self.table.doubleClicked.connect(lambda index: self.open_row(index.row()))
         self.table.activated_row.connect(self.open_row)
         self.inbox.open_patient.connect(self._open_from_inbox)
+        self.inbox.counted.connect(lambda n: self.inbox_button.setText(f"Inbox ({n})"))
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -477,6 +510,23 @@ class CaseloadPage(Page):
             combo.currentIndexChanged.connect(self.apply_filters)
         self.mine.toggled.connect(self._mine_toggled)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+
+    # --- the inbox beside the list ------------------------------------------------------
+
+    def _inbox_toggled(self, on: bool) -> None:
+        self.inbox.setVisible(on)
+        if self.isVisible():
+            self._inbox_chosen = True
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if not self._inbox_chosen:
+            # Beside the list on a wide screen; one click away at 1366 px.
+            wide = event.size().width() >= 1500
+            self.inbox_button.blockSignals(True)
+            self.inbox_button.setChecked(wide)
+            self.inbox_button.blockSignals(False)
+            self.inbox.setVisible(wide)
 
     # --- loading ----------------------------------------------------------------------
 
@@ -647,7 +697,6 @@ class CaseloadPage(Page):
         """Open the record in its own window (audited as a view by the record)."""
         from ..record import open_record_window
 
-        self.open_record_requested.emit(patient_id)
         window = open_record_window(
             self.store, self.user, patient_id, self.window(), initial_tab=tab
         )

@@ -72,18 +72,19 @@ def notes_html(shown: list[notes_service.NoteView], can_correct: bool) -> str:
             extra.append("Mentioned: " + escape(", ".join(n.mentioned)))
         if can_correct and n.category != NoteCategory.CASELOAD.value:
             extra.append(f"<a href='correct:{n.id}'>Correct this note</a>")
-        style = "text-decoration: line-through; color:#4c6272" if n.corrected_by else ""
-        parts.append(
-            f"<div style='margin-bottom:14px'><div>{head}</div>"
-            f"<div style='margin-top:3px; {style}'>{body}</div>"
-            + (
-                f"<div style='color:#4c6272; font-size:9pt'>{' · '.join(extra)}</div>"
-                if extra
-                else ""
-            )
-            + "</div>"
+        style = "text-decoration: line-through; color:#4c6272;" if n.corrected_by else ""
+        block = (
+            f"<p style='margin-top:10px; margin-bottom:2px'>{head}</p>"
+            f"<p style='margin-top:0; margin-bottom:4px; {style}'>{body}</p>"
         )
-    return "".join(parts)
+        if extra:
+            block += (
+                "<p style='margin-top:0; margin-bottom:8px; color:#4c6272; font-size:9pt'>"
+                + " &nbsp;·&nbsp; ".join(extra)
+                + "</p>"
+            )
+        parts.append(block)
+    return "<hr style='color:#d8dde0'>".join(parts)
 
 
 class NotesTab(QWidget):

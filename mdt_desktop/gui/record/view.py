@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -96,7 +97,6 @@ class RecordView(QWidget):
         self.escalate_button = QPushButton("Escalate to next MDT…")
         self.escalate_button.setObjectName("escalate")
         self.escalate_button.clicked.connect(self.ask_escalate)
-        guard(self.escalate_button, user.role, Permission.WRITE_NOTE)
         self.consent_button = QPushButton("Consent to share…")
         self.consent_button.clicked.connect(self.ask_consent)
         guard(self.consent_button, user.role, Permission.RECORD_CONSENT)
@@ -119,6 +119,19 @@ class RecordView(QWidget):
         self.tabs.currentChanged.connect(self._tab_changed)
         layout.addWidget(self.tabs, 1)
         self.show_tab(initial_tab)
+        self._guard_escalate()
+
+    def _guard_escalate(self) -> None:
+        from mdt_desktop.services.caseload import active_entry
+
+        if guard(self.escalate_button, self.user.role, Permission.WRITE_NOTE):
+            on_caseload = active_entry(self.store, self.patient_id) is not None
+            self.escalate_button.setEnabled(on_caseload)
+            self.escalate_button.setToolTip(
+                "Put this person on the next MDT meeting's agenda"
+                if on_caseload
+                else "Only someone on the team's caseload can be escalated: refer them first."
+            )
 
     # --- tabs ---------------------------------------------------------------------
 
@@ -176,6 +189,7 @@ class RecordView(QWidget):
 
         self.banner_data = patient_banner(self.store, self.patient_id)
         self.banner.show_banner(self.banner_data)
+        self._guard_escalate()
 
     # --- actions ------------------------------------------------------------------
 
@@ -305,6 +319,17 @@ class RecordWindow(QWidget):
         layout.addWidget(self.view)
         self.setWindowTitle(f"{self.view.banner_data.name} — MDT Desktop")
         self.resize(1180, 740)
+        self._closing = False
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Hidden by the app (locking, switching user): close, so no record lingers.
+
+        Minimising is a spontaneous hide and keeps the window.
+        """
+        super().hideEvent(event)
+        if not event.spontaneous() and not self._closing:
+            self._closing = True
+            QTimer.singleShot(0, self.close)
 
 
 def _sentence(exc: BaseException) -> str:
