@@ -5,13 +5,19 @@ from __future__ import annotations
 from datetime import date
 
 from mdt_desktop.services.demo import generate_demo
+from mdt_desktop.services.demo_caseload import add_demo_caseload
+from mdt_desktop.services.stratify import stratify_store
 from mdt_desktop.store.database import Store
 
 TODAY = date(2026, 11, 22)
 
 
 def test_demo_caseload_comes_from_the_highest_risk_people(store: Store) -> None:
-    generate_demo(store, 6000, seed=4, today=TODAY)
+    # The caseload demo on its own: the meetings demo that follows it in generate_demo
+    # steps some cases down.
+    generate_demo(store, 6000, seed=4, today=TODAY, stratify=False)
+    stratify_store(store, today=TODAY)
+    add_demo_caseload(store, 4, TODAY)
     with store.engine.connect() as conn:
         q = conn.exec_driver_sql
         counts = dict(q("SELECT status, count(*) FROM caseload_entries GROUP BY status").all())

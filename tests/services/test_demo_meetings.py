@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from mdt_desktop.services import meetings as m
 from mdt_desktop.services.demo import generate_demo
 from mdt_desktop.services.demo_meetings import add_demo_meetings
+from mdt_desktop.services.stratify import stratify_store
 from mdt_desktop.store.schema import CaseloadEntry, Meeting, Patient, Team
 
 TODAY = date(2026, 11, 23)
@@ -34,13 +35,15 @@ def _caseload(store, n: int = 24) -> None:
 
 
 def test_no_caseload_no_meetings(store) -> None:
-    generate_demo(store, 50, seed=2, today=TODAY)
+    generate_demo(store, 50, seed=2, today=TODAY, stratify=False)  # no caseload without it
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(Meeting)) == 0
 
 
 def test_demo_meetings_from_the_caseload(store) -> None:
-    generate_demo(store, 300, seed=2, today=TODAY)
+    # The registered list alone, then a caseload of this test's own making.
+    generate_demo(store, 300, seed=2, today=TODAY, stratify=False)
+    stratify_store(store, today=TODAY)
     _caseload(store)
     assert add_demo_meetings(store, 2, TODAY) == 4
     meetings = m.list_meetings(store)
