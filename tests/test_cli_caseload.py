@@ -32,7 +32,8 @@ def test_caseload_lists_the_demo_teams_cases(tmp_path: Path, capsys) -> None:
     assert len(first["nhs_number"]) == 12 and first["nhs_number"][3] == " "  # 3-3-4
     assert first["name"].split(",")[0].isupper()
     assert all(p["coordinator"] for p in active)
-    assert first["has_care_plan"] is False
+    # The demo gives most active cases a care plan, not all of them.
+    assert {p["has_care_plan"] for p in active} == {True, False}
     assert first["team"] == "Northside Neighbourhood MDT"
 
     code, only, _ = _run(capsys, "caseload", "--store", path, "--status", "waiting",
