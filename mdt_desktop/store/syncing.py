@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from mdt_desktop.sync.codec import ORDERED_TABLES, TABLES, TEAM_SCOPED
+from mdt_desktop.sync.codec import ORDERED_TABLES, TABLES, TEAM_SCOPED, synced_columns
 
 from . import tracking
 from .database import Store
@@ -146,8 +146,9 @@ def bind_to_team(store: Store, team_id: uuid.UUID, name: str, code: str | None) 
 def _json_expr(table_name: str) -> str:
     table = TABLES[table_name]
     parts = []
+    wanted = set(synced_columns(table))
     for column in table.columns:
-        if column.name in ("id", "updated_at", "updated_by"):
+        if column.name not in wanted:
             continue
         # JSON columns hold JSON text: json() embeds it instead of quoting it.
         is_json = isinstance(column.type, JSON)
@@ -379,11 +380,9 @@ _CONVERTERS: dict[str, list[tuple[str, Callable[[Any], Any]]]] = {}
 def _converters(table_name: str) -> list[tuple[str, Callable[[Any], Any]]]:
     found = _CONVERTERS.get(table_name)
     if found is None:
-        found = [
-            (c.name, _converter(c))
-            for c in TABLES[table_name].columns
-            if c.name not in ("id", "updated_at", "updated_by")
-        ]
+        table = TABLES[table_name]
+        wanted = set(synced_columns(table))
+        found = [(c.name, _converter(c)) for c in table.columns if c.name in wanted]
         _CONVERTERS[table_name] = found
     return found
 

@@ -339,6 +339,12 @@ def bench_case_finding(work: Path, args: argparse.Namespace) -> Result:
     }
 
 
+def bench_sync(work: Path, args: argparse.Namespace) -> Result:
+    from tests.perf.bench_sync import bench_sync as run
+
+    return run(work, args)
+
+
 BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "store_open": bench_store_open,
     "import": bench_import,
@@ -347,6 +353,7 @@ BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "stratify": bench_stratify,
     "case_finding": bench_case_finding,
     "cold_start": bench_cold_start,
+    "sync": bench_sync,
 }
 
 
@@ -358,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=25)
     parser.add_argument("--cold-repeat", type=int, default=5)
     parser.add_argument("--only", default="", help="comma-separated benchmark names")
+    parser.add_argument("--sync-patients", type=int, default=50_000, help="team size for sync")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

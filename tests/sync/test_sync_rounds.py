@@ -359,7 +359,7 @@ def test_a_store_used_before_the_server_loses_nothing(
     add_user(live_server.engine, "carol", "North")
     a = make_store("a")
     local_team = ensure_team(a, "Our local team")
-    create_user(a, "Alice", "district_nurse", local_team)
+    create_user(a, "Alice", "district_nurse", local_team, pin="4321")
     generate_demo(a, 150, seed=3)
     pid = _new_patient_unbound(a, local_team.id)
     summary = sync(a, live_server, "alice")
@@ -370,6 +370,9 @@ def test_a_store_used_before_the_server_loses_nothing(
     counts_a.pop("audit_entries"), counts_b.pop("audit_entries")
     assert counts_a == counts_b and counts_a["patients"] == 151
     assert _patient(b, pid).team_id == _team_id(a)
+    with live_server.engine.connect() as conn:
+        names, pins = conn.execute(text("SELECT max(name), count(pin_hash) FROM users")).one()
+    assert names == "Alice" and pins == 0  # a PIN's hash never leaves the laptop
 
 
 def _new_patient_unbound(store: Store, team_id: uuid.UUID) -> uuid.UUID:
