@@ -399,3 +399,31 @@ def _patient_count(store: Store) -> int:
                 text("SELECT count(*) FROM patients WHERE deleted_at IS NULL")
             ).scalar_one()
         )
+
+
+def test_a_bulk_load_after_the_first_sync_reaches_the_team(team) -> None:
+    from mdt_desktop.services.demo import generate_demo
+
+    server, a, b = team
+    generate_demo(b, 80, seed=5)  # no outbox entries: the sweep finds the rows
+    summary = sync(b, server, "carol")
+    assert summary.errors == [] and summary.rejected == 0 and summary.pushed >= 80
+    sync(a, server, "alice")
+    assert _patient_count(a) == 80
+
+
+def test_switching_user_keeps_unsynced_changes(team) -> None:
+    from mdt_desktop.services.users import create_user, sign_in
+
+    server, a, _ = team
+    pid = _new_patient(a)
+    _edit(a, pid, postcode="KEEP 1")
+    waiting = syncing.pending_count(a)
+    someone = create_user(a, "Pat Jones", "gp", None)
+    sign_in(a, someone)
+    assert syncing.pending_count(a) >= waiting
+    summary = sync(a, server, "alice")
+    assert summary.errors == [] and syncing.pending_count(a) == 0
+    with server.engine.connect() as conn:
+        held = conn.execute(text("SELECT postcode FROM patients WHERE id = :p"), {"p": pid})
+        assert held.scalar() == "KEEP 1"
