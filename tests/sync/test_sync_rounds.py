@@ -427,3 +427,29 @@ def test_switching_user_keeps_unsynced_changes(team) -> None:
     with server.engine.connect() as conn:
         held = conn.execute(text("SELECT postcode FROM patients WHERE id = :p"), {"p": pid})
         assert held.scalar() == "KEEP 1"
+
+
+def test_a_cursor_too_old_or_from_another_server_means_a_full_resync(team) -> None:
+    server, a, _ = team
+    _new_patient(a)
+    sync(a, server, "alice")
+    with server.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO server_state (key, value) VALUES ('cursor_floor', :v)"),
+            {"v": str(2**62)},
+        )
+    summary = sync(a, server, "alice")
+    assert summary.reset and summary.errors == [] and _patient_count(a) == 1
+    with server.engine.begin() as conn:
+        conn.execute(text("DELETE FROM server_state"))  # as after a restore: a new identity
+    summary = sync(a, server, "alice")
+    assert summary.reset and _patient_count(a) == 1
+
+
+def test_a_garbled_cursor_is_refused_politely(live_server: LiveServer) -> None:
+    engine = live_server.engine
+    add_user(engine, "alice", "North")
+    who = _principal(engine, "alice")
+    with engine.begin() as conn:
+        page = rowlog.pull(conn, who.team_ids, uuid.uuid4(), "not-a-cursor!", 10)
+    assert page["reset"] and "cursor" in page["reset_reason"]
