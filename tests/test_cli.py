@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from mdt_desktop import cli
+from mdt_desktop.store.migrate import SCHEMA_HEAD
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict, str]:
@@ -30,9 +31,7 @@ def test_init_status_demo_verify_with_keyring(tmp_path: Path, capsys) -> None:
     assert code == 0
     assert out["counts"]["patients"] == 300
     assert out["counts"]["coded_entries"] > 0
-    from mdt_desktop.store.migrate import SCHEMA_HEAD
-
-    assert out["schema_version"] == SCHEMA_HEAD  # a new store is at the newest schema
+    assert out["schema_version"] == SCHEMA_HEAD
     assert set(out) >= {"store_id", "outbox_pending", "sync_conflicts_open", "counts"}
     code, out, _ = _run(capsys, "audit", "verify", "--store", path)
     assert code == 0 and out["ok"] is True and out["checked"] >= 1

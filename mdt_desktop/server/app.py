@@ -135,17 +135,22 @@ def _transaction(request: Request) -> Iterator[Connection]:
         yield conn
 
 
+# The transaction commits when the endpoint returns and *before* the answer is sent: a
+# client that hears "applied" may delete its outbox entry, so the change must be durable.
+_TRANSACTION = Depends(_transaction, scope="function")
+
+
 def _principal(
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    conn: Annotated[Connection, Depends(_transaction)],
+    conn: Annotated[Connection, _TRANSACTION],
 ) -> Principal:
     if creds is None:
         raise AuthError("sign in first")
     return accounts.authenticate(conn, creds.credentials)
 
 
-Conn = Annotated[Connection, Depends(_transaction)]
-Who = Annotated[Principal, Depends(_principal)]
+Conn = Annotated[Connection, _TRANSACTION]
+Who = Annotated[Principal, Depends(_principal, scope="function")]
 
 
 def create_app(engine: Engine) -> FastAPI:

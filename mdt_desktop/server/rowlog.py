@@ -45,10 +45,6 @@ def server_clock() -> HybridLogicalClock:
     return _CLOCK
 
 
-def current_txid(conn: Connection) -> int:
-    return int(conn.execute(text("SELECT pg_current_xact_id()::text::bigint")).scalar_one())
-
-
 def horizon(conn: Connection) -> int:
     return int(
         conn.execute(
@@ -79,30 +75,33 @@ def upsert_log(conn: Connection, entries: list[dict[str, Any]]) -> None:
     """Move rows to the newest position in the pull order, with their field clocks."""
     if not entries:
         return
-    txid = current_txid(conn)
-    stmt = text(
-        "INSERT INTO server_row_log "
-        "(table_name, row_id, team_id, txid, seq, clocks, deleted, sole_device) "
-        "VALUES (:table_name, :row_id, :team_id, :txid, nextval('server_row_log_seq'), "
-        "CAST(:clocks AS jsonb), :deleted, :sole_device) "
-        "ON CONFLICT (table_name, row_id) DO UPDATE SET team_id = EXCLUDED.team_id, "
-        "txid = EXCLUDED.txid, seq = EXCLUDED.seq, clocks = EXCLUDED.clocks, "
-        "deleted = EXCLUDED.deleted, sole_device = EXCLUDED.sole_device"
-    )
-    conn.execute(
-        stmt,
+    # One statement for the batch: PostgreSQL reads the entries from one JSON array.
+    payload = json.dumps(
         [
             {
-                "table_name": e["table_name"],
-                "row_id": e["row_id"],
-                "team_id": e["team_id"],
-                "txid": txid,
-                "clocks": json.dumps(e["clocks"]),
-                "deleted": e["deleted"],
-                "sole_device": e.get("sole_device"),
+                "t": e["table_name"],
+                "r": str(e["row_id"]),
+                "tm": str(e["team_id"]) if e["team_id"] else None,
+                "c": e["clocks"],
+                "d": bool(e["deleted"]),
+                "sd": str(e["sole_device"]) if e.get("sole_device") else None,
             }
             for e in entries
-        ],
+        ]
+    )
+    conn.execute(
+        text(
+            "INSERT INTO server_row_log "
+            "(table_name, row_id, team_id, txid, seq, clocks, deleted, sole_device) "
+            "SELECT t, r, tm, pg_current_xact_id()::text::bigint, "
+            "nextval('server_row_log_seq'), c, d, sd "
+            "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) "
+            "AS u(t text, r uuid, tm uuid, c jsonb, d boolean, sd uuid) "
+            "ON CONFLICT (table_name, row_id) DO UPDATE SET team_id = EXCLUDED.team_id, "
+            "txid = EXCLUDED.txid, seq = EXCLUDED.seq, clocks = EXCLUDED.clocks, "
+            "deleted = EXCLUDED.deleted, sole_device = EXCLUDED.sole_device"
+        ),
+        {"rows": payload},
     )
 
 

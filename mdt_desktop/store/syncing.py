@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from mdt_desktop.sync.codec import ORDERED_TABLES, TABLES, TEAM_SCOPED
+from mdt_desktop.sync.codec import ORDERED_TABLES, TABLES, TEAM_SCOPED, synced_columns
 
 from . import tracking
 from .database import Store
@@ -116,27 +116,43 @@ def bind_to_team(store: Store, team_id: uuid.UUID, name: str, code: str | None) 
     queues every row the store holds, whole, with its clock: a laptop used before the
     server existed loses nothing. Returns the number of rows moved.
     """
-    teams = TABLES["teams"]
     moved = 0
     with _without_foreign_keys(store) as conn:
-        exists = conn.execute(select(teams.c.id).where(teams.c.id == team_id)).first()
-        if exists is None:
-            conn.execute(insert(teams).values(id=team_id, name=name, code=None, updated_at=0))
-        for table_name in TEAM_SCOPED:
-            table = TABLES[table_name]
-            moved += conn.execute(
-                update(table)
-                .where((table.c.team_id != team_id) | table.c.team_id.is_(None))
-                .values(team_id=team_id)
-            ).rowcount
-        others = conn.execute(select(teams.c.id).where(teams.c.id != team_id)).scalars().all()
-        if others:
-            conn.execute(delete(teams).where(teams.c.id.in_(others)))
+        moved = _adopt_rows(conn, team_id, name)
         # Codes are unique: the server's code arrives with the team's row on the first pull.
         conn.execute(delete(table_of(OutboxEntry)))
         _set_meta(conn, META_TEAM, str(team_id))
         _set_meta(conn, META_SWEPT, "0")
         _set_meta(conn, META_CURSOR, None)
+    return moved
+
+
+def _adopt_rows(conn: Connection, team_id: uuid.UUID, name: str | None = None) -> int:
+    """Every team-scoped row belongs to the bound team; other local team rows go.
+
+    A store holds one team. Rows written under a team made on this laptop (before the
+    server existed, or by a bulk load that made its own) move to the server's team.
+    """
+    teams = TABLES["teams"]
+    if name is not None:
+        exists = conn.execute(select(teams.c.id).where(teams.c.id == team_id)).first()
+        if exists is None:
+            conn.execute(insert(teams).values(id=team_id, name=name, code=None, updated_at=0))
+    moved = 0
+    for table_name in TEAM_SCOPED:
+        table = TABLES[table_name]
+        moved += conn.execute(
+            update(table)
+            .where((table.c.team_id != team_id) | table.c.team_id.is_(None))
+            .values(team_id=team_id)
+        ).rowcount
+    others = conn.execute(select(teams.c.id).where(teams.c.id != team_id)).scalars().all()
+    if others:
+        conn.execute(delete(teams).where(teams.c.id.in_(others)))
+        outbox = table_of(OutboxEntry)
+        conn.execute(
+            delete(outbox).where(outbox.c.table_name == "teams", outbox.c.row_id.in_(others))
+        )
     return moved
 
 
@@ -146,8 +162,9 @@ def bind_to_team(store: Store, team_id: uuid.UUID, name: str, code: str | None) 
 def _json_expr(table_name: str) -> str:
     table = TABLES[table_name]
     parts = []
+    wanted = set(synced_columns(table))
     for column in table.columns:
-        if column.name in ("id", "updated_at", "updated_by"):
+        if column.name not in wanted:
             continue
         # JSON columns hold JSON text: json() embeds it instead of quoting it.
         is_json = isinstance(column.type, JSON)
@@ -166,8 +183,12 @@ def sweep(store: Store, since_hlc: int) -> int:
     device = store.device_id.hex
     now = _sqlite_time(datetime.now(UTC))
     fallback = store.context.clock.now()
+    bound = store.meta().get(META_TEAM)
     total = 0
-    with store.engine.begin() as conn:
+    with _without_foreign_keys(store) as conn:
+        if bound:
+            # A bulk load after binding may have made its own team (the demo does).
+            _adopt_rows(conn, uuid.UUID(bound))
         for table_name in ORDERED_TABLES:
             if table_name not in TEAM_SCOPED:
                 continue
@@ -379,11 +400,9 @@ _CONVERTERS: dict[str, list[tuple[str, Callable[[Any], Any]]]] = {}
 def _converters(table_name: str) -> list[tuple[str, Callable[[Any], Any]]]:
     found = _CONVERTERS.get(table_name)
     if found is None:
-        found = [
-            (c.name, _converter(c))
-            for c in TABLES[table_name].columns
-            if c.name not in ("id", "updated_at", "updated_by")
-        ]
+        table = TABLES[table_name]
+        wanted = set(synced_columns(table))
+        found = [(c.name, _converter(c)) for c in table.columns if c.name in wanted]
         _CONVERTERS[table_name] = found
     return found
 

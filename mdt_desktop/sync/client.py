@@ -11,6 +11,7 @@ import logging
 import socket
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +23,7 @@ from mdt_desktop.store.database import Store
 
 log = logging.getLogger(__name__)
 PUSH_BATCH = 1000
-PULL_PAGE = 2000
+PULL_PAGE = 5000
 
 
 class SyncError(Exception):
@@ -257,23 +258,41 @@ class SyncClient:
                 return
 
     def _pull(self, summary: SyncSummary, teams: set[uuid.UUID]) -> None:
-        while True:
-            cursor = self.store.meta().get(syncing.META_CURSOR)
+        """Pages in order; the next one is fetched while this one is written.
+
+        Each page is written together with the cursor after it, so a round stopped
+        anywhere carries on from the last page written.
+        """
+
+        def fetch(cursor: str | None) -> Any:
             params: dict[str, Any] = {"limit": PULL_PAGE}
             if cursor:
                 params["cursor"] = cursor
-            page = self._call("GET", "/v1/sync/pull", params=params)
-            purge = None
-            if page["reset"]:
-                summary.reset = True
-                purge = {uuid.UUID(t) for t in page["teams"]}
-            counts = syncing.apply_pulled(self.store, page["changes"], page["cursor"], purge)
-            self.store.context.clock.update(int(page["server_hlc"]))
-            summary.pulled += counts["rows"]
-            summary.kept_local += counts["kept_local"]
-            summary.tables_pulled.update(c["table"] for c in page["changes"])
-            if not page["has_more"]:
-                return
+            return self._call("GET", "/v1/sync/pull", params=params)
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mdt-pull") as ahead:
+            page = fetch(self.store.meta().get(syncing.META_CURSOR))
+            while True:
+                following = ahead.submit(fetch, page["cursor"]) if page["has_more"] else None
+                purge = None
+                if page["reset"]:
+                    summary.reset = True
+                    purge = {uuid.UUID(t) for t in page["teams"]}
+                try:
+                    counts = syncing.apply_pulled(
+                        self.store, page["changes"], page["cursor"], purge
+                    )
+                except BaseException:
+                    if following is not None:
+                        following.cancel()
+                    raise
+                self.store.context.clock.update(int(page["server_hlc"]))
+                summary.pulled += counts["rows"]
+                summary.kept_local += counts["kept_local"]
+                summary.tables_pulled.update(c["table"] for c in page["changes"])
+                if following is None:
+                    return
+                page = following.result()
 
 
 def _detail(response: httpx.Response) -> str:

@@ -28,6 +28,21 @@ TEAM_SCOPED: frozenset[str] = frozenset(
 )
 # Stamped by whoever applies a change, never taken from the wire.
 STAMP_COLUMNS = ("updated_at", "updated_by")
+# Facts about one laptop that never leave it: a 4-digit PIN's hash would be cracked in
+# moments by anyone holding a copy, and a login time is per device.
+LOCAL_ONLY_COLUMNS: dict[str, frozenset[str]] = {
+    "users": frozenset({"pin_hash", "last_login_at"}),
+}
+
+
+def synced_columns(table: Table) -> list[str]:
+    """The columns a change may carry: not the key, the stamps or local-only facts."""
+    local = LOCAL_ONLY_COLUMNS.get(table.name, frozenset())
+    return [
+        c.name
+        for c in table.columns
+        if c.name not in STAMP_COLUMNS and c.name != "id" and c.name not in local
+    ]
 
 
 class BadField(ValueError):
@@ -81,10 +96,11 @@ def decode_value(table: Table, name: str, value: Any) -> Any:
 
 
 def decode_fields(table: Table, fields: dict[str, Any]) -> dict[str, Any]:
+    local = LOCAL_ONLY_COLUMNS.get(table.name, frozenset())
     return {
         name: decode_value(table, name, value)
         for name, value in fields.items()
-        if name not in STAMP_COLUMNS and name != "id"
+        if name not in STAMP_COLUMNS and name != "id" and name not in local
     }
 
 

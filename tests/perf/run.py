@@ -357,6 +357,12 @@ def bench_caseload(work: Path, args: argparse.Namespace) -> Result:
     return run(work, args)
 
 
+def bench_sync(work: Path, args: argparse.Namespace) -> Result:
+    from tests.perf.bench_sync import bench_sync as run
+
+    return run(work, args)
+
+
 BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "store_open": bench_store_open,
     "import": bench_import,
@@ -368,6 +374,7 @@ BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "care_plan_pdf": bench_care_plan_pdf,
     "minutes": bench_minutes,
     "caseload": bench_caseload,
+    "sync": bench_sync,
 }
 
 
@@ -380,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold-repeat", type=int, default=5)
     parser.add_argument("--caseload-patients", type=int, default=20_000)
     parser.add_argument("--only", default="", help="comma-separated benchmark names")
+    parser.add_argument("--sync-patients", type=int, default=50_000, help="team size for sync")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -193,3 +194,66 @@ def test_a_wrong_password_is_reported_in_the_summary(server_dir: Path, tmp_path:
     assert done.returncode == 1
     summary = json.loads(done.stdout)
     assert summary["errors"] and "could not be reached" in summary["errors"][0]
+
+
+def test_the_server_speaks_tls_with_the_given_certificate(tmp_path: Path, server_engine) -> None:
+    cert, key = tmp_path / "server.crt", tmp_path / "server.key"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    port = _free_port()
+    database_url = server_engine.url.render_as_string(hide_password=False)
+    server = subprocess.Popen(
+        [
+            str(BIN / "mdt-server"),
+            "--database-url",
+            database_url,
+            "--port",
+            str(port),
+            "--ssl-certfile",
+            str(cert),
+            "--ssl-keyfile",
+            str(key),
+        ],
+        env=_env(),
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            try:
+                trusted = ssl.create_default_context(cafile=str(cert))
+                answer = httpx.get(f"https://127.0.0.1:{port}/health", verify=trusted, timeout=2)
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.3)
+        assert answer.json() == {"status": "ok"}
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)  # no plain HTTP
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)

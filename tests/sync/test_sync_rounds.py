@@ -359,7 +359,7 @@ def test_a_store_used_before_the_server_loses_nothing(
     add_user(live_server.engine, "carol", "North")
     a = make_store("a")
     local_team = ensure_team(a, "Our local team")
-    create_user(a, "Alice", "district_nurse", local_team)
+    create_user(a, "Alice", "district_nurse", local_team, pin="4321")
     generate_demo(a, 150, seed=3)
     pid = _new_patient_unbound(a, local_team.id)
     summary = sync(a, live_server, "alice")
@@ -370,6 +370,9 @@ def test_a_store_used_before_the_server_loses_nothing(
     counts_a.pop("audit_entries"), counts_b.pop("audit_entries")
     assert counts_a == counts_b and counts_a["patients"] == 151
     assert _patient(b, pid).team_id == _team_id(a)
+    with live_server.engine.connect() as conn:
+        names, pins = conn.execute(text("SELECT max(name), count(pin_hash) FROM users")).one()
+    assert names == "Alice" and pins == 0  # a PIN's hash never leaves the laptop
 
 
 def _new_patient_unbound(store: Store, team_id: uuid.UUID) -> uuid.UUID:
@@ -396,3 +399,57 @@ def _patient_count(store: Store) -> int:
                 text("SELECT count(*) FROM patients WHERE deleted_at IS NULL")
             ).scalar_one()
         )
+
+
+def test_a_bulk_load_after_the_first_sync_reaches_the_team(team) -> None:
+    from mdt_desktop.services.demo import generate_demo
+
+    server, a, b = team
+    generate_demo(b, 80, seed=5)  # no outbox entries: the sweep finds the rows
+    summary = sync(b, server, "carol")
+    assert summary.errors == [] and summary.rejected == 0 and summary.pushed >= 80
+    sync(a, server, "alice")
+    assert _patient_count(a) == 80
+
+
+def test_switching_user_keeps_unsynced_changes(team) -> None:
+    from mdt_desktop.services.users import create_user, sign_in
+
+    server, a, _ = team
+    pid = _new_patient(a)
+    _edit(a, pid, postcode="KEEP 1")
+    waiting = syncing.pending_count(a)
+    someone = create_user(a, "Pat Jones", "gp", None)
+    sign_in(a, someone)
+    assert syncing.pending_count(a) >= waiting
+    summary = sync(a, server, "alice")
+    assert summary.errors == [] and syncing.pending_count(a) == 0
+    with server.engine.connect() as conn:
+        held = conn.execute(text("SELECT postcode FROM patients WHERE id = :p"), {"p": pid})
+        assert held.scalar() == "KEEP 1"
+
+
+def test_a_cursor_too_old_or_from_another_server_means_a_full_resync(team) -> None:
+    server, a, _ = team
+    _new_patient(a)
+    sync(a, server, "alice")
+    with server.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO server_state (key, value) VALUES ('cursor_floor', :v)"),
+            {"v": str(2**62)},
+        )
+    summary = sync(a, server, "alice")
+    assert summary.reset and summary.errors == [] and _patient_count(a) == 1
+    with server.engine.begin() as conn:
+        conn.execute(text("DELETE FROM server_state"))  # as after a restore: a new identity
+    summary = sync(a, server, "alice")
+    assert summary.reset and _patient_count(a) == 1
+
+
+def test_a_garbled_cursor_is_refused_politely(live_server: LiveServer) -> None:
+    engine = live_server.engine
+    add_user(engine, "alice", "North")
+    who = _principal(engine, "alice")
+    with engine.begin() as conn:
+        page = rowlog.pull(conn, who.team_ids, uuid.uuid4(), "not-a-cursor!", 10)
+    assert page["reset"] and "cursor" in page["reset_reason"]
