@@ -115,6 +115,21 @@ def bulk_transaction(store: Store, cache_mib: int = 256) -> Iterator[Connection]
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")
             conn.exec_driver_sql("PRAGMA cache_size=-2000")
             conn.commit()
+    _queue_for_sync(store)
+
+
+def _queue_for_sync(store: Store) -> None:
+    """On a store bound to a team server, queue what the load wrote at once.
+
+    Bulk rows carry no outbox entries; the next sync round's sweep would find them, but a
+    change made through the ORM before then (a decision stepping a bulk-loaded case
+    down, say) would reach the server as an update to a row it has never seen.
+    """
+    from . import syncing
+
+    meta = store.meta()
+    if meta.get(syncing.META_TEAM):
+        syncing.sweep(store, int(meta.get(syncing.META_SWEPT, "0")))
 
 
 @contextmanager

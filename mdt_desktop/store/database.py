@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 MAX_THREAD_CONNECTIONS = 32
 
 
+class NestedTransactionError(RuntimeError):
+    """The store was used again inside an open transaction on the same thread."""
+
+
 class MdtSession(Session):
     """Sessions of a store: the flush hook is attached to this class only."""
 
@@ -78,6 +82,7 @@ class Store:
         self.engine = engine
         self.key_kind = key_kind
         self._sessions = sessionmaker(engine, class_=MdtSession, expire_on_commit=False)
+        self._open = threading.local()  # transactions open on each thread
         meta = self.meta()
         self.store_id = uuid.UUID(meta["store_id"])
         self.device_id = uuid.UUID(meta["device_id"])
@@ -187,6 +192,7 @@ class Store:
 
     def session(self) -> MdtSession:
         """A new session whose flushes write outbox and audit entries."""
+        self._refuse_nesting()
         session = self._sessions()
         session.info[tracking.CONTEXT_KEY] = self.context
         return session
@@ -195,7 +201,20 @@ class Store:
     def transaction(self) -> Iterator[MdtSession]:
         """``with store.transaction() as s:`` commits on success, rolls back on error."""
         with self.session() as session, session.begin():
-            yield session
+            self._open.depth = getattr(self._open, "depth", 0) + 1
+            try:
+                yield session
+            finally:
+                self._open.depth -= 1
+
+    def _refuse_nesting(self) -> None:
+        """A thread has one connection: a second use inside an open transaction would end
+        that transaction when it closes, silently dropping what was written so far."""
+        if getattr(self._open, "depth", 0):
+            raise NestedTransactionError(
+                "the store was used again inside an open transaction on the same thread; "
+                "use the transaction's session instead"
+            )
 
     def audit(
         self,
@@ -212,19 +231,23 @@ class Store:
             )
 
     def meta(self) -> dict[str, str]:
+        self._refuse_nesting()
         with self.engine.connect() as conn:
             rows = conn.execute(select(StoreMeta.key, StoreMeta.value)).all()
         return {k: v for k, v in rows}
 
     def set_meta(self, key: str, value: str) -> None:
+        self._refuse_nesting()
         with self.engine.begin() as conn:
             conn.execute(table_of(StoreMeta).delete().where(StoreMeta.key == key))
             conn.execute(table_of(StoreMeta).insert().values(key=key, value=value))
 
     def schema_version(self) -> str | None:
+        self._refuse_nesting()
         with self.engine.connect() as conn:
             return migrate.current_revision(conn)
 
     def integrity_check(self) -> str:
+        self._refuse_nesting()
         with self.engine.connect() as conn:
             return str(conn.execute(text("PRAGMA integrity_check")).scalar())

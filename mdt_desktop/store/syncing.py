@@ -153,6 +153,16 @@ def _adopt_rows(conn: Connection, team_id: uuid.UUID, name: str | None = None) -
         conn.execute(
             delete(outbox).where(outbox.c.table_name == "teams", outbox.c.row_id.in_(others))
         )
+    # Changes queued through the ORM before the move (the demo's caseload, say) still name
+    # the old team: the server would refuse them. They move with their rows.
+    conn.execute(
+        text(
+            "UPDATE sync_outbox SET fields = json_set(fields, '$.team_id', :team) "
+            "WHERE json_extract(fields, '$.team_id') IS NOT NULL "
+            "AND json_extract(fields, '$.team_id') != :team"
+        ),
+        {"team": str(team_id)},
+    )
     return moved
 
 
