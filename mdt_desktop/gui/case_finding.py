@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -50,6 +49,7 @@ from mdt_desktop.store.database import Store
 
 from .background import Operation, run_in_background
 from .pages import Page
+from .widgets.forms import dialog_footer
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200
@@ -202,16 +202,7 @@ class ReferDialog(QDialog):
         form.addRow("Team", self.team)
         form.addRow("Urgency", self.urgency)
         layout.addLayout(form)
-        self.error = QLabel("")
-        self.error.setObjectName("error")
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Refer")
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.error = dialog_footer(self, layout, "Refer", self._check)
         self.resize(520, 300)
 
     def _check(self) -> None:

@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -26,7 +25,7 @@ from mdt_desktop.domain.people import display_name, format_born
 from mdt_desktop.store.database import Store
 
 from ..users import role_label
-from ..widgets.forms import date_edit
+from ..widgets.forms import date_edit, dialog_footer
 
 
 class AcceptDialog(QDialog):
@@ -62,16 +61,7 @@ class AcceptDialog(QDialog):
         form.addRow("Care coordinator", self.coordinator)
         form.addRow("First review by", self.review)
         layout.addLayout(form)
-        self.error = QLabel("")
-        self.error.setObjectName("error")
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Accept")
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.error = dialog_footer(self, layout, "Accept", self._check)
         self.resize(520, self.sizeHint().height())
 
     def _check(self) -> None:
@@ -124,16 +114,7 @@ class ManualReferralDialog(QDialog):
         if len(teams) > 1:
             form.addRow("Team", self.team)
         layout.addLayout(form)
-        self.error = QLabel("")
-        self.error.setObjectName("error")
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Refer")
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.error = dialog_footer(self, layout, "Refer", self._check)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(150)

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -31,6 +30,7 @@ from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
 from ..users import role_label
+from ..widgets.forms import dialog_footer
 from ..widgets.guard import guard
 
 HEADERS = ["Name", "Relationship", "Role", "Organisation", "Contact"]
@@ -72,16 +72,7 @@ class MemberDialog(QDialog):
         form.addRow("Contact", self.contact)
         form.addRow("", self.lead)
         layout.addLayout(form)
-        self.error = QLabel("")
-        self.error.setObjectName("error")
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add")
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.error = dialog_footer(self, layout, "Add", self._check)
         self.who.currentIndexChanged.connect(self._who_changed)
         self.relationship.currentIndexChanged.connect(self._who_changed)
         self._who_changed()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QDate, QLocale
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -31,6 +33,27 @@ def date_edit(value: date | None = None, *, minimum: date | None = None) -> QDat
     v = value or date.today()
     edit.setDate(QDate(v.year, v.month, v.day))
     return edit
+
+
+def dialog_footer(
+    dialog: QDialog, layout: QBoxLayout, ok_text: str, on_ok: Callable[[], None]
+) -> QLabel:
+    """The end of every form dialog: a line for what is wrong, then OK (named) and Cancel.
+
+    ``on_ok`` checks the form and accepts the dialog itself; the label it writes its
+    complaint to is returned.
+    """
+    error = QLabel("")
+    error.setObjectName("error")
+    layout.addWidget(error)
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.accepted.connect(on_ok)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    return error
 
 
 def date_of(edit: QDateEdit) -> date:
@@ -137,16 +160,7 @@ class ConsentDialog(QDialog):
         form.addRow("How", self.method)
         form.addRow("Note", self.note)
         layout.addLayout(form)
-        self.error = QLabel("")
-        self.error.setObjectName("error")
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Record")
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.error = dialog_footer(self, layout, "Record", self._check)
         self.resize(520, self.sizeHint().height())
 
     def _check(self) -> None:
