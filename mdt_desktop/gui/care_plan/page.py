@@ -163,6 +163,7 @@ class CarePlansPage(Page):
         self.filter.currentIndexChanged.connect(self._apply_filter)
         self.counts = QLabel()
         self.counts.setObjectName("hint")
+        self.counts.setWordWrap(True)  # two lines rather than cut off on a laptop screen
         self.open_button = QPushButton("Open plan")
         self.open_button.setObjectName("primary")
         self.open_button.clicked.connect(self.open_selected)

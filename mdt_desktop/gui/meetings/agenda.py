@@ -287,7 +287,7 @@ class AgendaBuilder(QWidget):
         sb.addWidget(self.results)
         sb.addLayout(reason_row)
         left.addWidget(search_box, 2)
-        row.addLayout(left, 1)
+        row.addLayout(left, 2)
 
         agenda_box = QGroupBox("Agenda (drag to reorder, or Ctrl+↑ / Ctrl+↓)")
         ab = QVBoxLayout(agenda_box)
@@ -296,10 +296,13 @@ class AgendaBuilder(QWidget):
         self.agenda.currentRowChanged.connect(self._selected)
         ab.addWidget(self.agenda, 1)
         tools = QHBoxLayout()
-        self.up = QPushButton("Move up")
+        # Short words: the row must fit beside the proposals on a 1366-pixel screen.
+        self.up = QPushButton("Up")
+        self.up.setToolTip("Move the chosen case up (Ctrl+↑)")
         self.up.setObjectName("moveUp")
         self.up.clicked.connect(lambda: self.agenda.move_selected(-1))
-        self.down = QPushButton("Move down")
+        self.down = QPushButton("Down")
+        self.down.setToolTip("Move the chosen case down (Ctrl+↓)")
         self.down.setObjectName("moveDown")
         self.down.clicked.connect(lambda: self.agenda.move_selected(1))
         self.minutes = QSpinBox()
@@ -321,7 +324,7 @@ class AgendaBuilder(QWidget):
         self.total = QLabel()
         self.total.setObjectName("agendaTotal")
         ab.addWidget(self.total)
-        row.addWidget(agenda_box, 1)
+        row.addWidget(agenda_box, 3)  # the agenda is what the meeting works from
 
     def show_meeting(
         self, meeting_id: uuid.UUID, team_id: uuid.UUID | None, editable: bool

@@ -179,6 +179,10 @@ class MeetingsPage(Page):
         lv.addWidget(self.schedule_button)
         self.list = QListWidget()
         self.list.setObjectName("meetingList")
+        # Wide enough for a date, a time and a status word without cutting them off.
+        self.list.setMinimumWidth(
+            self.list.fontMetrics().horizontalAdvance("00-Mmm-0000 00:00   Cancelled") + 36
+        )
         self.list.currentItemChanged.connect(self._chosen)
         lv.addWidget(self.list, 1)
         meetings.addWidget(left)
