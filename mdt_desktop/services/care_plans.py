@@ -509,6 +509,57 @@ def reconcile_version(store: Store, version_id: uuid.UUID) -> str:
         return "merge"
 
 
+def reconcile_plans(store: Store, plan_ids: Iterable[uuid.UUID]) -> int:
+    """After a sync pull: any version left off the current line asks for a merge.
+
+    Two laptops that saved from the same base both keep their version (the server
+    renumbers one and records the conflict); here each version that is a head of the
+    plan's history but not the current version becomes a pending merge, exactly as a
+    stale save from a second window, and the sync's own record of that conflict is
+    closed, so the clinician is asked once. Returns how many merges were asked for.
+    """
+    wanted = list(dict.fromkeys(plan_ids))
+    off_line: list[uuid.UUID] = []
+    involved: list[uuid.UUID] = []
+    with store.session() as s:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            current = dict(
+                s.execute(
+                    select(CarePlan.id, CarePlan.current_version_id).where(CarePlan.id.in_(chunk))
+                ).all()
+            )
+            rows = s.execute(
+                select(
+                    CarePlanVersion.id,
+                    CarePlanVersion.care_plan_id,
+                    CarePlanVersion.parent_id,
+                    CarePlanVersion.second_parent_id,
+                ).where(CarePlanVersion.care_plan_id.in_(chunk))
+            ).all()
+            parents = {p for r in rows for p in (r[2], r[3]) if p is not None}
+            heads = [(vid, plan) for vid, plan, _, _ in rows
+                     if vid not in parents and vid != current.get(plan)]  # fmt: skip
+            off_line += [vid for vid, _ in heads]
+            split = {plan for _, plan in heads}
+            # The sync's record names whichever laptop's version the server renumbered.
+            involved += [vid for vid, plan, _, _ in rows if plan in split]
+    asked = sum(reconcile_version(store, vid) == "merge" for vid in off_line)
+    if off_line:
+        with store.transaction() as s:
+            for conflict in s.scalars(
+                select(SyncConflict).where(
+                    SyncConflict.table_name == "care_plan_versions",
+                    SyncConflict.kind == CONFLICT_KIND,
+                    SyncConflict.resolved_at.is_(None),
+                    SyncConflict.row_id.in_(involved),
+                )
+            ):
+                conflict.resolved_at = datetime.now(UTC)
+                conflict.resolved_by = store.actor.user_id
+    return asked
+
+
 def _ancestors(versions: Mapping[uuid.UUID, CarePlanVersion], start: uuid.UUID) -> set[uuid.UUID]:
     seen: set[uuid.UUID] = set()
     queue = [start]

@@ -87,6 +87,11 @@ def sync_now(
     except SyncError as exc:
         syncing.set_meta_values(store, {syncing.META_LAST_ERROR: str(exc)})
         raise
+    if summary.care_plans_pulled:
+        from mdt_desktop.services.care_plans import reconcile_plans
+
+        # Versions saved on two laptops from the same base: ask for the merge in the plan.
+        reconcile_plans(store, summary.care_plans_pulled)
     if summary.tables_pulled & _STRATIFY_AFTER:
         from mdt_desktop.services.stratify import stratify_store
 

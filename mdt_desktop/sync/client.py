@@ -50,6 +50,7 @@ class SyncSummary:
     queued_from_store: int = 0
     reset: bool = False
     tables_pulled: set[str] = field(default_factory=set)
+    care_plans_pulled: set[uuid.UUID] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     pending: int = 0
@@ -290,6 +291,11 @@ class SyncClient:
                 summary.pulled += counts["rows"]
                 summary.kept_local += counts["kept_local"]
                 summary.tables_pulled.update(c["table"] for c in page["changes"])
+                summary.care_plans_pulled.update(
+                    uuid.UUID(str(c["fields"]["care_plan_id"]))
+                    for c in page["changes"]
+                    if c["table"] == "care_plan_versions" and c["fields"].get("care_plan_id")
+                )
                 if following is None:
                     return
                 page = following.result()

@@ -14,6 +14,7 @@ from support.postgres import LiveServer, add_user, password_of, sync
 
 from mdt_desktop.server import accounts, push, rowlog
 from mdt_desktop.server.accounts import Principal
+from mdt_desktop.services import care_plans
 from mdt_desktop.store import syncing
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import CarePlan, CarePlanVersion, Note, Patient, SyncConflict
@@ -147,7 +148,7 @@ def _save_version(store: Store, plan_id: uuid.UUID, parent: uuid.UUID, text_: st
 
 def test_the_same_care_plan_section_edited_on_two_laptops_keeps_both(team) -> None:
     server, a, b = team
-    _, plan_id, first = _plan_with_first_version(a)
+    pid, plan_id, first = _plan_with_first_version(a)
     sync(a, server, "alice")
     sync(b, server, "carol")
     va = _save_version(a, plan_id, first, "Staying at home with her cat")
@@ -168,10 +169,18 @@ def test_the_same_care_plan_section_edited_on_two_laptops_keeps_both(team) -> No
         texts = {v.content["sections"]["what_matters"] for v in versions.values()}
         assert {"Staying at home with her cat", "Moving nearer her daughter"} <= texts
         assert sorted(v.number for v in versions.values()) == [1, 2, 3]
-        found = [c for c in _conflicts(store) if c.kind == "care_plan_version"]
+        found = [c for c in _conflicts(store) if c.table_name == "care_plan_versions"]
         assert len(found) == 1, store.path
         both = str(found[0].local_fields) + str(found[0].remote_fields)
         assert "her cat" in both and "her daughter" in both
+        # Handed to the plan: one merge waits in the editor, the sync record is closed.
+        assert found[0].resolved_at is not None
+        state = care_plans.load_plan(store, pid)
+        assert state is not None and len(state.pending) == 1, store.path
+        pending = state.pending[0]
+        assert {pending.mine.id, pending.theirs.id} == {va, vb}
+        assert pending.base is not None and pending.base.id == first
+        assert syncing.open_conflicts(store) == 1  # the merge, counted once
 
 
 def test_delete_wins_over_update_and_the_update_is_kept(team) -> None:
