@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -37,12 +37,13 @@ from mdt_desktop.store.schema import User
 from .background import Operation, run_in_background, show_failure
 from .users import role_label
 from .widgets.forms import date_edit, date_of
+from .widgets.table_model import RowsTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200
 
 
-class AuditModel(QAbstractTableModel):
+class AuditModel(RowsTableModel):
     HEADERS = ["#", "When", "Who", "Role", "What", "Person", "NHS No.", "Detail"]
 
     def __init__(self, store: Store, parent: Any = None) -> None:
@@ -70,19 +71,6 @@ class AuditModel(QAbstractTableModel):
         self.rows.extend(more)
         self.endInsertRows()
         self.exhausted = len(more) < PAGE
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

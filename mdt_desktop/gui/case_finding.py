@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -50,6 +49,7 @@ from mdt_desktop.store.database import Store
 from .background import Operation, run_in_background
 from .pages import Page
 from .widgets.forms import dialog_footer
+from .widgets.table_model import RowsTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200
@@ -59,7 +59,7 @@ AGE_BANDS = [("Any age", None, None), ("Under 18", 0, 17), ("18–64", 18, 64),
 CASELOAD_LABELS = {"": "", "referred": "Referred", "on_caseload": "On caseload"}
 
 
-class CaseFindingModel(QAbstractTableModel):
+class CaseFindingModel(RowsTableModel):
     """The registered list as a paged SQL query; sorting re-queries, never sorts in Python."""
 
     COL_NAME, COL_NHS, COL_AGE, COL_PRACTICE, COL_EFI, COL_SEGMENT, COL_ADMISSIONS = range(7)
@@ -113,12 +113,6 @@ class CaseFindingModel(QAbstractTableModel):
         self.reload()
 
     # --- the model interface -----------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

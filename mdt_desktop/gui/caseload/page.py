@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -59,6 +58,7 @@ from ..background import Operation, run_in_background, show_failure
 from ..pages import Page
 from ..widgets.forms import ReasonDialog, date_edit, date_of
 from ..widgets.guard import guard
+from ..widgets.table_model import RowsTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200
@@ -80,7 +80,7 @@ def _moment(text: Any) -> datetime | None:
     return datetime.fromisoformat(str(text)).replace(tzinfo=UTC)
 
 
-class CaseloadModel(QAbstractTableModel):
+class CaseloadModel(RowsTableModel):
     """One status of the caseload as a paged SQL query; sorting re-queries."""
 
     COL_NAME, COL_NHS, COL_AGE, COL_PRACTICE, COL_WHO, COL_WHEN, COL_FLAGS = range(7)
@@ -144,9 +144,6 @@ class CaseloadModel(QAbstractTableModel):
         self.sort_key = key
         self.descending = order == Qt.SortOrder.DescendingOrder
         self.reload()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.CASE_HEADERS)

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,11 +27,13 @@ from mdt_desktop.domain.people import format_local_datetime, format_patient_date
 from mdt_desktop.services import meetings as svc
 from mdt_desktop.store.database import Store
 
+from ..widgets.table_model import RowsTableModel
+
 Index = QModelIndex | QPersistentModelIndex
 OVERDUE_BACKGROUND = QColor("#fbe9e7")
 
 
-class ActionsModel(QAbstractTableModel):
+class ActionsModel(RowsTableModel):
     """Rows are read with the filter applied in SQL; this model only shows them."""
 
     COL_DUE, COL_WHAT, COL_OWNER, COL_PERSON, COL_NHS, COL_MEETING, COL_STATUS = range(7)
@@ -47,19 +49,6 @@ class ActionsModel(QAbstractTableModel):
         self.rows = rows
         self.today = today
         self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
