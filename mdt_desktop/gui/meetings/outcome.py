@@ -119,6 +119,8 @@ class ActionsEditor(QWidget):
         row = ActionRow(self._owners, self._day)
         self.rows.append(row)
         self._layout.insertWidget(len(self.rows) - 1, row)
+        # Tab goes what → owner → due, row by row, and only then to "Another action".
+        QWidget.setTabOrder(row.due, self.more)
         row.what.setFocus()
         return row
 
@@ -280,6 +282,7 @@ class ActionDialog(QDialog):
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, activated=self.save)
         self.resize(int(760 * max(1.0, scale * 0.8)), self.sizeHint().height())
+        self.actions.rows[0].what.setFocus()
 
     def save(self) -> None:
         try:

@@ -300,7 +300,9 @@ class MeetingsPage(Page):
     def choose(self, meeting_id: uuid.UUID) -> None:
         for i in range(self.list.count()):
             if self.list.item(i).data(ID_ROLE) == meeting_id:
+                self.list.blockSignals(True)  # shown once, below
                 self.list.setCurrentRow(i)
+                self.list.blockSignals(False)
                 self._chosen(self.list.item(i))
                 return
 
