@@ -420,3 +420,24 @@ def test_schedule_close_and_minutes_from_the_app(
     out = tmp_path / "minutes.pdf"
     wait_for(page.export_minutes(out))
     assert out.read_bytes().startswith(b"%PDF") and page.notice.text() == f"Minutes saved to {out}"
+
+
+def test_locking_in_meeting_mode_hides_the_case(qtbot, store, team, gp) -> None:
+    meeting = _schedule(store, team)
+    _quorate(store, meeting)
+    m.build_agenda(store, meeting, today=TODAY)
+    window = MainWindow(store, gp, idle_ms=NEVER_MS)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    page = window.show_area("Meetings")
+    page.choose(meeting)
+    mode = page.present()
+    assert mode is not None and mode.banner.name.text() in _visible_text()
+    window.lock()
+    shown = _visible_text().upper()
+    for family in ("ASHWORTH", "BHATTI", "DUNMORE", "EVANS"):
+        assert family not in shown
+    window.unlock()
+    assert page.mode is mode and mode.isVisible()
+    mode.leave()
