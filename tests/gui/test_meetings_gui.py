@@ -245,10 +245,10 @@ def test_meeting_mode_by_keyboard_and_privacy(qtbot, store, team, gp, on_modal) 
         qtbot.keyClicks(dialog.focusWidget(), "Admission resolved; home with the usual package.")
         assert dialog.discussion.toPlainText().startswith("Admission resolved")
         for _ in range(8):  # Tab on to the first action
-            if dialog.focusWidget() is dialog.actions.rows[0].what:
+            if dialog.focusWidget() is dialog.action_rows.rows[0].what:
                 break
             qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
-        assert dialog.focusWidget() is dialog.actions.rows[0].what
+        assert dialog.focusWidget() is dialog.action_rows.rows[0].what
         qtbot.keyClicks(dialog.focusWidget(), "Visit within a week of discharge")
         qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
         qtbot.keyClicks(dialog.focusWidget(), "Sue Palmer")
@@ -273,7 +273,7 @@ def test_meeting_mode_by_keyboard_and_privacy(qtbot, store, team, gp, on_modal) 
     def act(dialog) -> None:
         QTimer.singleShot(5000, dialog.reject)
         _activate(qtbot, dialog)
-        assert dialog.focusWidget() is dialog.actions.rows[0].what
+        assert dialog.focusWidget() is dialog.action_rows.rows[0].what
         qtbot.keyClicks(dialog.focusWidget(), "Pharmacist to review medicines")
         qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
         qtbot.keyClicks(dialog.focusWidget(), "Imran Shah")
@@ -282,7 +282,7 @@ def test_meeting_mode_by_keyboard_and_privacy(qtbot, store, team, gp, on_modal) 
     on_modal(act)
     qtbot.keyClick(mode, Qt.Key.Key_A)
     _activate(qtbot, window)
-    assert "Pharmacist to review medicines" in mode.actions.body.text()
+    assert "Pharmacist to review medicines" in mode.actions_panel.body.text()
     # M: discussed with no change; ← previous; X not reached on the last case.
     qtbot.keyClick(mode, Qt.Key.Key_M)
     assert m.agenda(store, meeting)[2].decision == "Continue"
@@ -364,7 +364,7 @@ def test_person_tab_shows_meetings_decisions_and_actions(qtbot, store, team, gp)
     assert tab.table.rowCount() == 1
     assert tab.table.item(0, 3).text() == "Refer to Memory clinic"
     assert tab.table.item(0, 5).text() == "Memory worse"
-    assert [r.description for r in tab.actions.model.rows] == ["Send referral letter"]
+    assert [r.description for r in tab.action_list.model.rows] == ["Send referral letter"]
 
 
 def test_roles_that_may_not_run_meetings_see_why(qtbot, store, team) -> None:

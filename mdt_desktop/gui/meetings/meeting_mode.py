@@ -154,11 +154,11 @@ class MeetingMode(QWidget):
         grid.setSpacing(12)
         self.risk = Panel("Risk and why", "caseRisk")
         self.goals = Panel("Care plan goals", "caseGoals")
-        self.actions = Panel("Open actions", "caseActions")
+        self.actions_panel = Panel("Open actions", "caseActions")
         self.notes = Panel("Recent notes", "caseNotes")
         grid.addWidget(self.risk, 0, 0)
         grid.addWidget(self.goals, 0, 1)
-        grid.addWidget(self.actions, 1, 0)
+        grid.addWidget(self.actions_panel, 1, 0)
         grid.addWidget(self.notes, 1, 1)
         for i in range(2):
             grid.setColumnStretch(i, 1)
@@ -256,7 +256,7 @@ class MeetingMode(QWidget):
             self.position.setText("No cases on the agenda")
             self.reason.setText("")
             self.case_status.setText("")
-            for panel in (self.risk, self.goals, self.actions, self.notes):
+            for panel in (self.risk, self.goals, self.actions_panel, self.notes):
                 panel.body.setText("")
             self.outcome.setText("")
             return
@@ -281,7 +281,7 @@ class MeetingMode(QWidget):
             list(case.goals),
             "No goals in the care plan yet" if case.plan_found else "No care plan yet",
         )
-        self.actions.show_lines(list(case.open_actions), "No open actions")
+        self.actions_panel.show_lines(list(case.open_actions), "No open actions")
         self.notes.show_lines(list(case.notes), "No notes yet")
         # Share the height by how much each row has to say, so a long list of risk reasons
         # is not cut short while the row below stands half empty.

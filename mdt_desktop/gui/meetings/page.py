@@ -95,9 +95,12 @@ class ScheduleDialog(QDialog):
             for staff_id, name, role in staff:
                 combo.addItem(f"{name} ({rules.role_label(role)})", staff_id)
         if summary:
-            for combo, name in ((self.chair, summary.chair), (self.note_taker, summary.note_taker)):
+            for combo, chosen in (
+                (self.chair, summary.chair),
+                (self.note_taker, summary.note_taker),
+            ):
                 for i in range(combo.count()):
-                    if name and combo.itemText(i).startswith(name + " ("):
+                    if chosen and combo.itemText(i).startswith(chosen + " ("):
                         combo.setCurrentIndex(i)
         form.addRow("Date", self.day)
         form.addRow("Time", self.time)
