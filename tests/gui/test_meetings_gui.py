@@ -140,11 +140,13 @@ def test_quorum_shown_and_recorded(qtbot, store, team, gp) -> None:
     page.choose(meeting)
     panel = page.attendance
     assert panel.quorum_label.text().startswith("Not quorate")
+    assert page.details.text().endswith("Quorum: not quorate yet")
     assert panel.quorum_label.property("met") is False
     for name in ("Dr Priya Raman", "Sue Palmer", "Mark Fletcher"):
         combo = panel.combo_for(name)
         combo.setCurrentIndex(combo.findData("present"))
     assert panel.quorum_label.text().startswith("Quorate")
+    assert page.details.text().endswith("Quorum: quorate")
     assert "GPs present: 1 (1 needed)" in panel.quorum_label.text()
     panel.guest_name.setText("Dr Kofi Mensah")
     panel.guest_role.setCurrentIndex(panel.guest_role.findData("geriatrician"))

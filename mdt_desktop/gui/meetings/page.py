@@ -230,6 +230,7 @@ class MeetingsPage(Page):
         self.agenda.changed.connect(self._refresh_list_text)
         self.attendance = AttendancePanel(self.store)
         self.attendance.changed.connect(self._refresh_list_text)
+        self.attendance.changed.connect(self._refresh_details)
         self.detail_tabs.addTab(self.agenda, "Agenda")
         self.detail_tabs.addTab(self.attendance, "Attendance and quorum")
         rv.addWidget(self.detail_tabs, 1)
@@ -300,6 +301,26 @@ class MeetingsPage(Page):
                 assert self.meeting_id is not None
                 item.setText(self._list_text(svc.meeting_summary(self.store, self.meeting_id)))
 
+    def _refresh_details(self) -> None:
+        if self.meeting_id is not None:
+            self._show_details(svc.meeting_summary(self.store, self.meeting_id))
+
+    def _show_details(self, s: svc.MeetingSummary) -> None:
+        """Heading and one line of facts, with the quorum as it stands (or as recorded)."""
+        self.summary = s
+        self.heading.setText(
+            f"<b>{s.team}</b> — {s.when} ({rules.MEETING_STATUS_LABELS[s.status]})"
+        )
+        where = ", ".join(x for x in (s.location, s.video_link) if x)
+        if s.quorum_detail:
+            quorum = "quorate at the start" if s.quorum_met else "not quorate at the start"
+        else:
+            quorum = "quorate" if svc.quorum(self.store, s.id).met else "not quorate yet"
+        self.details.setText(
+            f"Where: {where or 'Not recorded'}   Chair: {s.chair or 'Not decided'}   "
+            f"Note-taker: {s.note_taker or 'Not decided'}   Quorum: {quorum}"
+        )
+
     def choose(self, meeting_id: uuid.UUID) -> None:
         for i in range(self.list.count()):
             if self.list.item(i).data(ID_ROLE) == meeting_id:
@@ -315,15 +336,7 @@ class MeetingsPage(Page):
         self.meeting_id = item.data(ID_ROLE)
         assert self.meeting_id is not None
         s = svc.meeting_summary(self.store, self.meeting_id)
-        self.summary = s
-        self.heading.setText(
-            f"<b>{s.team}</b> — {s.when} ({rules.MEETING_STATUS_LABELS[s.status]})"
-        )
-        where = ", ".join(x for x in (s.location, s.video_link) if x)
-        self.details.setText(
-            f"Where: {where or 'Not recorded'}   Chair: {s.chair or 'Not decided'}   "
-            f"Note-taker: {s.note_taker or 'Not decided'}"
-        )
+        self._show_details(s)
         editable = self.can_run and s.status in ("planned", "in_progress")
         self.agenda.show_meeting(self.meeting_id, s.team_id, editable)
         self.attendance.show_meeting(self.meeting_id, editable)
