@@ -41,7 +41,6 @@ from ..background import Operation, run_in_background, show_failure
 from ..pages import Page, page_header
 from .actions import ActionsTracker
 from .agenda import ID_ROLE, AgendaBuilder, AttendancePanel
-from .meeting_mode import MeetingMode
 
 
 def _team_of(store: Store, user: Any) -> uuid.UUID | None:
@@ -144,7 +143,7 @@ class MeetingsPage(Page):
         self.team_id = _team_of(store, user)
         self.today = date.today()
         self.meeting_id: uuid.UUID | None = None
-        self.mode: MeetingMode | None = None
+        self.mode: Any = None  # the MeetingMode while presenting
         self.export_op: Operation | None = None
         self._restore: dict[str, Any] = {}
         self.outer = QStackedWidget(self)
@@ -155,6 +154,7 @@ class MeetingsPage(Page):
         self.outer.addWidget(self.manager)
         self._build_manager()
         self.reload()
+        self._just_built = True
 
     # --- building ----------------------------------------------------------------------
 
@@ -223,16 +223,11 @@ class MeetingsPage(Page):
         self.notice.setObjectName("hint")
         self.notice.setWordWrap(True)
         rv.addWidget(self.notice)
+        # The agenda and attendance tabs are built with the first meeting shown.
         self.detail_tabs = QTabWidget()
         self.detail_tabs.setObjectName("meetingDetailTabs")
-        self.agenda = AgendaBuilder(self.store)
-        self.agenda.today = self.today
-        self.agenda.changed.connect(self._refresh_list_text)
-        self.attendance = AttendancePanel(self.store)
-        self.attendance.changed.connect(self._refresh_list_text)
-        self.attendance.changed.connect(self._refresh_details)
-        self.detail_tabs.addTab(self.agenda, "Agenda")
-        self.detail_tabs.addTab(self.attendance, "Attendance and quorum")
+        self._agenda: AgendaBuilder | None = None
+        self._attendance: AttendancePanel | None = None
         rv.addWidget(self.detail_tabs, 1)
         meetings.addWidget(right)
         meetings.setStretchFactor(0, 0)
@@ -240,11 +235,55 @@ class MeetingsPage(Page):
         meetings.setSizes([300, 1000])
         self.tabs.addTab(meetings, "Meetings")
 
-        self.tracker = ActionsTracker(self.store, self.user, self.team_id)
-        self.tabs.addTab(self.tracker, "Actions tracker")
-        self.tabs.currentChanged.connect(lambda i: self.tracker.reload() if i == 1 else None)
+        # Built when first opened: opening Meetings stays quick.
+        self._tracker: ActionsTracker | None = None
+        self.tabs.addTab(QWidget(), "Actions tracker")
+        self.tabs.currentChanged.connect(self._tab_changed)
         QShortcut(QKeySequence("F5"), self.manager, activated=self.present)
         self._permissions()
+
+    def _build_detail(self) -> None:
+        if self._agenda is not None:
+            return
+        self._agenda = AgendaBuilder(self.store)
+        self._agenda.today = self.today
+        self._agenda.changed.connect(self._refresh_list_text)
+        self._attendance = AttendancePanel(self.store)
+        self._attendance.changed.connect(self._refresh_list_text)
+        self._attendance.changed.connect(self._refresh_details)
+        self.detail_tabs.addTab(self._agenda, "Agenda")
+        self.detail_tabs.addTab(self._attendance, "Attendance and quorum")
+
+    @property
+    def agenda(self) -> AgendaBuilder:
+        self._build_detail()
+        assert self._agenda is not None
+        return self._agenda
+
+    @property
+    def attendance(self) -> AttendancePanel:
+        self._build_detail()
+        assert self._attendance is not None
+        return self._attendance
+
+    @property
+    def tracker(self) -> ActionsTracker:
+        if self._tracker is None:
+            self._tracker = ActionsTracker(self.store, self.user, self.team_id)
+            self.tabs.blockSignals(True)
+            current = self.tabs.currentIndex()
+            placeholder = self.tabs.widget(1)
+            self.tabs.removeTab(1)
+            placeholder.deleteLater()
+            self.tabs.insertTab(1, self._tracker, "Actions tracker")
+            self.tabs.setCurrentIndex(current)
+            self.tabs.blockSignals(False)
+        return self._tracker
+
+    def _tab_changed(self, index: int) -> None:
+        if index == 1:
+            self.tracker.reload()
+            self.tabs.setCurrentIndex(1)
 
     def _permissions(self) -> None:
         reason = why_not(self.user.role, Permission.RUN_MEETING)
@@ -256,14 +295,17 @@ class MeetingsPage(Page):
 
     def set_user(self, user: Any) -> None:
         self.user = user
-        self.tracker.user = user
+        if self._tracker is not None:
+            self._tracker.user = user
         self._permissions()
         self._update_buttons()
 
     # --- the list and the chosen meeting -------------------------------------------------
 
     def activated(self) -> None:
-        if self.mode is None:
+        if self._just_built:  # read a moment ago, in __init__
+            self._just_built = False
+        elif self.mode is None:
             self.reload()
 
     def reload(self) -> None:
@@ -436,7 +478,7 @@ class MeetingsPage(Page):
 
     # --- meeting mode ------------------------------------------------------------------------
 
-    def present(self) -> MeetingMode | None:
+    def present(self) -> Any:
         """Start (recording quorum) and show meeting mode full screen."""
         if self.meeting_id is None or self.mode is not None or not self.can_run:
             return None
@@ -455,6 +497,8 @@ class MeetingsPage(Page):
                 if answer != QMessageBox.StandardButton.Yes:
                     return None
             svc.start_meeting(self.store, self.meeting_id)
+        from .meeting_mode import MeetingMode  # loaded when first presenting
+
         self.mode = MeetingMode(
             self.store, self.meeting_id, scale=self.room_scale(), today=self.today
         )

@@ -72,8 +72,3 @@ class PersonMeetingsTab(QWidget):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         self.table.resizeRowsToContents()
         self.action_list.reload()
-
-
-def meetings_tab(store: Store, user: Any, patient_id: uuid.UUID) -> QWidget:
-    """For the patient record: this person's meetings, decisions and actions."""
-    return PersonMeetingsTab(store, user, patient_id)
