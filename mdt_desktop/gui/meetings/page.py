@@ -520,7 +520,11 @@ class MeetingsPage(Page):
         win = self.window()
         if win is self:
             return
-        self._restore = {"full": win.isFullScreen(), "hidden": []}
+        self._restore = {
+            "full": win.isFullScreen(),
+            "maximized": win.isMaximized(),
+            "hidden": [],
+        }
         for name in ("nav",):
             widget = getattr(win, name, None)
             if isinstance(widget, QWidget) and widget.isVisible():
@@ -540,7 +544,10 @@ class MeetingsPage(Page):
         for widget in self._restore.get("hidden", []):
             widget.show()
         if win is not self and not self._restore.get("full", False):
-            win.showNormal()
+            if self._restore.get("maximized", False):
+                win.showMaximized()
+            else:
+                win.showNormal()
         self.outer.setCurrentWidget(self.manager)
         self.outer.removeWidget(self.mode)
         self.mode.deleteLater()
