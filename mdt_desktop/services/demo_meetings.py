@@ -116,11 +116,11 @@ def add_demo_meetings(store: Store, seed: int, today: date) -> int:
         # The chair and the note-taker are there; two others are not.
         others = [a for a in lines if a.staff_id not in (chair, note_taker)]
         away = rng.sample(others, k=min(2, max(0, len(others) - 3)))
-        for line in lines:
+        for person in lines:
             value = "present"
-            if line in away:
-                value = "apologies" if away.index(line) == 0 else "absent"
-            svc.set_attendance(store, line.id, value)
+            if person in away:
+                value = "apologies" if away.index(person) == 0 else "absent"
+            svc.set_attendance(store, person.id, value)
         if n == 1:
             svc.add_attendee(
                 store, meeting, name="Dr Kofi Asante", role="geriatrician", is_guest=True
@@ -140,9 +140,8 @@ def add_demo_meetings(store: Store, seed: int, today: date) -> int:
         # The last meeting ran out of time for its final case: it is carried forward.
         discuss = agenda[:-1] if n == len(past_days) - 1 and len(agenda) > 1 else agenda
         for line in discuss:
-            outcome = rng.choices([o for o, _ in OUTCOME_WEIGHTS], [w for _, w in OUTCOME_WEIGHTS])[
-                0
-            ]
+            outcomes, weights = zip(*OUTCOME_WEIGHTS, strict=True)
+            outcome = rng.choices(outcomes, weights)[0]
             actions = []
             for _ in range(rng.choice((0, 1, 1, 2))):
                 owner_id, owner = rng.choice(present)

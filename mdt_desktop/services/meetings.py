@@ -881,8 +881,8 @@ def case_essentials(store: Store, item_id: uuid.UUID, today: date | None = None)
         )
         notes = tuple(
             f"{format_patient_date(n.written_at.astimezone().date())} {n.author_name} "
-            f"({rules.role_label(n.author_role)}): {_shorten(n.text)}"
-            for n in q.recent_notes(s, pid)
+            f"({rules.role_label(n.author_role)}): {_shorten(n.text, 200)}"
+            for n in q.recent_notes(s, pid, limit=3)
         )
         decision = _latest_decisions(s, [item.id]).get(item.id)
         result = CaseEssentials(

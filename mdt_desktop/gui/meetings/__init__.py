@@ -1,7 +1,22 @@
 """MDT meetings: the page, meeting mode, the actions tracker and a person's meetings tab."""
 
-from .meeting_mode import MeetingMode
-from .page import MeetingsPage
-from .person_tab import meetings_tab
+from __future__ import annotations
 
-__all__ = ["MeetingMode", "MeetingsPage", "meetings_tab"]
+import uuid
+from typing import Any
+
+from PySide6.QtWidgets import QWidget
+
+from mdt_desktop.store.database import Store
+
+from .page import MeetingsPage
+
+
+def meetings_tab(store: Store, user: Any, patient_id: uuid.UUID) -> QWidget:
+    """For the patient record: this person's meetings, decisions and actions."""
+    from .person_tab import PersonMeetingsTab
+
+    return PersonMeetingsTab(store, user, patient_id)
+
+
+__all__ = ["MeetingsPage", "meetings_tab"]

@@ -42,6 +42,11 @@ def _keep_dates_whole(text: str) -> str:
     return _DATE.sub("\\1\u2011\\2\u2011\\3", text)
 
 
+def _weight(lines: tuple[str, ...] | list[str]) -> int:
+    """Roughly how many lines a panel needs (a title, and ~55 characters to a line)."""
+    return 2 + sum(1 + len(line) // 55 for line in lines)
+
+
 class Panel(QFrame):
     """A titled box whose text scrolls rather than being cut off."""
 
@@ -149,15 +154,16 @@ class MeetingMode(QWidget):
         grid.setSpacing(12)
         self.risk = Panel("Risk and why", "caseRisk")
         self.goals = Panel("Care plan goals", "caseGoals")
-        self.actions = Panel("Open actions", "caseActions")
+        self.actions_panel = Panel("Open actions", "caseActions")
         self.notes = Panel("Recent notes", "caseNotes")
         grid.addWidget(self.risk, 0, 0)
         grid.addWidget(self.goals, 0, 1)
-        grid.addWidget(self.actions, 1, 0)
+        grid.addWidget(self.actions_panel, 1, 0)
         grid.addWidget(self.notes, 1, 1)
         for i in range(2):
             grid.setColumnStretch(i, 1)
             grid.setRowStretch(i, 1)
+        self.grid = grid
         outer.addLayout(grid, 1)
         self.outcome = QLabel()
         self.outcome.setObjectName("caseOutcome")
@@ -250,7 +256,7 @@ class MeetingMode(QWidget):
             self.position.setText("No cases on the agenda")
             self.reason.setText("")
             self.case_status.setText("")
-            for panel in (self.risk, self.goals, self.actions, self.notes):
+            for panel in (self.risk, self.goals, self.actions_panel, self.notes):
                 panel.body.setText("")
             self.outcome.setText("")
             return
@@ -262,19 +268,27 @@ class MeetingMode(QWidget):
         self.reason.setText(f"<b>Why on the agenda:</b> {escape(case.reason)}")
         risk_lines = []
         if case.risk_score is not None:
-            risk_lines.append(
+            headline = (
                 f"Risk score {case.risk_score:.0f} — {case.risk_segment or 'segment not known'}"
             )
-        if case.efi:
-            risk_lines.append(f"Frailty: {case.efi}")
-        risk_lines.extend(case.risk_reasons)
+            if case.efi:
+                headline += f"; {case.efi[:1].lower()}{case.efi[1:]}"
+            risk_lines.append(headline)
+        # The banner already shows the age: the room reads the rest of the reasons.
+        risk_lines.extend(r for r in case.risk_reasons if not r.startswith("Aged "))
         self.risk.show_lines(risk_lines, "Not stratified yet")
         self.goals.show_lines(
             list(case.goals),
             "No goals in the care plan yet" if case.plan_found else "No care plan yet",
         )
-        self.actions.show_lines(list(case.open_actions), "No open actions")
+        self.actions_panel.show_lines(list(case.open_actions), "No open actions")
         self.notes.show_lines(list(case.notes), "No notes yet")
+        # Share the height by how much each row has to say, so a long list of risk reasons
+        # is not cut short while the row below stands half empty.
+        top = max(_weight(risk_lines), _weight(case.goals))
+        bottom = max(_weight(case.open_actions), _weight(case.notes))
+        self.grid.setRowStretch(0, top)
+        self.grid.setRowStretch(1, bottom)
         if case.decision:
             text = f"<b>Decision:</b> {escape(case.decision)}"
             if case.discussion:

@@ -119,6 +119,8 @@ class ActionsEditor(QWidget):
         row = ActionRow(self._owners, self._day)
         self.rows.append(row)
         self._layout.insertWidget(len(self.rows) - 1, row)
+        # Tab goes what → owner → due, row by row, and only then to "Another action".
+        QWidget.setTabOrder(row.due, self.more)
         row.what.setFocus()
         return row
 
@@ -188,8 +190,8 @@ class OutcomeDialog(QDialog):
         form.addRow("Next review", review_row)
         layout.addLayout(form)
         layout.addWidget(QLabel("<b>Actions</b> (what, owner, due date)"))
-        self.actions = ActionsEditor(owners, meeting_day)
-        layout.addWidget(self.actions)
+        self.action_rows = ActionsEditor(owners, meeting_day)
+        layout.addWidget(self.action_rows)
         self.error = QLabel("")
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
@@ -229,7 +231,7 @@ class OutcomeDialog(QDialog):
             text=self.discussion.toPlainText(),
             referred_to=self.referred_to.text() if outcome == "refer" else None,
             next_review_on=None if self.no_review.isChecked() else _pydate(self.next_review.date()),
-            actions=tuple(self.actions.values()),
+            actions=tuple(self.action_rows.values()),
         )
 
     def save(self) -> None:
@@ -264,8 +266,8 @@ class ActionDialog(QDialog):
             self.setStyleSheet(scaled_style(scale))
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<b>Actions</b> (what, owner, due date)"))
-        self.actions = ActionsEditor(owners, meeting_day)
-        layout.addWidget(self.actions)
+        self.action_rows = ActionsEditor(owners, meeting_day)
+        layout.addWidget(self.action_rows)
         self.error = QLabel("")
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
@@ -280,10 +282,11 @@ class ActionDialog(QDialog):
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, activated=self.save)
         self.resize(int(760 * max(1.0, scale * 0.8)), self.sizeHint().height())
+        self.action_rows.rows[0].what.setFocus()
 
     def save(self) -> None:
         try:
-            svc.add_actions(self.store, self.item_id, self.actions.values())
+            svc.add_actions(self.store, self.item_id, self.action_rows.values())
         except (ValueError, PermissionError) as exc:
             self.error.setText(str(exc)[:1].upper() + str(exc)[1:] + ".")
             return

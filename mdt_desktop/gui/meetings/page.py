@@ -41,7 +41,6 @@ from ..background import Operation, run_in_background, show_failure
 from ..pages import Page, page_header
 from .actions import ActionsTracker
 from .agenda import ID_ROLE, AgendaBuilder, AttendancePanel
-from .meeting_mode import MeetingMode
 
 
 def _team_of(store: Store, user: Any) -> uuid.UUID | None:
@@ -95,9 +94,12 @@ class ScheduleDialog(QDialog):
             for staff_id, name, role in staff:
                 combo.addItem(f"{name} ({rules.role_label(role)})", staff_id)
         if summary:
-            for combo, name in ((self.chair, summary.chair), (self.note_taker, summary.note_taker)):
+            for combo, chosen in (
+                (self.chair, summary.chair),
+                (self.note_taker, summary.note_taker),
+            ):
                 for i in range(combo.count()):
-                    if name and combo.itemText(i).startswith(name + " ("):
+                    if chosen and combo.itemText(i).startswith(chosen + " ("):
                         combo.setCurrentIndex(i)
         form.addRow("Date", self.day)
         form.addRow("Time", self.time)
@@ -141,7 +143,7 @@ class MeetingsPage(Page):
         self.team_id = _team_of(store, user)
         self.today = date.today()
         self.meeting_id: uuid.UUID | None = None
-        self.mode: MeetingMode | None = None
+        self.mode: Any = None  # the MeetingMode while presenting
         self.export_op: Operation | None = None
         self._restore: dict[str, Any] = {}
         self.outer = QStackedWidget(self)
@@ -152,6 +154,7 @@ class MeetingsPage(Page):
         self.outer.addWidget(self.manager)
         self._build_manager()
         self.reload()
+        self._just_built = True
 
     # --- building ----------------------------------------------------------------------
 
@@ -224,15 +227,11 @@ class MeetingsPage(Page):
         self.notice.setObjectName("hint")
         self.notice.setWordWrap(True)
         rv.addWidget(self.notice)
+        # The agenda and attendance tabs are built with the first meeting shown.
         self.detail_tabs = QTabWidget()
         self.detail_tabs.setObjectName("meetingDetailTabs")
-        self.agenda = AgendaBuilder(self.store)
-        self.agenda.today = self.today
-        self.agenda.changed.connect(self._refresh_list_text)
-        self.attendance = AttendancePanel(self.store)
-        self.attendance.changed.connect(self._refresh_list_text)
-        self.detail_tabs.addTab(self.agenda, "Agenda")
-        self.detail_tabs.addTab(self.attendance, "Attendance and quorum")
+        self._agenda: AgendaBuilder | None = None
+        self._attendance: AttendancePanel | None = None
         rv.addWidget(self.detail_tabs, 1)
         meetings.addWidget(right)
         meetings.setStretchFactor(0, 0)
@@ -240,11 +239,55 @@ class MeetingsPage(Page):
         meetings.setSizes([300, 1000])
         self.tabs.addTab(meetings, "Meetings")
 
-        self.tracker = ActionsTracker(self.store, self.user, self.team_id)
-        self.tabs.addTab(self.tracker, "Actions tracker")
-        self.tabs.currentChanged.connect(lambda i: self.tracker.reload() if i == 1 else None)
+        # Built when first opened: opening Meetings stays quick.
+        self._tracker: ActionsTracker | None = None
+        self.tabs.addTab(QWidget(), "Actions tracker")
+        self.tabs.currentChanged.connect(self._tab_changed)
         QShortcut(QKeySequence("F5"), self.manager, activated=self.present)
         self._permissions()
+
+    def _build_detail(self) -> None:
+        if self._agenda is not None:
+            return
+        self._agenda = AgendaBuilder(self.store)
+        self._agenda.today = self.today
+        self._agenda.changed.connect(self._refresh_list_text)
+        self._attendance = AttendancePanel(self.store)
+        self._attendance.changed.connect(self._refresh_list_text)
+        self._attendance.changed.connect(self._refresh_details)
+        self.detail_tabs.addTab(self._agenda, "Agenda")
+        self.detail_tabs.addTab(self._attendance, "Attendance and quorum")
+
+    @property
+    def agenda(self) -> AgendaBuilder:
+        self._build_detail()
+        assert self._agenda is not None
+        return self._agenda
+
+    @property
+    def attendance(self) -> AttendancePanel:
+        self._build_detail()
+        assert self._attendance is not None
+        return self._attendance
+
+    @property
+    def tracker(self) -> ActionsTracker:
+        if self._tracker is None:
+            self._tracker = ActionsTracker(self.store, self.user, self.team_id)
+            self.tabs.blockSignals(True)
+            current = self.tabs.currentIndex()
+            placeholder = self.tabs.widget(1)
+            self.tabs.removeTab(1)
+            placeholder.deleteLater()
+            self.tabs.insertTab(1, self._tracker, "Actions tracker")
+            self.tabs.setCurrentIndex(current)
+            self.tabs.blockSignals(False)
+        return self._tracker
+
+    def _tab_changed(self, index: int) -> None:
+        if index == 1:
+            self.tracker.reload()
+            self.tabs.setCurrentIndex(1)
 
     def _permissions(self) -> None:
         reason = why_not(self.user.role, Permission.RUN_MEETING)
@@ -256,14 +299,17 @@ class MeetingsPage(Page):
 
     def set_user(self, user: Any) -> None:
         self.user = user
-        self.tracker.user = user
+        if self._tracker is not None:
+            self._tracker.user = user
         self._permissions()
         self._update_buttons()
 
     # --- the list and the chosen meeting -------------------------------------------------
 
     def activated(self) -> None:
-        if self.mode is None:
+        if self._just_built:  # read a moment ago, in __init__
+            self._just_built = False
+        elif self.mode is None:
             self.reload()
 
     def reload(self) -> None:
@@ -301,10 +347,32 @@ class MeetingsPage(Page):
                 assert self.meeting_id is not None
                 item.setText(self._list_text(svc.meeting_summary(self.store, self.meeting_id)))
 
+    def _refresh_details(self) -> None:
+        if self.meeting_id is not None:
+            self._show_details(svc.meeting_summary(self.store, self.meeting_id))
+
+    def _show_details(self, s: svc.MeetingSummary) -> None:
+        """Heading and one line of facts, with the quorum as it stands (or as recorded)."""
+        self.summary = s
+        self.heading.setText(
+            f"<b>{s.team}</b> — {s.when} ({rules.MEETING_STATUS_LABELS[s.status]})"
+        )
+        where = ", ".join(x for x in (s.location, s.video_link) if x)
+        if s.quorum_detail:
+            quorum = "quorate at the start" if s.quorum_met else "not quorate at the start"
+        else:
+            quorum = "quorate" if svc.quorum(self.store, s.id).met else "not quorate yet"
+        self.details.setText(
+            f"Where: {where or 'Not recorded'}   Chair: {s.chair or 'Not decided'}   "
+            f"Note-taker: {s.note_taker or 'Not decided'}   Quorum: {quorum}"
+        )
+
     def choose(self, meeting_id: uuid.UUID) -> None:
         for i in range(self.list.count()):
             if self.list.item(i).data(ID_ROLE) == meeting_id:
+                self.list.blockSignals(True)  # shown once, below
                 self.list.setCurrentRow(i)
+                self.list.blockSignals(False)
                 self._chosen(self.list.item(i))
                 return
 
@@ -314,15 +382,7 @@ class MeetingsPage(Page):
         self.meeting_id = item.data(ID_ROLE)
         assert self.meeting_id is not None
         s = svc.meeting_summary(self.store, self.meeting_id)
-        self.summary = s
-        self.heading.setText(
-            f"<b>{s.team}</b> — {s.when} ({rules.MEETING_STATUS_LABELS[s.status]})"
-        )
-        where = ", ".join(x for x in (s.location, s.video_link) if x)
-        self.details.setText(
-            f"Where: {where or 'Not recorded'}   Chair: {s.chair or 'Not decided'}   "
-            f"Note-taker: {s.note_taker or 'Not decided'}"
-        )
+        self._show_details(s)
         editable = self.can_run and s.status in ("planned", "in_progress")
         self.agenda.show_meeting(self.meeting_id, s.team_id, editable)
         self.attendance.show_meeting(self.meeting_id, editable)
@@ -422,7 +482,7 @@ class MeetingsPage(Page):
 
     # --- meeting mode ------------------------------------------------------------------------
 
-    def present(self) -> MeetingMode | None:
+    def present(self) -> Any:
         """Start (recording quorum) and show meeting mode full screen."""
         if self.meeting_id is None or self.mode is not None or not self.can_run:
             return None
@@ -441,6 +501,8 @@ class MeetingsPage(Page):
                 if answer != QMessageBox.StandardButton.Yes:
                     return None
             svc.start_meeting(self.store, self.meeting_id)
+        from .meeting_mode import MeetingMode  # loaded when first presenting
+
         self.mode = MeetingMode(
             self.store, self.meeting_id, scale=self.room_scale(), today=self.today
         )
@@ -462,7 +524,11 @@ class MeetingsPage(Page):
         win = self.window()
         if win is self:
             return
-        self._restore = {"full": win.isFullScreen(), "hidden": []}
+        self._restore = {
+            "full": win.isFullScreen(),
+            "maximized": win.isMaximized(),
+            "hidden": [],
+        }
         for name in ("nav",):
             widget = getattr(win, name, None)
             if isinstance(widget, QWidget) and widget.isVisible():
@@ -482,7 +548,10 @@ class MeetingsPage(Page):
         for widget in self._restore.get("hidden", []):
             widget.show()
         if win is not self and not self._restore.get("full", False):
-            win.showNormal()
+            if self._restore.get("maximized", False):
+                win.showMaximized()
+            else:
+                win.showNormal()
         self.outer.setCurrentWidget(self.manager)
         self.outer.removeWidget(self.mode)
         self.mode.deleteLater()

@@ -51,9 +51,9 @@ class PersonMeetingsTab(QWidget):
         layout.addWidget(self.table, 2)
         layout.addWidget(QLabel("<b>Actions</b>"))
         team_id = getattr(user, "team_id", None)
-        self.actions = ActionsTracker(store, user, team_id, patient_id=patient_id)
-        self.actions.status.setCurrentIndex(2)  # all: open and done
-        layout.addWidget(self.actions, 1)
+        self.action_list = ActionsTracker(store, user, team_id, patient_id=patient_id)
+        self.action_list.status.setCurrentIndex(2)  # all: open and done
+        layout.addWidget(self.action_list, 1)
         self.reload()
 
     def reload(self) -> None:
@@ -71,9 +71,4 @@ class PersonMeetingsTab(QWidget):
             for column, value in enumerate(values):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         self.table.resizeRowsToContents()
-        self.actions.reload()
-
-
-def meetings_tab(store: Store, user: Any, patient_id: uuid.UUID) -> QWidget:
-    """For the patient record: this person's meetings, decisions and actions."""
-    return PersonMeetingsTab(store, user, patient_id)
+        self.action_list.reload()
