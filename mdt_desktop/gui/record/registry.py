@@ -51,7 +51,7 @@ def _care_plan_tab(store: Store, user: User, patient_id: uuid.UUID) -> QWidget:
 
 
 def _meetings_tab(store: Store, user: User, patient_id: uuid.UUID) -> QWidget:
-    from ..meetings.person_tab import meetings_tab
+    from ..meetings import meetings_tab
 
     return meetings_tab(store, user, patient_id)
 
