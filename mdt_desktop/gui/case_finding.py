@@ -49,7 +49,7 @@ from mdt_desktop.store.database import Store
 from .background import Operation, run_in_background
 from .pages import Page
 from .widgets.forms import dialog_footer
-from .widgets.table_model import RowsTableModel
+from .widgets.table_model import RowsTableModel, show_as_list
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200
@@ -267,13 +267,7 @@ class CaseFindingPage(Page):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.table = QTableView()
         self.table.setObjectName("caseFindingTable")
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(28)
+        show_as_list(self.table, self.model, QAbstractItemView.SelectionMode.ExtendedSelection)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)

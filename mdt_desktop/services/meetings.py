@@ -655,14 +655,20 @@ def reorder_agenda(store: Store, meeting_id: uuid.UUID, item_ids: Sequence[uuid.
                 items[item_id].position = position
 
 
+def _open_item(s: Any, item_id: uuid.UUID) -> AgendaItem:
+    """An agenda item whose meeting may still be changed, or a MeetingError saying why not."""
+    item = s.get(AgendaItem, item_id)
+    if item is None:
+        raise MeetingError("that agenda item is not in this store")
+    _open_for_changes(_meeting(s, item.meeting_id))
+    return item
+
+
 def set_minutes(store: Store, item_id: uuid.UUID, minutes: int) -> None:
     _require(store, Permission.RUN_MEETING)
     rules.check_minutes(minutes)
     with store.transaction() as s:
-        item = s.get(AgendaItem, item_id)
-        if item is None:
-            raise MeetingError("that agenda item is not in this store")
-        _open_for_changes(_meeting(s, item.meeting_id))
+        item = _open_item(s, item_id)
         item.minutes_allotted = minutes
 
 
@@ -670,10 +676,7 @@ def remove_from_agenda(store: Store, item_id: uuid.UUID) -> None:
     """Only a case not yet discussed; the row is kept as a tombstone."""
     _require(store, Permission.RUN_MEETING)
     with store.transaction() as s:
-        item = s.get(AgendaItem, item_id)
-        if item is None:
-            raise MeetingError("that agenda item is not in this store")
-        _open_for_changes(_meeting(s, item.meeting_id))
+        item = _open_item(s, item_id)
         if item.status == "discussed":
             raise MeetingError("a discussed case stays on the agenda and in the minutes")
         item.deleted_at = datetime.now(UTC)
@@ -797,10 +800,7 @@ def mark_not_reached(store: Store, item_id: uuid.UUID) -> None:
     """The team ran out of time for this case: it goes on the next agenda."""
     _require(store, Permission.RUN_MEETING)
     with store.transaction() as s:
-        item = s.get(AgendaItem, item_id)
-        if item is None:
-            raise MeetingError("that agenda item is not in this store")
-        _open_for_changes(_meeting(s, item.meeting_id))
+        item = _open_item(s, item_id)
         if item.status == "discussed":
             raise MeetingError("this case has been discussed")
         item.status = "not_reached"

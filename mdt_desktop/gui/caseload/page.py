@@ -58,7 +58,7 @@ from ..background import Operation, run_in_background, show_failure
 from ..pages import Page
 from ..widgets.forms import ReasonDialog, date_edit, date_of
 from ..widgets.guard import guard
-from ..widgets.table_model import RowsTableModel
+from ..widgets.table_model import RowsTableModel, show_as_list
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200
@@ -414,13 +414,7 @@ class CaseloadPage(Page):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.table = CaseloadTable()
         self.table.setObjectName("caseloadTable")
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(28)
+        show_as_list(self.table, self.model, QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)

@@ -7,6 +7,7 @@ screen in meeting mode.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Qt
@@ -48,6 +49,25 @@ def _pydate(q: QDate) -> date:
 def scaled_style(scale: float) -> str:
     """Type large enough to read across the room, for dialogs over meeting mode."""
     return f"QWidget {{ font-size: {11 * scale:.0f}pt; }}"
+
+
+def _save_footer(dialog: QDialog, layout: QVBoxLayout, save: Callable[[], None]) -> QLabel:
+    """What is wrong, then Save and Cancel; Ctrl+Enter saves from anywhere in the dialog,
+    so the note-taker never leaves the keyboard."""
+    error = QLabel("")
+    error.setObjectName("error")
+    error.setWordWrap(True)
+    layout.addWidget(error)
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.button(QDialogButtonBox.StandardButton.Save).setText("Save (Ctrl+Enter)")
+    buttons.accepted.connect(save)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    for keys in ("Ctrl+Return", "Ctrl+Enter"):
+        QShortcut(QKeySequence(keys), dialog, activated=save)
+    return error
 
 
 class ActionRow(QWidget):
@@ -192,19 +212,7 @@ class OutcomeDialog(QDialog):
         layout.addWidget(QLabel("<b>Actions</b> (what, owner, due date)"))
         self.action_rows = ActionsEditor(owners, meeting_day)
         layout.addWidget(self.action_rows)
-        self.error = QLabel("")
-        self.error.setObjectName("error")
-        self.error.setWordWrap(True)
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("Save (Ctrl+Enter)")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self.save)
+        self.error = _save_footer(self, layout, self.save)
         self.outcomes.idToggled.connect(self._outcome_changed)
         self._outcome_changed()
         self.resize(int(760 * max(1.0, scale * 0.8)), self.sizeHint().height())
@@ -268,19 +276,7 @@ class ActionDialog(QDialog):
         layout.addWidget(QLabel("<b>Actions</b> (what, owner, due date)"))
         self.action_rows = ActionsEditor(owners, meeting_day)
         layout.addWidget(self.action_rows)
-        self.error = QLabel("")
-        self.error.setObjectName("error")
-        self.error.setWordWrap(True)
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("Save (Ctrl+Enter)")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self.save)
+        self.error = _save_footer(self, layout, self.save)
         self.resize(int(760 * max(1.0, scale * 0.8)), self.sizeHint().height())
         self.action_rows.rows[0].what.setFocus()
 
