@@ -280,6 +280,12 @@ def _show_unexpected(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from mdt_desktop.interop import csv_process
+
+    if (list(argv) if argv is not None else sys.argv[1:])[:1] == [csv_process.CHILD_FLAG]:
+        # The packaged app started as an import's reading process (interop/csv_process).
+        csv_process.child_main()
+        return 0
     parser = argparse.ArgumentParser(prog="mdt-desktop", description="MDT Desktop")
     parser.add_argument(
         "--store", type=Path, default=None, help="the store file (default: your user data folder)"

@@ -21,13 +21,15 @@ from mdt_desktop.domain.people import parse_sex
 from .records import (
     PRACTICE_CODE,
     SNOMED_CODE,
-    CodedRecord,
+    CodedRow,
     ParsedFile,
-    PatientRecord,
+    PatientRow,
     Rejection,
     UnreadableFile,
-    parse_date,
+    parse_iso,
 )
+
+Rows = Iterator[tuple[int, list[str]]]
 
 PATIENT_HEADERS: dict[str, tuple[str, ...]] = {
     "nhs_number": ("nhs number", "nhs no", "nhs no.", "nhs_number", "nhsnumber", "nhs num"),
@@ -137,17 +139,14 @@ def sniff_kind(headers: list[str]) -> str | None:
     return None
 
 
-def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+def _rows(text: str) -> Rows:
     reader = csv.reader(io.StringIO(text, newline=""))
     for row in reader:
         yield reader.line_num, row
 
 
-def read_csv(
-    path: Path, today: date | None = None, data: bytes | None = None, stream: bool = False
-) -> ParsedFile:
-    """Read a CSV export. With ``stream``, coded entries are read as they are consumed."""
-    today = today or date.today()
+def open_csv(path: Path, data: bytes | None = None) -> tuple[ParsedFile, list[str], Rows]:
+    """Decode a CSV and recognise it by its header row; UnreadableFile says why not."""
     name = path.name
     text = decode(data if data is not None else path.read_bytes(), name)
     rows = _rows(text)
@@ -166,29 +165,41 @@ def read_csv(
             "(see docs/import-formats.md)"
         )
     parsed = ParsedFile(path=str(path), kind=kind, size_bytes=len(text))
-    if kind == "coded_entries" and stream:
-        parsed.coded_stream = _guarded(iter_coded(parsed, headers, rows, today), name)
+    return parsed, headers, rows
+
+
+def read_csv(
+    path: Path, today: date | None = None, data: bytes | None = None, stream: bool = False
+) -> ParsedFile:
+    """Read a CSV export. With ``stream``, coded entries are read as they are consumed."""
+    today = today or date.today()
+    parsed, headers, rows = open_csv(path, data)
+    if parsed.kind == "coded_entries" and stream:
+        parsed.coded_stream = guarded(iter_coded(parsed, headers, rows, today), path.name)
         return parsed
     try:
-        if kind == "patients":
-            _read_patients(parsed, headers, rows, today)
+        if parsed.kind == "patients":
+            parsed.patients.extend(iter_patients(parsed, headers, rows, today))
         else:
             parsed.coded.extend(iter_coded(parsed, headers, rows, today))
     except csv.Error as exc:
-        raise UnreadableFile(f"{name}: not a readable CSV file ({exc})") from None
+        raise UnreadableFile(f"{path.name}: not a readable CSV file ({exc})") from None
     return parsed
 
 
-def _read_patients(
-    parsed: ParsedFile, headers: list[str], rows: Iterator[tuple[int, list[str]]], today: date
-) -> None:
+def iter_patients(
+    parsed: ParsedFile, headers: list[str], rows: Rows, today: date
+) -> Iterator[PatientRow]:
+    """Checked registered-list rows; a bad row goes to ``parsed.rejections`` with its reason."""
     cols, ignored = _map_headers(headers, PATIENT_HEADERS)
     parsed.columns = {
         "mapped": {f: headers[i].strip() for f, i in cols.items()},
         "ignored": ignored,
     }
     name = Path(parsed.path).name
+    today_iso = today.isoformat()
     seen: dict[str, int] = {}
+    practice_ok: dict[str, bool] = {}
     # Every row is padded with one empty cell that absent columns point at: no per-cell checks.
     pad = len(headers)
     width = pad + 1
@@ -201,84 +212,78 @@ def _read_patients(
     )  # fmt: skip
     i_reg, i_death = at["registration_date"], at["date_of_death"]
     rejections = parsed.rejections
-    out = parsed.patients
     validate = nhs_number.validate
-    for line, row in rows:
-        if not any(row):
-            continue
-        parsed.read += 1
-        if len(row) < width:
-            row.extend([""] * (width - len(row)))
-        where = f"line {line}"
-        try:
-            nhs = validate(row[i_nhs])
-        except nhs_number.InvalidNhsNumber as exc:
-            rejections.append(Rejection(name, where, "NHS number", f"invalid NHS number: {exc}"))
-            continue
-        if nhs in seen:
-            rejections.append(
-                Rejection(name, where, "NHS number",
-                          f"duplicate NHS number in this file (first on line {seen[nhs]})")
-            )  # fmt: skip
-            continue
-        seen[nhs] = line
-        family = row[i_family].strip()
-        if not family:
-            rejections.append(Rejection(name, where, "family name", "missing family name"))
-            continue
-        try:
-            dob = parse_date(row[i_dob])
-        except ValueError as exc:
-            rejections.append(Rejection(name, where, "date of birth", str(exc)))
-            continue
-        if dob > today:
-            rejections.append(
-                Rejection(name, where, "date of birth", f"date of birth {dob} is in the future")
-            )
-            continue
-        sex_text = row[i_sex].strip()
-        if sex_text:
-            sex = SEX_WORDS.get(sex_text.lower())
-            if sex is None:
-                rejections.append(
-                    Rejection(name, where, "sex", f"{sex_text!r} is not a recognised sex")
-                )
+    read = 0
+    try:
+        for line, row in rows:
+            if not any(row):
                 continue
-        else:
-            sex = "unknown"
-        practice = row[i_practice].strip().upper() or None
-        if practice is not None and not PRACTICE_CODE.match(practice):
-            rejections.append(
-                Rejection(name, where, "practice code",
-                          f"malformed practice code {practice!r} (a letter and 5 digits)")
+            read += 1
+            if len(row) < width:
+                row.extend([""] * (width - len(row)))
+
+            def reject(field: str, reason: str) -> None:
+                rejections.append(Rejection(name, f"line {line}", field, reason))  # noqa: B023
+
+            try:
+                nhs = validate(row[i_nhs])
+            except nhs_number.InvalidNhsNumber as exc:
+                reject("NHS number", f"invalid NHS number: {exc}")
+                continue
+            if nhs in seen:
+                first = seen[nhs]
+                reject("NHS number", f"duplicate NHS number in this file (first on line {first})")
+                continue
+            seen[nhs] = line
+            family = row[i_family].strip()
+            if not family:
+                reject("family name", "missing family name")
+                continue
+            try:
+                dob = parse_iso(row[i_dob])
+            except ValueError as exc:
+                reject("date of birth", str(exc))
+                continue
+            if dob > today_iso:
+                reject("date of birth", f"date of birth {dob} is in the future")
+                continue
+            sex_text = row[i_sex].strip()
+            if sex_text:
+                sex = SEX_WORDS.get(sex_text.lower())
+                if sex is None:
+                    reject("sex", f"{sex_text!r} is not a recognised sex")
+                    continue
+            else:
+                sex = "unknown"
+            practice = row[i_practice].strip().upper() or None
+            if practice is not None:
+                ok = practice_ok.get(practice)
+                if ok is None:
+                    ok = practice_ok[practice] = PRACTICE_CODE.match(practice) is not None
+                if not ok:
+                    reject(
+                        "practice code",
+                        f"malformed practice code {practice!r} (a letter and 5 digits)",
+                    )
+                    continue
+            try:
+                label = "registration date"
+                registered = parse_iso(row[i_reg]) if row[i_reg].strip() else None
+                label = "date of death"
+                died = parse_iso(row[i_death]) if row[i_death].strip() else None
+            except ValueError as exc:
+                reject(label, str(exc))
+                continue
+            yield (
+                nhs, None, None, row[i_title].strip().rstrip(".") or None, family,
+                row[i_given].strip() or None, dob, sex, row[i_pc].strip().upper() or None,
+                practice, registered, died, name, line,
             )  # fmt: skip
-            continue
-        try:
-            label = "registration date"
-            registered = parse_date(row[i_reg]) if row[i_reg].strip() else None
-            label = "date of death"
-            died = parse_date(row[i_death]) if row[i_death].strip() else None
-        except ValueError as exc:
-            rejections.append(Rejection(name, where, label, str(exc)))
-            continue
-        out.append(
-            PatientRecord(
-                nhs_number=nhs,
-                family_name=family,
-                given_name=row[i_given].strip() or None,
-                title=row[i_title].strip().rstrip(".") or None,
-                date_of_birth=dob,
-                sex=sex,
-                postcode=row[i_pc].strip().upper() or None,
-                practice_code=practice,
-                registration_date=registered,
-                date_of_death=died,
-                where=where,
-            )
-        )
+    finally:
+        parsed.read += read
 
 
-def _guarded(records: Iterator[CodedRecord], name: str) -> Iterator[CodedRecord]:
+def guarded(records: Iterator[CodedRow], name: str) -> Iterator[CodedRow]:
     try:
         yield from records
     except csv.Error as exc:
@@ -286,78 +291,90 @@ def _guarded(records: Iterator[CodedRecord], name: str) -> Iterator[CodedRecord]
 
 
 def iter_coded(
-    parsed: ParsedFile, headers: list[str], rows: Iterator[tuple[int, list[str]]], today: date
-) -> Iterator[CodedRecord]:
+    parsed: ParsedFile, headers: list[str], rows: Rows, today: date
+) -> Iterator[CodedRow]:
+    """Checked coded-entry rows; a bad row goes to ``parsed.rejections`` with its reason."""
     cols, ignored = _map_headers(headers, CODED_HEADERS)
     parsed.columns = {
         "mapped": {f: headers[i].strip() for f, i in cols.items()},
         "ignored": ignored,
     }
     name = Path(parsed.path).name
+    today_iso = today.isoformat()
     rejections = parsed.rejections
     validate = nhs_number.validate
+    # Padding as for the registered list: absent columns point at one empty cell.
+    pad = len(headers)
+    width = pad + 1
     i_nhs, i_code = cols["nhs_number"], cols["code"]
-    i_term, i_date = cols.get("term"), cols.get("date")
-    i_kind, i_end = cols.get("kind"), cols.get("end_date")
+    i_term, i_date = cols.get("term", pad), cols.get("date", pad)
+    i_kind, i_end = cols.get("kind", pad), cols.get("end_date", pad)
     snomed = SNOMED_CODE.match
-    # The hot loop of a whole-system import: a million rows, so no helper calls per cell.
-    for line, row in rows:
-        if not any(row):
-            continue
-        parsed.coded_read += 1
-        width = len(row)
-        raw_nhs = row[i_nhs] if i_nhs < width else ""
-        try:
-            nhs = validate(raw_nhs)
-        except nhs_number.InvalidNhsNumber as exc:
-            rejections.append(
-                Rejection(name, f"line {line}", "NHS number", f"invalid NHS number: {exc}")
-            )
-            continue
-        code = row[i_code].strip() if i_code < width else ""
-        if not snomed(code):
-            rejections.append(
-                Rejection(name, f"line {line}", "code", f"not a SNOMED CT code: {code!r}")
-            )
-            continue
-        recorded: date | None = None
-        date_text = row[i_date].strip() if i_date is not None and i_date < width else ""
-        if date_text:
-            try:
-                recorded = parse_date(date_text)
-            except ValueError as exc:
-                rejections.append(Rejection(name, f"line {line}", "date", str(exc)))
+    code_ok: dict[str, bool] = {}
+    read = 0
+    # The hot loop of a whole-system import: a million rows, so little work per cell.
+    try:
+        for line, row in rows:
+            if not any(row):
                 continue
-            if recorded > today:
+            read += 1
+            if len(row) < width:
+                row.extend([""] * (width - len(row)))
+            try:
+                nhs = validate(row[i_nhs])
+            except nhs_number.InvalidNhsNumber as exc:
                 rejections.append(
-                    Rejection(name, f"line {line}", "date", f"date {recorded} is in the future")
+                    Rejection(name, f"line {line}", "NHS number", f"invalid NHS number: {exc}")
                 )
                 continue
-        kind_text = row[i_kind].strip().lower() if i_kind is not None and i_kind < width else ""
-        if kind_text:
-            kind = KIND_WORDS.get(kind_text)
-            if kind is None:
+            code = row[i_code].strip()
+            ok = code_ok.get(code)
+            if ok is None:
+                ok = code_ok[code] = snomed(code) is not None
+            if not ok:
                 rejections.append(
-                    Rejection(name, f"line {line}", "kind", f"unknown kind {kind_text!r} "
-                              "(condition, medication, admission, A&E)")
-                )  # fmt: skip
+                    Rejection(name, f"line {line}", "code", f"not a SNOMED CT code: {code!r}")
+                )
                 continue
-        elif code in ADMISSION_CODES:
-            kind = "admission"
-        elif code in AE_CODES:
-            kind = "ae_attendance"
-        else:
-            kind = "condition"
-        ended: date | None = None
-        end_text = row[i_end].strip() if i_end is not None and i_end < width else ""
-        if end_text:
-            try:
-                ended = parse_date(end_text)
-            except ValueError as exc:
-                rejections.append(Rejection(name, f"line {line}", "end date", str(exc)))
-                continue
-        term = row[i_term].strip() if i_term is not None and i_term < width else ""
-        yield CodedRecord(("nhs", nhs), code, term or None, recorded, kind, ended, name, line)
+            recorded: str | None = None
+            date_text = row[i_date].strip()
+            if date_text:
+                try:
+                    recorded = parse_iso(date_text)
+                except ValueError as exc:
+                    rejections.append(Rejection(name, f"line {line}", "date", str(exc)))
+                    continue
+                if recorded > today_iso:
+                    rejections.append(
+                        Rejection(name, f"line {line}", "date", f"date {recorded} is in the future")
+                    )
+                    continue
+            kind_text = row[i_kind].strip().lower()
+            if kind_text:
+                kind = KIND_WORDS.get(kind_text)
+                if kind is None:
+                    rejections.append(
+                        Rejection(name, f"line {line}", "kind", f"unknown kind {kind_text!r} "
+                                  "(condition, medication, admission, A&E)")
+                    )  # fmt: skip
+                    continue
+            elif code in ADMISSION_CODES:
+                kind = "admission"
+            elif code in AE_CODES:
+                kind = "ae_attendance"
+            else:
+                kind = "condition"
+            ended: str | None = None
+            end_text = row[i_end].strip()
+            if end_text:
+                try:
+                    ended = parse_iso(end_text)
+                except ValueError as exc:
+                    rejections.append(Rejection(name, f"line {line}", "end date", str(exc)))
+                    continue
+            yield (nhs, code, row[i_term].strip() or None, recorded, kind, ended, name, line)
+    finally:
+        parsed.coded_read += read
 
 
 def preview(path: Path, limit: int = 8) -> dict:

@@ -125,21 +125,21 @@ def read_fhir(paths: Iterable[tuple[Path, bytes]], today: date | None = None) ->
                 parsed.read += 1
                 record = _patient(resource, path.name, today, parsed.rejections, seen_nhs)
                 if record is not None:
-                    parsed.patients.append(record)
+                    parsed.patients.append(record.row(path.name))
                     for key in _reference_keys(resource, full_url):
                         patient_refs[key] = record.key
             else:
                 pending.append((resource, path.name))
     for resource, name in pending:
         parsed.coded_read += 1
-        record = _coded(resource, name, today, patient_refs, parsed.rejections)
-        if record is None:
+        entry = _coded(resource, name, today, patient_refs, parsed.rejections)
+        if entry is None:
             continue
-        if record is _SKIP:
+        if entry is _SKIP:
             parsed.coded_read -= 1
             parsed.skipped += 1
             continue
-        parsed.coded.append(record)  # type: ignore[arg-type]
+        parsed.coded.append(entry.row())  # type: ignore[union-attr]
     return parsed
 
 

@@ -21,6 +21,34 @@ class UnreadableFile(Exception):
     """The file as a whole could not be read: nothing from it was imported."""
 
 
+# What the store writer takes, as plain tuples: cheap to build, to pickle between the
+# reading process and the writer, and to bind. Dates are ISO text, as SQLite stores them.
+# A person's key is the NHS number, or (source system, source id) when it is not known.
+PatientKey = str | tuple[str, str]
+# (nhs_number, source_system, source_id, title, family_name, given_name, date_of_birth,
+#  sex, postcode, practice_code, registration_date, date_of_death, file, where)
+PatientRow = tuple[
+    str | None, str | None, str | None, str | None, str, str | None, str, str,
+    str | None, str | None, str | None, str | None, str, str | int,
+]  # fmt: skip
+# (patient key, code, term, recorded_on, kind, ended_on, file, where)
+CodedRow = tuple[PatientKey, str, str | None, str | None, str, str | None, str, str | int]
+P_NHS, P_SYSTEM, P_SOURCE_ID, P_PRACTICE, P_FILE, P_WHERE = 0, 1, 2, 9, 12, 13
+
+
+def where_text(where: str | int) -> str:
+    """A bare line number is kept as an int in rows (cheaper in bulk)."""
+    return f"line {where}" if isinstance(where, int) else where
+
+
+def row_key(nhs: str | None, system: str | None, source_id: str | None) -> PatientKey:
+    return nhs if nhs else (system or "", source_id or "")
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 @dataclass
 class Rejection:
     file: str
@@ -55,6 +83,14 @@ class PatientRecord:
             return ("nhs", self.nhs_number)
         return (self.source_system or "", self.source_id or "")
 
+    def row(self, file: str) -> PatientRow:
+        return (
+            self.nhs_number, self.source_system, self.source_id, self.title, self.family_name,
+            self.given_name, self.date_of_birth.isoformat(), self.sex, self.postcode,
+            self.practice_code, _iso(self.registration_date), _iso(self.date_of_death),
+            file, self.where,
+        )  # fmt: skip
+
 
 @dataclass(slots=True)
 class CodedRecord:
@@ -70,17 +106,25 @@ class CodedRecord:
 
     @property
     def where(self) -> str:
-        return f"line {self.where_}" if isinstance(self.where_, int) else self.where_
+        return where_text(self.where_)
+
+    def row(self) -> CodedRow:
+        kind, value = self.patient_key
+        key: PatientKey = value if kind == "nhs" else self.patient_key
+        return (
+            key, self.code, self.term, _iso(self.recorded_on), self.kind, _iso(self.ended_on),
+            self.source or "", self.where_,
+        )  # fmt: skip
 
 
 @dataclass
 class ParsedFile:
     path: str
     kind: str  # "patients", "coded_entries" or "fhir"
-    patients: list[PatientRecord] = field(default_factory=list)
-    coded: list[CodedRecord] = field(default_factory=list)
+    patients: list[PatientRow] = field(default_factory=list)
+    coded: list[CodedRow] = field(default_factory=list)
     # A coded-entries CSV read lazily, while the import writes (see services/importing).
-    coded_stream: Iterator[CodedRecord] | None = None
+    coded_stream: Iterator[CodedRow] | None = None
     size_bytes: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     read: int = 0
@@ -116,3 +160,9 @@ def parse_date(text: str) -> date:
     if re.match(r"^\d{1,4}[/-]\d{1,2}[/-]\d{1,4}$|^\d{1,2}-[A-Za-z]{3}-\d{4}$", value):
         raise ValueError(f"impossible date {value!r}")
     raise ValueError(f"unrecognised date {value!r} (use dd/mm/yyyy, dd-Mmm-yyyy or yyyy-mm-dd)")
+
+
+@lru_cache(maxsize=1 << 16)
+def parse_iso(text: str) -> str:
+    """``parse_date`` as ISO text, cached: a list has few distinct dates and many rows."""
+    return parse_date(text).isoformat()

@@ -4,12 +4,14 @@ People are matched by NHS number, or by source identifier when the number is not
 known. Changed demographics update; people missing from a full list are marked
 "left" with the date and keep everything else. Coded entries are matched on
 (person, code, date, kind), so importing the same file twice changes nothing.
+
+Rows arrive as plain tuples in chunks (interop.records.PatientRow / CodedRow), all
+registered-list rows before any coded entry, and each chunk is written as it comes:
+the reader may still be checking the next chunk in another process.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -22,7 +24,8 @@ from .database import Store
 from .schema import CodedEntry, Patient, Practice, table_of
 
 ProgressFn = Callable[[str, int, int], None]
-BATCH = 20_000
+# (file, line or resource, field, reason)
+RowRejection = tuple[str, str | int, str, str]
 
 
 class ImportCancelled(Exception):
@@ -38,141 +41,167 @@ class UpsertCounts:
     practices_created: list[str] = field(default_factory=list)
     coded_inserted: int = 0
     coded_unchanged: int = 0
-    coded_rejected: list[tuple[Any, str]] = field(default_factory=list)
-
-
-def _d(value: date | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    rejections: list[RowRejection] = field(default_factory=list)
 
 
 _DEMOGRAPHICS = (
     "title, family_name, given_name, date_of_birth, sex, postcode, practice_id, "
     "registration_date, date_of_death, registration_status"
 )
+_CODED_COLUMNS = ["id", "team_id", "patient_id", "code", "term", "recorded_on", "ended_on",
+                  "kind", "source", "updated_at", "updated_by"]  # fmt: skip
 
 
 def apply_import(
     store: Store,
-    patients: Sequence[Any],
-    coded: Iterable[Any],
+    patient_chunks: Iterable[Sequence[Any]],
+    coded_chunks: Iterable[Sequence[Any]],
     *,
     partial: bool,
-    coded_hint: int | None = None,
     today: date,
+    expected_patients: int = 0,
+    expected_coded: int = 0,
     team_id: uuid.UUID | None = None,
     progress: ProgressFn | None = None,
     should_cancel: Callable[[], bool] | None = None,
 ) -> UpsertCounts:
-    """Write ``patients`` (PatientRecord-like) and ``coded`` (CodedRecord-like)."""
+    """Write registered-list rows, then coded-entry rows, in one transaction.
+
+    ``expected_*`` are how many rows the files hold, roughly: they size the progress
+    bar and decide whether indexes are rebuilt once at the end instead of row by row.
+    """
     counts = UpsertCounts()
     clock = store.context.clock.now()
     user = db_uuid(store.actor.user_id)
-    # Coded entries may be a stream still being read: the hint says roughly how many.
-    coded_count = len(coded) if isinstance(coded, Sequence) else (coded_hint or 0)
-    total = len(patients) + coded_count
+    total = max(1, expected_patients + expected_coded)
 
     def tick(stage: str, done: int) -> None:
         if progress:
-            progress(stage, done, total)
+            progress(stage, min(done, total), total)
         if should_cancel and should_cancel():
             raise ImportCancelled("import cancelled: nothing was written")
 
     with bulk_transaction(store) as conn:
         cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        # Practices: known ones by ODS code; a code not seen before creates the practice.
-        practices = {code: pid for code, pid in cur.execute("SELECT ods_code, id FROM practices")}
-        practice_teams = dict(cur.execute("SELECT id, team_id FROM practices").fetchall())
-        new_practices = []
-        for record in patients:
-            code = record.practice_code
-            if code and code not in practices:
-                pid = uuid.uuid4().hex
-                practices[code] = pid
-                practice_teams[pid] = db_uuid(team_id)
-                new_practices.append((pid, db_uuid(team_id), code, f"Practice {code}", clock, user))
-                counts.practices_created.append(code)
-        if new_practices:
-            BulkWriter(
-                conn,
-                table_of(Practice),
-                ["id", "team_id", "ods_code", "name", "updated_at", "updated_by"],
-            ).write(new_practices)
-
-        # Everyone already on the list, by key, with their demographics as stored.
-        index: dict[tuple[str, str], tuple[str, tuple]] = {}
-        for row in cur.execute(
-            f"SELECT id, nhs_number, source_system, source_id, {_DEMOGRAPHICS} FROM patients"
-        ):
-            key = ("nhs", row[1]) if row[1] else (row[2] or "", row[3] or "")
-            index[key] = (row[0], tuple(row[4:]))
-
-        inserts: list[tuple] = []
-        updates: list[tuple] = []
-        fresh_ids = iter(new_ids(len(patients)))
-        seen_ids: set[str] = set()
-        ids_by_key: dict[tuple[str, str], str] = {k: v[0] for k, v in index.items()}
-        for n, record in enumerate(patients, 1):
-            practice_id = practices.get(record.practice_code) if record.practice_code else None
-            status = "deceased" if record.date_of_death else "registered"
-            demographics = (
-                record.title,
-                record.family_name,
-                record.given_name,
-                _d(record.date_of_birth),
-                record.sex,
-                record.postcode,
-                practice_id,
-                _d(record.registration_date),
-                _d(record.date_of_death),
-                status,
-            )
-            existing = index.get(record.key)
-            if existing is None:
-                pid = next(fresh_ids)
-                ids_by_key[record.key] = pid
-                inserts.append(
-                    (pid, practice_teams.get(practice_id), record.nhs_number,
-                     record.source_system, record.source_id, *demographics, clock, user)
-                )  # fmt: skip
-                counts.inserted += 1
-            else:
-                pid, stored = existing
-                if stored != demographics:
-                    updates.append((*demographics, clock, user, pid))
-                    counts.updated += 1
-                else:
-                    counts.unchanged += 1
-            seen_ids.add(pid)
-            if n % BATCH == 0:
-                tick("people", n)
-        if inserts:
-            writer = BulkWriter(
-                conn,
-                table_of(Patient),
-                ["id", "team_id", "nhs_number", "source_system", "source_id",
-                 *[c.strip() for c in _DEMOGRAPHICS.split(",")], "updated_at", "updated_by"],
-            )  # fmt: skip
-            with _indexes_deferred_if_large(conn, "patients", len(inserts), len(index)):
-                for i in range(0, len(inserts), BATCH):
-                    writer.write(inserts[i : i + BATCH])
-        if updates:
-            sets = ", ".join(f"{c.strip()} = ?" for c in _DEMOGRAPHICS.split(","))
-            cur.executemany(
-                f"UPDATE patients SET {sets}, date_left = NULL, updated_at = ?, updated_by = ? "
-                "WHERE id = ?",
-                updates,
-            )
-        tick("people", len(patients))
-
-        if not partial and patients:
-            counts.left = _mark_leavers(cur, patients, practices, seen_ids, today, clock, user)
-
-        existing_coded = cur.execute("SELECT count(*) FROM coded_entries").fetchone()[0]
-        with _indexes_deferred_if_large(conn, "coded_entries", coded_count, existing_coded):
-            _insert_coded(conn, cur, coded, ids_by_key, practice_teams, counts, clock, user,
-                          tick, len(patients))  # fmt: skip
+        people = _upsert_people(
+            conn, cur, patient_chunks, counts, expected_patients, partial, today, team_id,
+            clock, user, tick,
+        )  # fmt: skip
+        existing = cur.execute("SELECT count(*) FROM coded_entries").fetchone()[0]
+        with _indexes_deferred_if_large(conn, "coded_entries", expected_coded, existing):
+            _insert_coded(conn, cur, coded_chunks, people, existing, counts, clock, user, tick,
+                          counts.inserted + counts.updated + counts.unchanged)  # fmt: skip
         cur.close()
     return counts
+
+
+def _upsert_people(
+    conn: Any,
+    cur: Any,
+    chunks: Iterable[Sequence[Any]],
+    counts: UpsertCounts,
+    expected: int,
+    partial: bool,
+    today: date,
+    team_id: uuid.UUID | None,
+    clock: int,
+    user: str | None,
+    tick: Callable[[str, int], None],
+) -> dict[Any, tuple[str, str | None]]:
+    """Insert or update everyone in ``chunks``; mark leavers. Returns key -> (id, team)."""
+    # Practices: known ones by ODS code; a code not seen before creates the practice.
+    practices = {code: pid for code, pid in cur.execute("SELECT ods_code, id FROM practices")}
+    practice_teams = dict(cur.execute("SELECT id, team_id FROM practices").fetchall())
+    practice_writer = BulkWriter(
+        conn, table_of(Practice), ["id", "team_id", "ods_code", "name", "updated_at", "updated_by"]
+    )
+    # Everyone already on the list, by key, with their demographics as stored.
+    index: dict[Any, tuple[str, tuple]] = {}
+    people: dict[Any, tuple[str, str | None]] = {}
+    for row in cur.execute(
+        f"SELECT id, team_id, nhs_number, source_system, source_id, {_DEMOGRAPHICS} FROM patients"
+    ):
+        key = row[2] or (row[3] or "", row[4] or "")
+        index[key] = (row[0], tuple(row[5:]))
+        people[key] = (row[0], row[1])
+    writer = BulkWriter(
+        conn,
+        table_of(Patient),
+        ["id", "team_id", "nhs_number", "source_system", "source_id",
+         *[c.strip() for c in _DEMOGRAPHICS.split(",")], "updated_at", "updated_by"],
+    )  # fmt: skip
+    updates: list[tuple] = []
+    first_seen: dict[Any, tuple[str, str | int]] = {}
+    seen_ids: set[str] = set()
+    in_scope: set[str] = set()
+    sources: set[str] = set()
+    rejections = counts.rejections
+    done = 0
+    with _indexes_deferred_if_large(conn, "patients", expected, len(index)):
+        for chunk in chunks:
+            new_practices: list[tuple] = []
+            inserts: list[tuple] = []
+            fresh_ids = new_ids(len(chunk))
+            for row in chunk:
+                (nhs, system, source_id, title, family, given, dob, sex, postcode, code,
+                 registered, died, file, where) = row  # fmt: skip
+                key = nhs or (system or "", source_id or "")
+                first = first_seen.get(key)
+                if first is not None:
+                    what = "NHS number" if nhs else "source identifier"
+                    rejections.append(
+                        (file, where, what, f"duplicate {what} in this import "
+                         f"(first in {first[0]}, {_where(first[1])})")
+                    )  # fmt: skip
+                    continue
+                first_seen[key] = (file, where)
+                practice_id = None
+                if code:
+                    practice_id = practices.get(code)
+                    if practice_id is None:
+                        practice_id = practices[code] = uuid.uuid4().hex
+                        practice_teams[practice_id] = db_uuid(team_id)
+                        new_practices.append((practice_id, db_uuid(team_id), code,
+                                              f"Practice {code}", clock, user))  # fmt: skip
+                        counts.practices_created.append(code)
+                    in_scope.add(practice_id)
+                elif system:
+                    sources.add(system)
+                demographics = (title, family, given, dob, sex, postcode, practice_id,
+                                registered, died, "deceased" if died else "registered")  # fmt: skip
+                existing = index.get(key)
+                if existing is None:
+                    pid = fresh_ids[len(inserts)]
+                    team = practice_teams.get(practice_id)
+                    people[key] = (pid, team)
+                    inserts.append((pid, team, nhs, system, source_id, *demographics, clock, user))
+                    counts.inserted += 1
+                else:
+                    pid, stored = existing
+                    if stored != demographics:
+                        updates.append((*demographics, clock, user, pid))
+                        counts.updated += 1
+                    else:
+                        counts.unchanged += 1
+                seen_ids.add(pid)
+            practice_writer.write(new_practices)
+            writer.write(inserts)
+            done += len(chunk)
+            tick("people", done)
+    if updates:
+        sets = ", ".join(f"{c.strip()} = ?" for c in _DEMOGRAPHICS.split(","))
+        cur.executemany(
+            f"UPDATE patients SET {sets}, date_left = NULL, updated_at = ?, updated_by = ? "
+            "WHERE id = ?",
+            updates,
+        )
+    if not partial and first_seen:
+        counts.left = _mark_leavers(cur, in_scope, sources, seen_ids, today, clock, user)
+    return people
+
+
+def _where(where: str | int) -> str:
+    return f"line {where}" if isinstance(where, int) else where
 
 
 def _indexes_deferred_if_large(
@@ -186,18 +215,19 @@ def _indexes_deferred_if_large(
 
 def _mark_leavers(
     cur: Any,
-    patients: Sequence[Any],
-    practices: dict[str, str],
+    in_scope: set[str],
+    sources: set[str],
     seen_ids: set[str],
     today: date,
     clock: int,
     user: str | None,
 ) -> int:
-    """Everyone registered at a practice in this list but not in it has left."""
-    in_scope = {practices[r.practice_code] for r in patients if r.practice_code}
-    sources = {r.source_system for r in patients if not r.practice_code and r.source_system}
+    """Everyone registered at a practice in this list but not in it has left.
+
+    ``in_scope`` are the practices the list covers; ``sources`` the source systems of
+    people listed with no practice (whose other people without a practice have left).
+    """
     candidates: list[str] = []
-    # People on a practice's list, and people with no practice from the same source system.
     for condition, values in (
         ("practice_id IN ({})", in_scope),
         ("practice_id IS NULL AND source_system IN ({})", sources),
@@ -220,80 +250,44 @@ def _mark_leavers(
 def _insert_coded(
     conn: Any,
     cur: Any,
-    coded: Iterable[Any],
-    ids_by_key: dict[tuple[str, str], str],
-    practice_teams: dict[str, str | None],
+    chunks: Iterable[Sequence[Any]],
+    people: dict[Any, tuple[str, str | None]],
+    existing_count: int,
     counts: UpsertCounts,
     clock: int,
     user: str | None,
     tick: Callable[[str, int], None],
     offset: int,
 ) -> None:
-    """Write coded entries while the next ones are still being read and checked.
-
-    The driver releases the GIL inside executemany, so a writer thread inserting one
-    batch overlaps with this thread parsing the next: the import takes about as long as
-    the slower of the two instead of their sum. The connection is used by the writer
-    alone until it has finished.
-    """
-    existing: set[tuple] = set(
-        cur.execute("SELECT patient_id, code, recorded_on, kind FROM coded_entries")
+    """Write each chunk of coded entries as it arrives, skipping those already stored."""
+    existing: set[tuple] = (
+        set(cur.execute("SELECT patient_id, code, recorded_on, kind FROM coded_entries"))
+        if existing_count
+        else set()
     )
-    teams = dict(cur.execute("SELECT id, team_id FROM patients"))
-    writer = BulkWriter(
-        conn,
-        table_of(CodedEntry),
-        ["id", "team_id", "patient_id", "code", "term", "recorded_on", "ended_on", "kind",
-         "source", "updated_at", "updated_by"],
-    )  # fmt: skip
-    batches: queue.Queue[list[tuple] | None] = queue.Queue(maxsize=3)
-    failure: list[BaseException] = []
-
-    def write_batches() -> None:
-        while (batch := batches.get()) is not None:
-            if failure:
-                continue  # drain after an error so the producer never blocks
-            try:
-                writer.write(batch)
-            except BaseException as exc:
-                failure.append(exc)
-
-    thread = threading.Thread(target=write_batches, name="coded-entries-writer", daemon=True)
-    thread.start()
-    try:
+    writer = BulkWriter(conn, table_of(CodedEntry), _CODED_COLUMNS)
+    rejections = counts.rejections
+    done = 0
+    for chunk in chunks:
+        ids = new_ids(len(chunk))
         batch: list[tuple] = []
-        ids: list[str] = []
-        n = 0
-        for n, record in enumerate(coded, 1):
-            pid = ids_by_key.get(record.patient_key)
-            if pid is None:
-                counts.coded_rejected.append((record, "the person is not on the registered list"))
+        for key, code, term, recorded, kind, ended, file, where in chunk:
+            person = people.get(key)
+            if person is None:
+                rejections.append(
+                    (file, where, "NHS number", "the person is not on the registered list")
+                )
                 continue
-            key = (pid, record.code, _d(record.recorded_on), record.kind)
-            if key in existing:
+            pid, team = person
+            entry = (pid, code, recorded, kind)
+            if entry in existing:
                 counts.coded_unchanged += 1
                 continue
-            existing.add(key)
-            if not ids:
-                ids = new_ids(BATCH)
+            existing.add(entry)
             batch.append(
-                (ids.pop(), teams.get(pid), pid, record.code, record.term, key[2],
-                 _d(record.ended_on), record.kind, None, clock, user)
-            )  # fmt: skip
-            counts.coded_inserted += 1
-            if len(batch) >= BATCH:
-                batch.reverse()  # ids were popped from the end: ascending again
-                batches.put(batch)
-                batch = []
-                if failure:
-                    break
-                tick("coded entries", offset + n)
-        if batch:
-            batch.reverse()
-            batches.put(batch)
-    finally:
-        batches.put(None)
-        thread.join()
-    if failure:
-        raise failure[0]
-    tick("coded entries", offset + n)
+                (ids[len(batch)], team, pid, code, term, recorded, ended, kind, None, clock, user)
+            )
+        writer.write(batch)
+        counts.coded_inserted += len(batch)
+        done += len(chunk)
+        tick("coded entries", offset + done)

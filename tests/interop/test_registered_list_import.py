@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from datetime import date
@@ -34,9 +35,22 @@ def _write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Pat
     return path
 
 
+# Small files are read in this process; big ones in a second process (csv_process). The
+# tests marked with the `reader` fixture run both ways and must give the same answers.
+_READER = {"parallel": None}
+
+
+@pytest.fixture(params=["this process", "reading process"])
+def reader(request: pytest.FixtureRequest):
+    _READER["parallel"] = request.param == "reading process"
+    yield request.param
+    _READER["parallel"] = None
+
+
 def _import(store: Store, *paths: Path, **kw):
     kw.setdefault("today", TODAY)
     kw.setdefault("stratify", False)
+    kw.setdefault("parallel", _READER["parallel"])
     return import_files(store, list(paths), **kw)
 
 
@@ -88,7 +102,9 @@ def test_encodings(store: Store, tmp_path: Path, encoding: str, bom: bool) -> No
     assert (p.family_name, p.given_name) == ("Ó Ceallaigh", "Zoë")
 
 
-def test_each_rejection_reason_is_reported_and_the_rest_kept(store: Store, tmp_path: Path) -> None:
+def test_each_rejection_reason_is_reported_and_the_rest_kept(
+    store: Store, tmp_path: Path, reader: str
+) -> None:
     rows = [
         "NHS Number,Surname,Forename,Date of Birth,Sex,Practice Code",
         f"{N1},Good,One,01/01/1940,M,B86001",  # line 2: kept
@@ -130,7 +146,9 @@ def test_check_digit_ten_numbers_are_rejected(store: Store, tmp_path: Path) -> N
     assert summary.inserted == 0 and summary.rejected == 10
 
 
-def test_unreadable_files_stop_with_a_clear_message(store: Store, tmp_path: Path) -> None:
+def test_unreadable_files_stop_with_a_clear_message(
+    store: Store, tmp_path: Path, reader: str
+) -> None:
     binary = tmp_path / "photo.csv"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
     with pytest.raises(UnreadableFile, match="not a text file"):
@@ -153,7 +171,9 @@ def _list(tmp_path: Path, rows: list[str], name: str = "list.csv") -> Path:
     return _write(tmp_path, name, "\n".join([header, *rows]) + "\n")
 
 
-def test_reimport_is_idempotent_and_updates_changes(store: Store, tmp_path: Path) -> None:
+def test_reimport_is_idempotent_and_updates_changes(
+    store: Store, tmp_path: Path, reader: str
+) -> None:
     rows = [
         f"{N1},Smith,Ada,01/01/1940,F,LS6 1AA,B86001",
         f"{N2},Jones,Bob,02/02/1941,M,LS6 1AB,B86001",
@@ -178,7 +198,9 @@ def test_reimport_is_idempotent_and_updates_changes(store: Store, tmp_path: Path
     assert _patients(store)[N2].postcode == "LS7 9ZZ"
 
 
-def test_leavers_are_marked_and_keep_their_care_data(store: Store, tmp_path: Path) -> None:
+def test_leavers_are_marked_and_keep_their_care_data(
+    store: Store, tmp_path: Path, reader: str
+) -> None:
     rows = [
         f"{N1},Smith,Ada,01/01/1940,F,LS6 1AA,B86001",
         f"{N2},Jones,Bob,02/02/1941,M,LS6 1AB,B86001",
@@ -214,7 +236,7 @@ def test_leavers_are_marked_and_keep_their_care_data(store: Store, tmp_path: Pat
     assert _patients(store)[N2].date_left is None
 
 
-def test_coded_entry_rejections(store: Store, tmp_path: Path) -> None:
+def test_coded_entry_rejections(store: Store, tmp_path: Path, reader: str) -> None:
     _import(store, _list(tmp_path, [f"{N1},Smith,Ada,01/01/1940,F,LS6 1AA,B86001"]))
     coded = _write(
         tmp_path,
@@ -343,3 +365,144 @@ def test_sniffing_needs_the_required_columns() -> None:
     assert csv_list.sniff_kind(["NHS No", "Surname", "DOB"]) == "patients"
     assert csv_list.sniff_kind(["NHS Number", "SNOMED CT Code", "Date"]) == "coded_entries"
     assert csv_list.sniff_kind(["NHS Number", "Surname"]) is None
+
+
+def test_the_same_person_in_two_lists_is_kept_once(
+    store: Store, tmp_path: Path, reader: str
+) -> None:
+    one = _list(tmp_path, [f"{N1},Smith,Ada,01/01/1940,F,LS6 1AA,B86001"], "one.csv")
+    two = _list(
+        tmp_path,
+        [f"{N2},Jones,Bob,02/02/1941,M,LS6 1AB,B86002", f"{N1},Smith,Ada,01/01/1940,F,,B86002"],
+        "two.csv",
+    )
+    summary = _import(store, one, two)
+    assert summary.inserted == 2 and summary.rejected == 1
+    (rejection,) = summary.rejections
+    assert (rejection.file, rejection.where, rejection.field) == ("two.csv", "line 3", "NHS number")
+    assert "duplicate NHS number in this import (first in one.csv, line 2)" in rejection.reason
+
+
+def test_a_file_damaged_part_way_through_writes_nothing(
+    store: Store, tmp_path: Path, reader: str
+) -> None:
+    people = _list(tmp_path, [f"{N1},Smith,Ada,01/01/1940,F,LS6 1AA,B86001"])
+    good = (
+        "NHS Number,SNOMED CT Code,Term,Date\n" + f"{N1},38341003,Hypertension,01/01/2010\n" * 400
+    )
+    damaged = tmp_path / "coded.csv"
+    # An unmatched quote: the rest of the file becomes one field, over the csv module's limit.
+    damaged.write_bytes(good.encode() + b'9990000018,38341003,"Hyper' + b"tension\n" * 20_000)
+    with pytest.raises(UnreadableFile, match=r"coded\.csv: not a readable CSV file"):
+        _import(store, people, damaged)
+    assert _patients(store) == {}
+
+
+def _mixed_files(tmp_path: Path, people: int) -> list[Path]:
+    """A list with a bad row every so often, and about four coded entries a person."""
+    from mdt_desktop.domain.nhs_number import iter_test_numbers
+
+    numbers = list(itertools.islice(iter_test_numbers(0), people))
+    rows, coded = [], ["NHS Number,SNOMED CT Code,Term,Date,Kind"]
+    for i, nhs in enumerate(numbers):
+        dob = "31/02/1950" if i % 97 == 5 else f"{1 + i % 28:02d}/{1 + i % 12:02d}/{1930 + i % 70}"
+        practice = f"B8600{i % 3}" if i % 211 else f"Y0234{i % 7}"  # some new practices
+        rows.append(f"{nhs},Family{i},Given{i},{dob},{'MF'[i % 2]},LS6 {i % 9}AA,{practice}")
+        for k in range(4):
+            code = ("38341003", "52448006", "183452005", "386864001")[(i + k) % 4]
+            kind = ("condition", "condition", "admission", "medication")[(i + k) % 4]
+            when = "2031-01-01" if (i + k) % 389 == 0 else f"20{10 + k}-0{1 + k}-1{k}"
+            coded.append(f"{nhs},{code},Term {k},{when},{kind}")
+    coded.append("9990000018,38341003,Nobody,2010-01-01,condition")
+    listed = _list(tmp_path, rows, f"list-{people}.csv")
+    entries = _write(tmp_path, f"coded-{people}.csv", "\n".join(coded) + "\n")
+    return [listed, entries]
+
+
+def _contents(store: Store) -> tuple[list, list]:
+    with store.engine.connect() as conn:
+        people = conn.exec_driver_sql(
+            "SELECT p.nhs_number, title, family_name, given_name, date_of_birth, sex, "
+            "p.postcode, pr.ods_code, registration_status FROM patients p "
+            "LEFT JOIN practices pr ON pr.id = p.practice_id ORDER BY p.nhs_number"
+        ).fetchall()
+        coded = conn.exec_driver_sql(
+            "SELECT p.nhs_number, code, term, recorded_on, kind FROM coded_entries c "
+            "JOIN patients p ON p.id = c.patient_id ORDER BY 1, 2, 4, 5"
+        ).fetchall()
+    return people, coded
+
+
+def test_the_reading_process_gives_the_same_import(tmp_path: Path) -> None:
+    from mdt_desktop.store.keys import StoreKey
+
+    files = _mixed_files(tmp_path, 3000)
+    results = []
+    for parallel in (False, True):
+        with Store.create(tmp_path / f"{parallel}.mdt", StoreKey.generate()) as store:
+            summary = _import(store, *files, parallel=parallel).as_dict()
+            again = _import(store, *files, parallel=parallel)
+            for volatile in ("seconds", "import_record"):
+                summary.pop(volatile)
+            results.append((summary, _contents(store)))
+            assert (again.inserted, again.unchanged, again.coded_inserted) == (0, 2969, 0)
+    (here, here_rows), (there, there_rows) = results
+    assert here == there
+    assert here_rows == there_rows
+    # 31 impossible birth dates; their 124 entries, some future dates, one unknown person.
+    assert here["inserted"] == 2969 and here["rejected"] > 31 + 124 + 1
+    assert set(here["practices_created"]) >= {"B86000", "Y02340"}
+    assert len(here_rows[1]) == here["coded_entries"]["inserted"]
+
+
+def test_cancelling_stops_the_reading_process_and_writes_nothing(
+    store: Store, tmp_path: Path
+) -> None:
+    from mdt_desktop.services.importing import ImportCancelled
+
+    def children() -> list[str]:
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == os.getpid():
+                found.append(stat.parent.name)
+        return found
+
+    before = children()
+
+    files = _mixed_files(tmp_path, 2000)
+    seen: list[str] = []
+
+    def cancel_when_writing() -> bool:
+        return bool(seen)
+
+    with pytest.raises(ImportCancelled):
+        _import(
+            store,
+            *files,
+            parallel=True,
+            progress=lambda stage, done, total: seen.append(stage) if done else None,
+            should_cancel=cancel_when_writing,
+        )
+    assert _patients(store) == {}
+    assert children() == before  # the reading process was stopped and reaped
+
+
+def test_the_packaged_app_entry_serves_as_the_reading_process(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A frozen build starts itself with --import-reader; the app's main must answer it."""
+    import sys
+
+    from mdt_desktop.interop import csv_process
+
+    entry = "import sys; from mdt_desktop.gui.app import main; sys.exit(main(sys.argv[1:]))"
+    monkeypatch.setattr(
+        csv_process, "_command", lambda: [sys.executable, "-c", entry, csv_process.CHILD_FLAG]
+    )
+    files = _mixed_files(tmp_path, 300)
+    summary = _import(store, *files, parallel=True)
+    assert summary.inserted == 296 and summary.coded_inserted > 1000
