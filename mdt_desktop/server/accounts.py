@@ -9,6 +9,7 @@ refresh tokens weeks and are rotated on every use.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -16,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
 from mdt_desktop.domain.roles import Role
@@ -31,12 +33,22 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password")
 
 
+# Wrong passwords allowed for a name before sign-in pauses; the pause doubles with each
+# further wrong one, up to the longest. A right password clears the count.
+FREE_ATTEMPTS = 5
+FIRST_PAUSE = timedelta(minutes=1)
+LONGEST_PAUSE = timedelta(minutes=30)
+# Counts for names with no wrong password for this long are forgotten.
+FORGET_AFTER = timedelta(days=1)
+
+
 class AuthError(Exception):
     """Sign-in refused; ``status`` is the HTTP status to answer with."""
 
-    def __init__(self, message: str, status: int = 401) -> None:
+    def __init__(self, message: str, status: int = 401, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,8 @@ def add_user(conn: Connection, name: str, password: str, team: str, role: str) -
             .where(accounts.c.id == account_id)
             .values(password_hash=password_hash, disabled=False)
         )
+    # An administrator setting the password ends any pause after wrong ones.
+    conn.execute(delete(models.login_throttle).where(models.login_throttle.c.name == name))
     team_id = ensure_team(conn, team)
     m = models.memberships
     existing = conn.execute(
@@ -202,9 +216,56 @@ def _check_device(conn: Connection, account_id: uuid.UUID, device_id: uuid.UUID)
         raise AuthError("this device has been revoked: ask your team's administrator", 403)
 
 
+def _paused_for(conn: Connection, name: str) -> int:
+    """Seconds until ``name`` may try a password again (0: now)."""
+    lt = models.login_throttle
+    until = conn.execute(select(lt.c.locked_until).where(lt.c.name == name)).scalar()
+    if until is None:
+        return 0
+    return max(0, math.ceil((until - _now()).total_seconds()))
+
+
+def _count_failure(conn: Connection, name: str) -> int:
+    """Count a wrong password for ``name``; the pause it starts, in seconds (0: none yet)."""
+    lt = models.login_throttle
+    now = _now()
+    failures = conn.execute(
+        pg_insert(lt)
+        .values(name=name, failures=1, last_failure_at=now)
+        .on_conflict_do_update(
+            index_elements=[lt.c.name],
+            set_={"failures": lt.c.failures + 1, "last_failure_at": now},
+        )
+        .returning(lt.c.failures)
+    ).scalar_one()
+    conn.execute(delete(lt).where(lt.c.last_failure_at < now - FORGET_AFTER))
+    if failures < FREE_ATTEMPTS:
+        return 0
+    pause = min(FIRST_PAUSE * 2 ** (failures - FREE_ATTEMPTS), LONGEST_PAUSE)
+    conn.execute(update(lt).where(lt.c.name == name).values(locked_until=now + pause))
+    return int(pause.total_seconds())
+
+
+def _pause_message(seconds: int) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return (
+        "too many wrong passwords for this user name: sign-in is paused for "
+        f"{minutes} minute{'s' if minutes != 1 else ''}"
+    )
+
+
 def login(
     conn: Connection, name: str, password: str, device_id: uuid.UUID, device_name: str
 ) -> dict[str, object]:
+    """Tokens for a right password on a device that is not revoked.
+
+    Each wrong password is counted against the name (in the caller's transaction,
+    which must commit even when this raises: see the login endpoint).
+    """
+    paused = _paused_for(conn, name)
+    if paused:
+        # Not even checked: guesses during a pause cost the guesser a wait and learn nothing.
+        raise AuthError(_pause_message(paused), status=429, retry_after=paused)
     a = models.accounts
     row = conn.execute(
         select(a.c.id, a.c.password_hash, a.c.disabled).where(a.c.name == name)
@@ -214,7 +275,15 @@ def login(
     except (VerificationError, InvalidHashError):
         row = None
     if row is None or row.disabled:
+        pause = _count_failure(conn, name)
+        if pause:
+            raise AuthError(
+                f"the user name or password is wrong; {_pause_message(pause)}",
+                status=429,
+                retry_after=pause,
+            )
         raise AuthError("the user name or password is wrong")
+    conn.execute(delete(models.login_throttle).where(models.login_throttle.c.name == name))
     _check_device(conn, row.id, device_id)
     d = models.devices
     known = conn.execute(

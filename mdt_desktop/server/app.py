@@ -162,9 +162,13 @@ def create_app(engine: Engine) -> FastAPI:
     )
     app.state.engine = engine
 
+    def auth_response(exc: AuthError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=headers)
+
     @app.exception_handler(AuthError)
     def _auth_error(request: Request, exc: AuthError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+        return auth_response(exc)
 
     def member_of(who: Principal, team_id: uuid.UUID) -> None:
         # Same answer whether the team exists or not: nothing about other teams leaks.
@@ -176,9 +180,20 @@ def create_app(engine: Engine) -> FastAPI:
         conn.execute(select(1))
         return {"status": "ok"}
 
-    @app.post("/v1/auth/login", response_model=TokensOut)
-    def login(body: LoginIn, conn: Conn) -> dict[str, Any]:
-        return accounts.login(conn, body.username, body.password, body.device_id, body.device_name)
+    @app.post(
+        "/v1/auth/login",
+        response_model=TokensOut,
+        responses={401: {"description": "wrong name or password"},
+                   429: {"description": "paused after repeated wrong passwords"}},
+    )  # fmt: skip
+    def login(body: LoginIn, conn: Conn) -> Any:
+        try:
+            return accounts.login(
+                conn, body.username, body.password, body.device_id, body.device_name
+            )
+        except AuthError as exc:
+            # Answered, not raised: the wrong password it counted must be committed.
+            return auth_response(exc)
 
     @app.post("/v1/auth/refresh", response_model=TokensOut)
     def refresh(body: RefreshIn, conn: Conn) -> dict[str, Any]:
@@ -252,7 +267,7 @@ def create_app(engine: Engine) -> FastAPI:
         conn: Conn,
         cursor: Annotated[str | None, Query(max_length=2000)] = None,
         limit: Annotated[int, Query(ge=1, le=rowlog.PULL_LIMIT_MAX)] = 2000,
-    ) -> JSONResponse:
+    ) -> Response:
         # Rows are encoded straight to JSON: re-validating thousands per page costs more
         # than the query.
         page = rowlog.pull(conn, who.team_ids, who.device_id, cursor, limit)

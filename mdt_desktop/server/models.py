@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -111,4 +112,16 @@ state = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# Consecutive wrong passwords per user name, known or not (so the answers say nothing about
+# which names exist). After a few, sign-in for that name pauses, longer each time. In the
+# database, not in memory: every server process behind a load balancer sees the same count.
+login_throttle = Table(
+    "server_login_throttle",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("locked_until", DateTime(timezone=True)),
 )

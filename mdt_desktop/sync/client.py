@@ -129,6 +129,8 @@ class SyncClient:
             if response.status_code == 403:
                 raise NotPermitted(detail)
             raise NeedPassword(detail)
+        if response.status_code == 429:  # sign-in paused after wrong passwords: say so plainly
+            raise SyncError(f"the server refused to sign in: {_detail(response)}")
         if response.status_code >= 400:
             raise SyncError(f"the server answered {response.status_code}: {_detail(response)}")
         if response.status_code == 204:

@@ -26,13 +26,23 @@ def upgrade() -> None:
         return
     from mdt_desktop.server.models import metadata
 
-    metadata.create_all(op.get_bind())
+    # The tables this revision made, by name: later revisions add their own tables.
+    metadata.create_all(op.get_bind(), tables=[metadata.tables[t] for t in _TABLES])
     op.execute("CREATE SEQUENCE IF NOT EXISTS server_row_log_seq")
     for table, name, columns in _PER_TEAM:
         op.drop_constraint(name, table, type_="unique")
         op.create_unique_constraint(name, table, ["team_id", *columns])
 
 
+_TABLES = (
+    "server_accounts",
+    "server_memberships",
+    "server_devices",
+    "server_tokens",
+    "server_applied_changes",
+    "server_row_log",
+    "server_state",
+)
 _PER_TEAM = (
     ("patients", "uq_patients_nhs_number", ["nhs_number"]),
     ("patients", "uq_patients_source", ["source_system", "source_id"]),
@@ -49,4 +59,4 @@ def downgrade() -> None:
         op.drop_constraint(name, table, type_="unique")
         op.create_unique_constraint(name, table, columns)
     op.execute("DROP SEQUENCE IF EXISTS server_row_log_seq")
-    metadata.drop_all(op.get_bind())
+    metadata.drop_all(op.get_bind(), tables=[metadata.tables[t] for t in _TABLES])

@@ -84,6 +84,78 @@ def test_passwords_are_argon2_and_wrong_ones_refused(
     assert unknown.status_code == 401 and unknown.json() == bad.json()
 
 
+def _try(api: TestClient, name: str, password: str) -> Any:
+    return api.post(
+        "/v1/auth/login",
+        json={"username": name, "password": password, "device_id": str(uuid.uuid4())},
+    )
+
+
+def _time_passes(engine: Engine, name: str) -> None:
+    """The pause on ``name`` ends (as it would after its minutes)."""
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE server_login_throttle SET locked_until = now() - interval '1 second' "
+                 "WHERE name = :name"),
+            {"name": name},
+        )  # fmt: skip
+
+
+def test_repeated_wrong_passwords_pause_sign_in_for_that_name(
+    api: TestClient, server_engine: Engine
+) -> None:
+    add_user(server_engine, "alice", "North")
+    add_user(server_engine, "bob", "North")
+    for _ in range(accounts.FREE_ATTEMPTS - 1):
+        assert _try(api, "alice", "guess").status_code == 401
+    fifth = _try(api, "alice", "guess")
+    assert fifth.status_code == 429 and fifth.headers["Retry-After"] == "60"
+    assert "paused for 1 minute" in fifth.json()["detail"]
+    # During the pause even the right password is not checked; others sign in as usual.
+    paused = _try(api, "alice", password_of("alice"))
+    assert paused.status_code == 429 and 0 < int(paused.headers["Retry-After"]) <= 60
+    assert _try(api, "bob", password_of("bob")).status_code == 200
+    # Another wrong one after the pause doubles it.
+    _time_passes(server_engine, "alice")
+    again = _try(api, "alice", "guess")
+    assert again.status_code == 429 and again.headers["Retry-After"] == "120"
+    # The right password after the pause signs in and clears the count.
+    _time_passes(server_engine, "alice")
+    assert _try(api, "alice", password_of("alice")).status_code == 200
+    assert _try(api, "alice", "guess").status_code == 401
+    with server_engine.connect() as conn:
+        failures = conn.execute(
+            text("SELECT failures FROM server_login_throttle WHERE name = 'alice'")
+        ).scalar_one()
+    assert failures == 1
+
+
+def test_unknown_names_are_paused_the_same_way(api: TestClient, server_engine: Engine) -> None:
+    """The answers never tell whether a name exists."""
+    add_user(server_engine, "alice", "North")
+    known = [_try(api, "alice", "guess") for _ in range(accounts.FREE_ATTEMPTS)]
+    unknown = [_try(api, "mallory", "guess") for _ in range(accounts.FREE_ATTEMPTS)]
+    assert [(r.status_code, r.json()) for r in known] == [
+        (r.status_code, r.json()) for r in unknown
+    ]
+    assert unknown[-1].status_code == 429
+
+
+def test_the_pause_is_capped(server_engine: Engine) -> None:
+    add_user(server_engine, "alice", "North")
+    with server_engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO server_login_throttle (name, failures, last_failure_at) "
+                 "VALUES ('alice', 40, now())")
+        )  # fmt: skip
+    api = TestClient(create_app(server_engine))
+    response = _try(api, "alice", "guess")
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) == accounts.LONGEST_PAUSE.total_seconds()
+    add_user(server_engine, "alice", "North")  # an administrator resets the password
+    assert _try(api, "alice", password_of("alice")).status_code == 200
+
+
 def test_refresh_tokens_rotate_and_logout_revokes(api: TestClient, server_engine: Engine) -> None:
     add_user(server_engine, "alice", "North")
     tokens = _login(api, "alice")

@@ -462,3 +462,24 @@ def test_a_garbled_cursor_is_refused_politely(live_server: LiveServer) -> None:
     with engine.begin() as conn:
         page = rowlog.pull(conn, who.team_ids, uuid.uuid4(), "not-a-cursor!", 10)
     assert page["reset"] and "cursor" in page["reset_reason"]
+
+
+def test_a_laptop_is_told_plainly_when_sign_in_is_paused(
+    live_server: LiveServer, make_store: MakeStore
+) -> None:
+    from mdt_desktop.services.sync import sync_now
+    from mdt_desktop.sync.client import NeedPassword, SyncError
+
+    add_user(live_server.engine, "alice", "North")
+    laptop = make_store("a")
+    for _ in range(accounts.FREE_ATTEMPTS - 1):
+        with pytest.raises(NeedPassword, match="user name or password is wrong"):
+            sync_now(laptop, live_server.url, "alice", "a wrong guess")
+    with pytest.raises(SyncError, match=r"wrong; too many wrong passwords .* paused for 1 minute"):
+        sync_now(laptop, live_server.url, "alice", "a last wrong guess")
+    # Even the right password waits: the message says why, not "wrong password".
+    with pytest.raises(SyncError, match="sign-in is paused for 1 minute") as paused:
+        sync_now(laptop, live_server.url, "alice", password_of("alice"))
+    assert not isinstance(paused.value, NeedPassword)
+    assert "is wrong" not in str(paused.value)
+    assert syncing.META_TEAM not in laptop.meta()  # nothing was exchanged
