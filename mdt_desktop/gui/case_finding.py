@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import (
+    QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -106,6 +107,26 @@ class CaseFindingModel(RowsTableModel):
         self.rows.extend(more)
         self.endInsertRows()
         self.exhausted = len(more) < PAGE
+
+    def refresh_rows(self) -> None:
+        """Re-read the rows already shown, in place: the view keeps its place and selection.
+
+        After a change made elsewhere (a record window): a reset would take the user back
+        to the top of a list they may have scrolled thousands of rows down.
+        """
+        wanted = max(len(self.rows), PAGE)
+        with self.store.engine.connect() as conn:
+            rows = queries.page(conn, self.filter, self.sort_key, self.descending, 0, wanted)
+        if [r[0] for r in rows] != [r[0] for r in self.rows]:  # someone left or joined
+            self.beginResetModel()
+            self.rows = rows
+            self.exhausted = len(rows) < wanted
+            self.endResetModel()
+            return
+        self.rows = rows
+        if rows:
+            last = self.index(len(rows) - 1, self.columnCount() - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.sort_key = self.SORT_KEYS[column]
@@ -334,6 +355,32 @@ class CaseFindingPage(Page):
     def open_row(self, row: int) -> None:
         if 0 <= row < len(self.model.rows):
             self.open_record_requested.emit(self.model.patient_id(row))
+
+    def watch_record(self, window: Any) -> None:
+        """Show what a record window changes (a referral, say) without losing the place."""
+        if window is None or window.property("caseFindingWatched"):
+            return
+        window.setProperty("caseFindingWatched", True)
+        window.changed.connect(self.refresh_after_change)
+
+    def refresh_after_change(self) -> None:
+        chosen = {self.model.patient_id(r) for r in self.selected_rows()}
+        scrolled = self.table.verticalScrollBar().value()
+        self.model.refresh_rows()
+        # After a reset (someone left the filter or moved in the order), the same people
+        # stay selected if still listed, and the list stays where it was.
+        selection = self.table.selectionModel()
+        if chosen and not self.selected_rows():
+            for row in range(self.model.rowCount()):
+                if self.model.patient_id(row) in chosen:
+                    selection.select(
+                        self.model.index(row, 0),
+                        QItemSelectionModel.SelectionFlag.Select
+                        | QItemSelectionModel.SelectionFlag.Rows,
+                    )
+        self.table.verticalScrollBar().setValue(scrolled)
+        self._selection_changed()
+        self._recount()
 
     def open_selected(self) -> None:
         rows = self.selected_rows()

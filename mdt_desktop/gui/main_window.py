@@ -128,7 +128,9 @@ class MainWindow(QMainWindow):
             from .case_finding import CaseFindingPage
 
             page = CaseFindingPage(self.store)
-            page.open_record_requested.connect(self.open_record)
+            page.open_record_requested.connect(
+                lambda pid, page=page: page.watch_record(self.open_record(pid))
+            )
             return page
         if name == "Caseload":
             from .caseload import CaseloadPage

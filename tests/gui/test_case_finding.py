@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 
 from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QWidget
 from sqlalchemy import select
 
 from mdt_desktop.gui.case_finding import CaseFindingModel, CaseFindingPage
@@ -153,3 +154,60 @@ def test_refer_dialog_needs_a_reason(qtbot, store: Store, user) -> None:
     with qtbot.waitSignal(dialog.accepted, timeout=2000):
         dialog._check()
     assert dialog.team.currentData() is not None
+
+
+def test_a_change_in_a_record_shows_in_the_list_without_losing_the_place(
+    qtbot, store: Store, window
+) -> None:
+    from mdt_desktop.services.caseload import refer_person
+
+    generate_demo(store, 2000, seed=9, today=TODAY)
+    page = window.show_area("Case finding")
+    page.model.today = TODAY
+    page.wait_until_loaded()
+    model = page.model
+    model.fetchMore()  # scrolled past the first page
+    assert model.rowCount() > 200
+    row = 250
+    page.table.selectRow(row)
+    page.table.scrollTo(model.index(row, 0))
+    scrolled = page.table.verticalScrollBar().value()
+    person = model.patient_id(row)
+    page.open_selected()
+    record = next(w for w in window.findChildren(QWidget) if w.objectName() == "recordWindow")
+    team = ensure_team(store, "Test Neighbourhood MDT")
+    refer_person(store, person, reason="Falls at home", team_id=team.id)
+    record.changed.emit()  # what the record's own tabs emit after a change
+    # Still the same rows (the referral shows), the same selection, the same place.
+    assert model.patient_id(row) == person
+    assert model.data(model.index(row, M.COL_CASELOAD)) == "Referred"
+    assert page.selected_rows() == [row]
+    assert page.table.verticalScrollBar().value() == scrolled
+    # Opening the same record again does not make it refresh the list twice.
+    refreshes: list[int] = []
+    model.dataChanged.connect(lambda *a: refreshes.append(1))
+    page.open_selected()
+    record.changed.emit()
+    assert refreshes == [1]
+    # Listing only people not on the caseload: the next one referred drops out of the list,
+    # which stays where it was; the person selected beside them stays selected.
+    page.not_on_caseload.setChecked(True)
+    model.fetchMore()
+    page.table.selectRow(row)
+    selection = page.table.selectionModel()
+    selection.select(
+        model.index(row + 1, 0),
+        QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    page.table.scrollTo(model.index(row, 0))
+    scrolled = page.table.verticalScrollBar().value()
+    leaving, staying = model.patient_id(row), model.patient_id(row + 1)
+    page.open_row(row)
+    refer_person(store, leaving, reason="Falls at home", team_id=team.id)
+    next(
+        w for w in window.findChildren(QWidget)
+        if w.objectName() == "recordWindow" and w.view.patient_id == leaving
+    ).changed.emit()  # fmt: skip
+    assert leaving not in {model.patient_id(r) for r in range(model.rowCount())}
+    assert [model.patient_id(r) for r in page.selected_rows()] == [staying]
+    assert page.table.verticalScrollBar().value() == scrolled
