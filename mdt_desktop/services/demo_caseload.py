@@ -21,6 +21,7 @@ from mdt_desktop.store.schema import (
     CareTeamMember,
     CaseloadEntry,
     Consent,
+    HospitalAdmission,
     Note,
     NoteMention,
     Referral,
@@ -29,6 +30,12 @@ from mdt_desktop.store.schema import (
 
 CARER_NAMES = ["Susan", "Peter", "Margaret", "David", "Aisha", "Tom", "Grace", "Imran", "Linda",
                "Michael", "Sarah", "Joseph", "Priya", "Anne", "Kofi", "Helen"]  # fmt: skip
+HOSPITALS = ["St James's University Hospital", "Leeds General Infirmary"]
+WARDS = ["Ward J27 (older people's medicine)", "Ward 18 (respiratory)", "Ward J15 (frailty unit)",
+         "Ward 4 (acute medical unit)", "Ward L22 (orthopaedic trauma)"]  # fmt: skip
+ADMISSION_REASONS = ["Fall with hip pain", "Chest infection", "Urinary infection and delirium",
+                     "Heart failure, more breathless", "COPD exacerbation",
+                     "Dehydration and AKI"]  # fmt: skip
 RELATIVES = ["daughter", "son", "wife", "husband", "niece", "neighbour", "partner", "sister"]
 REFERRAL_REASONS = [
     "Severe frailty and two emergency admissions this year",
@@ -96,6 +103,8 @@ class DemoCaseload:
     declined: int
     notes: int
     escalations: int
+    in_hospital: int = 0
+    discharged_recently: int = 0
 
 
 def _at(day: date, rng: random.Random) -> datetime:
@@ -269,6 +278,42 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
                     (bulk.new_ids(1)[0], team_id, pid, consent, started.isoformat(),
                      coordinator[1], rng.choice(CONSENT_METHODS), None, clock, writer_user)
                 )  # fmt: skip
+    # A few active cases are in hospital now, a few more home within the last four weeks (the
+    # meetings agenda proposes both). A separate generator: the rest of the demo is unchanged.
+    ward_rng = random.Random(seed * 7919 + 5)
+    admissions: list[tuple] = []
+    in_hospital = discharged = 0
+    active = groups["active"]
+    n_in, n_home = max(1, len(active) // 20), max(1, len(active) * 7 // 100)
+    stays = ward_rng.sample(active, min(len(active), n_in + n_home))
+    for i, pid in enumerate(stays):
+        home: date | None = None
+        if i < n_in:  # in hospital now
+            admitted = today - timedelta(days=ward_rng.randint(1, 12))
+        else:  # home again, one to four weeks after going in
+            days_ago = ward_rng.randint(3, 30)
+            admitted = today - timedelta(days=days_ago)
+            home = admitted + timedelta(days=ward_rng.randint(2, days_ago - 1))
+        hospital, why = ward_rng.choice(HOSPITALS), ward_rng.choice(ADMISSION_REASONS)
+        admissions.append(
+            (bulk.new_ids(1)[0], team_id, pid, hospital, ward_rng.choice(WARDS),
+             bulk.db_datetime(_at(admitted, ward_rng)),
+             bulk.db_datetime(_at(home, ward_rng)) if home else None, why, 1, clock, writer_user)
+        )  # fmt: skip
+        events = [(admitted, f"Admitted to {hospital}: {why[0].lower()}{why[1:]}.")]
+        if home:
+            discharged += 1
+            events.append((home, f"Discharged home from {hospital}. District nurse visit "
+                                 "within 48 hours."))  # fmt: skip
+        else:
+            in_hospital += 1
+        for day, text in events:
+            who = ward_rng.choice(staff)
+            notes.append(
+                (bulk.new_ids(1)[0], team_id, pid, who[1], who[2],
+                 bulk.db_datetime(_at(day, ward_rng)), "caseload", text, None, None, clock,
+                 writer_user)
+            )  # fmt: skip
     for pid in groups["waiting"]:
         referral(pid, "waiting", today - timedelta(days=rng.randint(0, 12)), None, None)
     for pid in groups["declined"]:
@@ -294,6 +339,9 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
             (NoteMention, ["id", "team_id", "note_id", "staff_id", "read_at", *meta], mentions),
             (Consent, ["id", "team_id", "patient_id", "status", "recorded_on", "recorded_by",
                        "method", "note", *meta], consents),
+            (HospitalAdmission, ["id", "team_id", "patient_id", "hospital", "ward",
+                                 "admitted_at", "discharged_at", "reason", "emergency", *meta],
+             admissions),
         ):  # fmt: skip
             writer = bulk.BulkWriter(conn, table_of(model), columns)
             writer.write(rows)
@@ -307,6 +355,8 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
         declined=len(groups["declined"]),
         notes=len(notes),
         escalations=escalations,
+        in_hospital=in_hospital,
+        discharged_recently=discharged,
     )
     store.audit(
         "import",

@@ -48,6 +48,14 @@ def test_demo_caseload_comes_from_the_highest_risk_people(store: Store) -> None:
         ).scalar()
         assert leads == sum(counts.values())
         assert q("SELECT count(*) FROM notes").scalar() > 40
+        # Some active cases are in hospital now, some home within the last four weeks.
+        stays = q(
+            "SELECT h.discharged_at IS NULL, c.status, h.admitted_at, h.discharged_at "
+            "FROM hospital_admissions h JOIN caseload_entries c ON c.patient_id = h.patient_id"
+        ).all()
+        assert any(s[0] for s in stays) and any(not s[0] for s in stays)
+        assert all(s[1] == "active" for s in stays)
+        assert all(s[3] is None or s[2] < s[3] < "2026-11-22" for s in stays)
         shown = dict(q("SELECT caseload_status, count(*) FROM risk_scores GROUP BY 1").all())
         assert shown["on_caseload"] == 40 and shown["referred"] == 3
         # Times are stored as UTC and every note has an author and a role.
