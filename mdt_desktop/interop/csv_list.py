@@ -164,7 +164,8 @@ def open_csv(path: Path, data: bytes | None = None) -> tuple[ParsedFile, list[st
             "Date of Birth; a coded-entries file needs NHS Number and SNOMED CT Code "
             "(see docs/import-formats.md)"
         )
-    parsed = ParsedFile(path=str(path), kind=kind, size_bytes=len(text))
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    parsed = ParsedFile(path=str(path), kind=kind, size_bytes=len(text), rows_hint=lines - 1)
     return parsed, headers, rows
 
 

@@ -99,7 +99,7 @@ def _read(paths: list[str], today: date, put: Any) -> None:
             except OSError as exc:
                 raise UnreadableFile(f"{path}: {exc.strerror}") from None
             opened.append(open_csv(path, data))
-        put(("files", [(p.path, p.kind, p.size_bytes) for p, _, _ in opened]))
+        put(("files", [(p.path, p.kind, p.size_bytes, p.rows_hint) for p, _, _ in opened]))
         # Registered lists first, then coded entries; each keeps its index for the parent.
         order = sorted(range(len(opened)), key=lambda i: opened[i][0].kind != "patients")
         for index in order:
@@ -174,7 +174,10 @@ class CsvReaderProcess:
         if message[0] != "files":
             self.close()
             raise RuntimeError(f"the import reader sent {message[0]!r} first")
-        self.parsed = [ParsedFile(path=p, kind=k, size_bytes=size) for p, k, size in message[1]]
+        self.parsed = [
+            ParsedFile(path=p, kind=k, size_bytes=size, rows_hint=rows)
+            for p, k, size, rows in message[1]
+        ]
 
     def __enter__(self) -> CsvReaderProcess:
         return self

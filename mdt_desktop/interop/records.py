@@ -126,6 +126,8 @@ class ParsedFile:
     # A coded-entries CSV read lazily, while the import writes (see services/importing).
     coded_stream: Iterator[CodedRow] | None = None
     size_bytes: int = 0
+    # Data lines in the file, counted before reading it: sizes progress before rows are read.
+    rows_hint: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     read: int = 0
     coded_read: int = 0

@@ -111,9 +111,6 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
 # Below this much CSV, reading in this process is quicker than starting a second one.
 PARALLEL_BYTES = 4_000_000
 _CHUNK = 20_000
-# Bytes per row, roughly, in GP-system exports: to size progress before rows are counted.
-_BYTES_PER_PERSON = 64
-_BYTES_PER_CODED = 45
 
 
 def _chunked(rows: Iterable[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
@@ -196,10 +193,10 @@ def import_files(
         streamed = [f for f in parsed if f.coded_stream is not None]
         streamed += reader.parsed if reader else []
         expected_patients = sum(len(f.patients) for f in parsed) + sum(
-            f.size_bytes // _BYTES_PER_PERSON for f in streamed if f.kind == "patients"
+            f.rows_hint for f in streamed if f.kind == "patients"
         )
         expected_coded = sum(len(f.coded) for f in parsed) + sum(
-            f.size_bytes // _BYTES_PER_CODED for f in streamed if f.kind == "coded_entries"
+            f.rows_hint for f in streamed if f.kind == "coded_entries"
         )
         counts = apply_import(
             store,

@@ -440,7 +440,15 @@ def test_the_reading_process_gives_the_same_import(tmp_path: Path) -> None:
     results = []
     for parallel in (False, True):
         with Store.create(tmp_path / f"{parallel}.mdt", StoreKey.generate()) as store:
-            summary = _import(store, *files, parallel=parallel).as_dict()
+            ticks: list[tuple[str, int, int]] = []
+            summary = _import(
+                store, *files, parallel=parallel, progress=lambda *t, seen=ticks: seen.append(t)
+            ).as_dict()
+            # Progress is sized from the files' line counts, and ends at (nearly) all of it.
+            stage, done, total = ticks[-1]
+            # (read ahead in this process, the list's total counts only the rows it kept)
+            assert stage == "coded entries" and 2969 + 12001 <= total <= 3000 + 12001
+            assert total - summary["rejected"] <= done <= total
             again = _import(store, *files, parallel=parallel)
             for volatile in ("seconds", "import_record"):
                 summary.pop(volatile)
