@@ -145,6 +145,18 @@ def _rows(text: str) -> Rows:
         yield reader.line_num, row
 
 
+def sniff_path(path: Path) -> str | None:
+    """The kind of CSV by its header row alone (reading it all is the reader's job)."""
+    with path.open("rb") as f:
+        head = f.read(65536)
+    text = head.decode("utf-8-sig", errors="ignore") or head.decode("cp1252", errors="ignore")
+    try:
+        headers = next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error:
+        return None
+    return sniff_kind(headers)
+
+
 def open_csv(path: Path, data: bytes | None = None) -> tuple[ParsedFile, list[str], Rows]:
     """Decode a CSV and recognise it by its header row; UnreadableFile says why not."""
     name = path.name

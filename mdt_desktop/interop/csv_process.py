@@ -1,11 +1,13 @@
 """Reading large CSV imports in a second process, so checking rows overlaps with writing them.
 
-A whole-system import is ~1.25 million rows. Checking them is Python work and writing
-them is SQLite work that still needs the interpreter lock to bind each row; in one
-process a reader thread and the writer mostly take turns. Here a child process
-reads and checks the files on the other core and sends rows in pickled chunks; the
-importer writes each chunk as it arrives. Registered lists come first (the writer
-needs everyone's id before their coded entries), then coded-entry files.
+A whole-system import is ~1.25 million rows. Checking them is Python work, and so is
+binding each row of an ``executemany`` (most of its cost: the same rows copied with one
+INSERT … SELECT take a quarter of the time). In one process a reader thread and the
+writer mostly take turns on the interpreter lock. Here a child process reads and checks
+the files on the other core: registered-list rows come to the importer in pickled chunks
+(it needs everyone's id before their coded entries), and coded entries go into an
+encrypted staging database (a throwaway key, a temporary file) that the importer copies
+from in SQL once everyone is written (store/registered_list.py).
 
 The child is a plain ``python -c`` (or the frozen app with ``--import-reader``) talking
 over its stdin/stdout, not multiprocessing: that would re-import the caller's main
@@ -18,19 +20,24 @@ from __future__ import annotations
 import csv
 import os
 import pickle
-import queue
+import secrets
+import shutil
 import struct
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 from .csv_list import iter_coded, iter_patients, open_csv
-from .records import CodedRow, ParsedFile, PatientRow, Rejection, UnreadableFile
+from .records import ParsedFile, PatientRow, Rejection, UnreadableFile
+
+# What the staging database holds: one row per coded entry read, in file order, with its
+# new id, and whether an identical entry (person, code, date, kind) came earlier.
+STAGING_COLUMNS = ("id", "nhs", "code", "term", "recorded_on", "ended_on", "kind", "file",
+                   "line", "dup")  # fmt: skip
 
 CHUNK = 20_000
 _FRAME = struct.Struct("<Q")
@@ -58,38 +65,71 @@ def _receive(stream: IO[bytes]) -> tuple | None:
 def child_main() -> None:
     """The reading process: paths and today arrive on stdin, messages leave on stdout.
 
-    Parsing runs at full speed on this process's main thread; a second thread writes
-    finished chunks to the pipe, so a parent busy writing people does not stall it.
+    One thread: a sending thread beside a CPU-bound reader was starved of the
+    interpreter lock (measured: every message arrived only when reading ended). The
+    importer starts one process for registered lists, whose chunks it reads as they
+    come, and one for coded entries, which go to the staging database, not the pipe.
     """
     # The descriptors, not sys.stdin/stdout: a windowed frozen app may have no sys.stdout.
     with os.fdopen(0, "rb", closefd=False) as stdin:
         request = _receive(stdin)
     if request is None:
         return
-    paths, today = request
-    outbox: queue.Queue[bytes | None] = queue.Queue()
+    paths, today, staging = request
     stdout = os.fdopen(1, "wb", closefd=False)
 
-    def pump() -> None:
+    def put(message: tuple) -> None:
         try:
-            while (message := outbox.get()) is not None:
-                _send(stdout, message)
+            _send(stdout, message)
             stdout.flush()
         except BrokenPipeError:  # the parent stopped (cancelled): nothing to tell it
             os._exit(0)
 
-    sender = threading.Thread(target=pump, name="import-reader-pipe")
-    sender.start()
-    try:
-        # Pickled here, so the sending thread only writes (and holds the lock very little).
-        _read(paths, date.fromisoformat(today),
-              lambda m: outbox.put(pickle.dumps(m, pickle.HIGHEST_PROTOCOL)))  # fmt: skip
-    finally:
-        outbox.put(None)
-        sender.join()
+    _read(paths, date.fromisoformat(today), staging, put)
 
 
-def _read(paths: list[str], today: date, put: Any) -> None:
+class _Stager:
+    """Coded entries into the staging database, a chunk per transaction."""
+
+    def __init__(self, path: str, key: str) -> None:
+        import sqlcipher3
+
+        from mdt_desktop.store.ids import new_ids
+
+        self._new_ids = new_ids
+        self.conn = sqlcipher3.connect(path, isolation_level=None)
+        self.conn.execute(f"PRAGMA key = \"x'{key}'\"")
+        # A scratch file: if this process dies the import fails and the file is deleted.
+        self.conn.execute("PRAGMA journal_mode=OFF")
+        self.conn.execute("PRAGMA synchronous=OFF")
+        self.conn.execute(f"CREATE TABLE rows ({', '.join(STAGING_COLUMNS)})")
+        marks = ", ".join("?" for _ in STAGING_COLUMNS)
+        self._sql = f"INSERT INTO rows VALUES ({marks})"
+        self._seen: set[tuple] = set()
+        self.count = 0
+
+    def write(self, chunk: list[Any]) -> None:
+        seen = self._seen
+        rows = []
+        for rid, (nhs, code, term, recorded, kind, ended, file, line) in zip(
+            self._new_ids(len(chunk)), chunk, strict=True
+        ):
+            key = (nhs, code, recorded, kind)
+            dup = key in seen
+            if not dup:
+                seen.add(key)
+            rows.append((rid, nhs, code, term, recorded, ended, kind, file, line, dup))
+        self.conn.execute("BEGIN")
+        self.conn.executemany(self._sql, rows)
+        self.conn.execute("COMMIT")
+        self.count += len(chunk)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _read(paths: list[str], today: date, staging: tuple[str, str] | None, put: Any) -> None:
+    stager: _Stager | None = None
     try:
         opened = []
         for raw in paths:
@@ -99,29 +139,45 @@ def _read(paths: list[str], today: date, put: Any) -> None:
             except OSError as exc:
                 raise UnreadableFile(f"{path}: {exc.strerror}") from None
             opened.append(open_csv(path, data))
+        # Made before "files" is sent: the importer attaches it as soon as it has that.
+        if staging is not None:
+            stager = _Stager(*staging)
         put(("files", [(p.path, p.kind, p.size_bytes, p.rows_hint) for p, _, _ in opened]))
         # Registered lists first, then coded entries; each keeps its index for the parent.
         order = sorted(range(len(opened)), key=lambda i: opened[i][0].kind != "patients")
         for index in order:
             parsed, headers, rows = opened[index]
-            reader = iter_patients if parsed.kind == "patients" else iter_coded
-            kind = "patients" if parsed.kind == "patients" else "coded"
+            is_list = parsed.kind == "patients"
+            reader = iter_patients if is_list else iter_coded
             chunk: list[Any] = []
             try:
                 for row in reader(parsed, headers, rows, today):
                     chunk.append(row)
                     if len(chunk) >= CHUNK:
-                        put((kind, chunk))
+                        _deliver(is_list, chunk, stager, put)
                         chunk = []
             except csv.Error as exc:
                 name = Path(parsed.path).name
                 raise UnreadableFile(f"{name}: not a readable CSV file ({exc})") from None
             if chunk:
-                put((kind, chunk))
+                _deliver(is_list, chunk, stager, put)
             put(("done", index, parsed.read, parsed.coded_read, parsed.columns, parsed.rejections))
-        put(("end",))
+        put(("end", stager.count if stager else 0))
     except UnreadableFile as exc:
         put(("unreadable", str(exc)))
+    finally:
+        if stager is not None:
+            stager.close()
+
+
+def _deliver(is_list: bool, chunk: list[Any], stager: _Stager | None, put: Any) -> None:
+    if is_list:
+        put(("patients", chunk))
+    else:
+        if stager is None:
+            raise RuntimeError("coded entries read with nowhere to stage them")
+        stager.write(chunk)
+        put(("staged", stager.count))
 
 
 def available() -> bool:
@@ -141,15 +197,24 @@ def _command() -> list[str]:
 
 
 class CsvReaderProcess:
-    """The parent's side: ``parsed`` once the files are checked, then rows in chunks.
+    """The parent's side: ``parsed`` once the files are checked, then registered-list
+    rows in chunks, then the coded entries staged (``staging`` to attach, ``wait_staged``).
 
     Use as a context manager; leaving it stops the child whatever happened (a
-    cancelled import leaves no process behind).
+    cancelled import leaves no process behind) and deletes the staging file.
     """
 
-    def __init__(self, paths: list[Path], today: date) -> None:
+    def __init__(self, paths: list[Path], today: date, *, stage: bool = False) -> None:
         # What the child prints if it fails; closed in close().
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115
+        # A private folder for the staging file; its key lives only in the two processes.
+        self._folder = tempfile.mkdtemp(prefix="mdt-import-") if stage else None
+        self.staging = (
+            (os.path.join(self._folder, "staging.db"), secrets.token_hex(32))
+            if self._folder
+            else None
+        )
+        self.staged_rows = 0
         env = dict(os.environ)
         # The child must import this very package, wherever it was imported from here.
         package_root = str(Path(__file__).resolve().parents[2])
@@ -160,12 +225,16 @@ class CsvReaderProcess:
             stdout=subprocess.PIPE,
             stderr=self._errors,
             env=env,
+            # "-c" puts the working folder first on the path: run where this package is, so
+            # the child cannot pick up another copy from wherever the app was started.
+            cwd=package_root,
         )
         self._ended = False
         self._pending: tuple | None = None
         try:
             assert self._process.stdin is not None
-            _send(self._process.stdin, ([str(p) for p in paths], today.isoformat()))
+            request = ([str(p.resolve()) for p in paths], today.isoformat(), self.staging)
+            _send(self._process.stdin, request)
             self._process.stdin.close()
             message = self._next()
         except BaseException:
@@ -193,6 +262,8 @@ class CsvReaderProcess:
         if self._process.stdout:
             self._process.stdout.close()
         self._errors.close()
+        if self._folder:
+            shutil.rmtree(self._folder, ignore_errors=True)
 
     def _next(self) -> tuple:
         assert self._process.stdout is not None
@@ -209,31 +280,44 @@ class CsvReaderProcess:
             raise UnreadableFile(message[1])
         return message
 
-    def _rows(self, wanted: str) -> Iterator[list[Any]]:
-        while not self._ended:
-            message = self._pending or self._next()
-            self._pending = None
-            kind = message[0]
-            if kind == wanted:
-                yield message[1]
-            elif kind == "done":
-                _, index, read, coded_read, columns, rejections = message
-                parsed = self.parsed[index]
-                parsed.read, parsed.coded_read, parsed.columns = read, coded_read, columns
-                parsed.rejections.extend(rejections)
-            elif kind == "end":
-                self._ended = True
-            else:  # the next kind of rows: keep it for whoever asks for those
-                self._pending = message
-                return
+    def _take(self) -> tuple:
+        message = self._pending or self._next()
+        self._pending = None
+        if message[0] == "done":
+            _, index, read, coded_read, columns, rejections = message
+            parsed = self.parsed[index]
+            parsed.read, parsed.coded_read, parsed.columns = read, coded_read, columns
+            parsed.rejections.extend(rejections)
+        elif message[0] == "end":
+            self.staged_rows = message[1]
+            self._ended = True
+        return message
 
     def patient_chunks(self) -> Iterator[list[PatientRow]]:
         """Every registered-list row, in chunks; ends where coded entries begin."""
-        return self._rows("patients")
+        while not self._ended:
+            message = self._take()
+            if message[0] == "patients":
+                yield message[1]
+            elif message[0] == "staged":
+                self._pending = message  # coded entries have begun: for wait_staged
+                return
 
-    def coded_chunks(self) -> Iterator[list[CodedRow]]:
-        """Every coded-entry row, in chunks (call after ``patient_chunks`` is used up)."""
-        return self._rows("coded")
+    def wait_staged(self, progress: Any = None) -> int:
+        """Wait until every coded entry is in the staging database; how many there are.
+
+        ``progress(rows_staged)`` is called as chunks are staged. Call after
+        ``patient_chunks`` is used up.
+        """
+        while not self._ended:
+            message = self._take()
+            if message[0] == "patients":
+                raise RuntimeError("the registered-list rows must be read first")
+            if message[0] == "staged":
+                self.staged_rows = message[1]
+                if progress:
+                    progress(message[1])
+        return self.staged_rows
 
     @property
     def rejections(self) -> list[Rejection]:

@@ -168,30 +168,39 @@ def import_files(
     with contextlib.ExitStack() as stack:
         # Every file's encoding and header are checked before anything is written; a file
         # that cannot be read at all stops the import here, with nothing written.
-        reader = (
-            stack.enter_context(CsvReaderProcess(csv_paths, today))
-            if parallel and csv_paths
-            else None
-        )
-        parsed = [] if reader else [csv_list.read_csv(p, today, stream=True) for p in csv_paths]
+        # Registered lists and coded entries each get a reading process: list rows come
+        # back in chunks as the list is written, coded entries go to a staging database.
+        readers: list[CsvReaderProcess] = []
+        lists: CsvReaderProcess | None = None
+        coded: CsvReaderProcess | None = None
+        if parallel and csv_paths:
+            kinds = {p: csv_list.sniff_path(p) for p in csv_paths}
+            list_paths = [p for p in csv_paths if kinds[p] != "coded_entries"]
+            coded_paths = [p for p in csv_paths if kinds[p] == "coded_entries"]
+            if list_paths:
+                lists = stack.enter_context(CsvReaderProcess(list_paths, today))
+                readers.append(lists)
+            if coded_paths:
+                coded = stack.enter_context(CsvReaderProcess(coded_paths, today, stage=True))
+                readers.append(coded)
+        parsed = [] if readers else [csv_list.read_csv(p, today, stream=True) for p in csv_paths]
         if fhir_files:
             try:
                 parsed.append(fhir.read_fhir(fhir_files, today))
             except UnicodeDecodeError:
                 raise UnreadableFile("a FHIR file is not UTF-8 text") from None
-        # Rows read here first, then the reading process's (registered lists before coded).
+        # Rows read here first, then the reading process's; its coded entries are staged.
         patient_chunks = itertools.chain(
             (chunk for f in parsed for chunk in _chunked(f.patients)),
-            reader.patient_chunks() if reader else (),
+            lists.patient_chunks() if lists else (),
         )
         coded_chunks = itertools.chain(
             (chunk for f in parsed for chunk in _chunked(f.coded)),
             (chunk for f in parsed if f.coded_stream is not None
              for chunk in _chunked(f.coded_stream)),
-            reader.coded_chunks() if reader else (),
         )  # fmt: skip
         streamed = [f for f in parsed if f.coded_stream is not None]
-        streamed += reader.parsed if reader else []
+        streamed += [f for r in readers for f in r.parsed]
         expected_patients = sum(len(f.patients) for f in parsed) + sum(
             f.rows_hint for f in streamed if f.kind == "patients"
         )
@@ -207,11 +216,12 @@ def import_files(
             expected_patients=expected_patients,
             expected_coded=expected_coded,
             team_id=team_id,
+            staged=coded,
             progress=progress,
             should_cancel=should_cancel,
         )
     summary = ImportSummary(files=[str(p) for p in files], partial=partial)
-    for f in parsed + (reader.parsed if reader else []):  # counted as the rows were read
+    for f in parsed + [f for r in readers for f in r.parsed]:  # counted as rows were read
         summary.read += f.read
         summary.coded_read += f.coded_read
         summary.skipped += f.skipped

@@ -8,9 +8,6 @@ it) and handed to the driver in batches.
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,33 +18,9 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
 from .database import Store
+from .ids import new_ids as new_ids  # where bulk writers have always found it
 
 BATCH_ROWS = 20_000
-
-
-_id_lock = threading.Lock()
-_last_ms = 0
-
-
-def new_ids(count: int) -> list[str]:
-    """``count`` new UUIDs as stored (hex), ascending within and across calls.
-
-    Version 7 layout: a 48-bit millisecond prefix (each call takes a later one), then
-    74 random bits from one call to the OS RNG. Keys that only ever grow let a bulk
-    load append to the primary-key index instead of touching a random page per row.
-    """
-    global _last_ms
-    with _id_lock:
-        _last_ms = max(time.time_ns() // 1_000_000, _last_ms + 1)
-        prefix = f"{_last_ms:012x}"
-    raw = os.urandom(10 * count).hex()
-    ids = []
-    for i in range(0, 20 * count, 20):
-        h = raw[i : i + 20]
-        variant = "89ab"[int(h[3], 16) & 3]
-        ids.append(f"{prefix}7{h[:3]}{variant}{h[4:19]}")
-    ids.sort()
-    return ids
 
 
 def db_uuid(value: uuid.UUID | None) -> str | None:
@@ -97,21 +70,33 @@ class BulkWriter:
 
 
 @contextmanager
-def bulk_transaction(store: Store, cache_mib: int = 256) -> Iterator[Connection]:
+def bulk_transaction(
+    store: Store, cache_mib: int = 256, attach: tuple[str, str] | None = None
+) -> Iterator[Connection]:
     """One transaction for the whole load: all of it lands, or none of it does.
 
     A larger page cache keeps random-UUID index inserts from thrashing. Foreign-key
     checks are off for the load (they cost a lookup per row): bulk writers take every
     key they write from rows they read or wrote in the same transaction.
+
+    ``attach`` (path, raw key as hex) attaches an encrypted staging database as
+    ``staging`` for the load (SQLite attaches only outside a transaction).
     """
     with store.engine.connect() as conn:
         conn.exec_driver_sql(f"PRAGMA cache_size=-{cache_mib * 1024}")
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        if attach:
+            conn.exec_driver_sql(
+                "ATTACH DATABASE ? AS staging KEY ?", (attach[0], f"x'{attach[1]}'")
+            )
         conn.commit()  # the PRAGMAs autobegan a transaction; the load gets its own
         try:
             with conn.begin():
                 yield conn
         finally:
+            if attach:
+                conn.rollback()  # nothing may be open while detaching
+                conn.exec_driver_sql("DETACH DATABASE staging")
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")
             conn.exec_driver_sql("PRAGMA cache_size=-2000")
             conn.commit()

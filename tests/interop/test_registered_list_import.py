@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -419,6 +420,10 @@ def _mixed_files(tmp_path: Path, people: int) -> list[Path]:
     return [listed, entries]
 
 
+def _staging_folders() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("mdt-import-*"))
+
+
 def _contents(store: Store) -> tuple[list, list]:
     with store.engine.connect() as conn:
         people = conn.exec_driver_sql(
@@ -437,6 +442,7 @@ def test_the_reading_process_gives_the_same_import(tmp_path: Path) -> None:
     from mdt_desktop.store.keys import StoreKey
 
     files = _mixed_files(tmp_path, 3000)
+    staging_before = _staging_folders()
     results = []
     for parallel in (False, True):
         with Store.create(tmp_path / f"{parallel}.mdt", StoreKey.generate()) as store:
@@ -454,6 +460,7 @@ def test_the_reading_process_gives_the_same_import(tmp_path: Path) -> None:
                 summary.pop(volatile)
             results.append((summary, _contents(store)))
             assert (again.inserted, again.unchanged, again.coded_inserted) == (0, 2969, 0)
+            assert _staging_folders() == staging_before
     (here, here_rows), (there, there_rows) = results
     assert here == there
     assert here_rows == there_rows
@@ -480,6 +487,7 @@ def test_cancelling_stops_the_reading_process_and_writes_nothing(
         return found
 
     before = children()
+    staging_before = _staging_folders()
 
     files = _mixed_files(tmp_path, 2000)
     seen: list[str] = []
@@ -496,7 +504,8 @@ def test_cancelling_stops_the_reading_process_and_writes_nothing(
             should_cancel=cancel_when_writing,
         )
     assert _patients(store) == {}
-    assert children() == before  # the reading process was stopped and reaped
+    assert children() == before  # the reading processes were stopped and reaped
+    assert _staging_folders() == staging_before  # the staging database was deleted
 
 
 def test_the_packaged_app_entry_serves_as_the_reading_process(
