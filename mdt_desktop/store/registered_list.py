@@ -56,6 +56,9 @@ class UpsertCounts:
     rejections: list[RowRejection] = field(default_factory=list)
 
 
+# Rows in a load from which a table's indexes are dropped and rebuilt once at the end.
+DEFER_INDEXES_FROM = 50_000
+
 _DEMOGRAPHICS = (
     "title, family_name, given_name, date_of_birth, sex, postcode, practice_id, "
     "registration_date, date_of_death, registration_status"
@@ -104,13 +107,15 @@ def apply_import(
         )  # fmt: skip
         offset = counts.inserted + counts.updated + counts.unchanged
         existing = cur.execute("SELECT count(*) FROM coded_entries").fetchone()[0]
-        with _indexes_deferred_if_large(conn, "coded_entries", expected_coded, existing):
+        deferred = _indexes_deferred_if_large(conn, "coded_entries", expected_coded, existing)
+        with deferred:
             _insert_coded(conn, cur, coded_chunks, people, existing, counts, clock, user, tick,
                           offset)  # fmt: skip
             if staged is not None:
                 staged.wait_staged(lambda n: tick("coded entries", offset + n))
                 stored = existing + counts.coded_inserted > 0
-                _insert_staged(cur, stored, counts, clock, user)
+                indexed = isinstance(deferred, nullcontext)
+                _insert_staged(cur, stored, indexed, counts, clock, user)
         cur.close()
     return counts
 
@@ -228,7 +233,7 @@ def _indexes_deferred_if_large(
     conn: Any, table: str, incoming: int, existing: int
 ) -> AbstractContextManager[None]:
     """A first load (or one bigger than what is there) rebuilds indexes once at the end."""
-    if incoming >= 50_000 and incoming > existing:
+    if incoming >= DEFER_INDEXES_FROM and incoming > existing:
         return indexes_rebuilt_after(conn, table)
     return nullcontext()
 
@@ -314,22 +319,25 @@ def _insert_coded(
 
 
 def _insert_staged(
-    cur: Any, stored: bool, counts: UpsertCounts, clock: int, user: str | None
+    cur: Any, stored: bool, indexed: bool, counts: UpsertCounts, clock: int, user: str | None
 ) -> None:
     """Copy staged coded entries in SQL: one statement instead of a bound row per entry.
 
-    With entries already ``stored``, their keys are copied to an indexed temporary table
-    first: the table's own index may be dropped for the load (indexes_rebuilt_after).
+    Entries already ``stored`` are looked up through the table's (patient, kind) index,
+    or, when that is dropped for the load (not ``indexed``), through an indexed temporary
+    copy of their keys.
     """
     not_stored = ""
-    if stored:
+    lookup = "main.coded_entries" if indexed else "temp.stored_keys"
+    if stored and not indexed:
         cur.execute(
             "CREATE TEMP TABLE stored_keys AS "
             "SELECT patient_id, kind, code, recorded_on FROM main.coded_entries"
         )
         cur.execute("CREATE INDEX temp.ix_stored_keys ON stored_keys (patient_id, kind, code)")
+    if stored:
         not_stored = (
-            "AND NOT EXISTS (SELECT 1 FROM temp.stored_keys c WHERE c.patient_id = p.id "
+            f"AND NOT EXISTS (SELECT 1 FROM {lookup} c WHERE c.patient_id = p.id "
             "AND c.kind = s.kind AND c.code = s.code AND c.recorded_on IS s.recorded_on)"
         )
     cur.execute(
@@ -340,7 +348,7 @@ def _insert_staged(
         (clock, user),
     )
     inserted = cur.rowcount
-    if stored:
+    if stored and not indexed:
         cur.execute("DROP TABLE temp.stored_keys")
     matched = cur.execute(
         "SELECT count(*) FROM staging.rows s JOIN main.patients p ON p.nhs_number = s.nhs"

@@ -523,3 +523,29 @@ def test_the_packaged_app_entry_serves_as_the_reading_process(
     files = _mixed_files(tmp_path, 300)
     summary = _import(store, *files, parallel=True)
     assert summary.inserted == 296 and summary.coded_inserted > 1000
+
+
+def test_staged_entries_skip_those_already_stored_while_indexes_are_rebuilt(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big load on top of a few stored entries: the lookup uses a temporary copy."""
+    from mdt_desktop.store import registered_list
+
+    listed, entries = _mixed_files(tmp_path, 400)
+    lines = entries.read_text().splitlines()
+    first = _write(tmp_path, "first.csv", "\n".join(lines[:101]) + "\n")
+    before = _import(store, listed, first, parallel=False)
+    assert before.coded_inserted > 50
+    monkeypatch.setattr(registered_list, "DEFER_INDEXES_FROM", 10)
+    after = _import(store, listed, entries, parallel=True)
+    assert after.coded_unchanged == before.coded_inserted
+    with store.engine.connect() as conn:
+        rows, distinct = conn.exec_driver_sql(
+            "SELECT count(*), count(DISTINCT patient_id || code || recorded_on || kind) "
+            "FROM coded_entries"
+        ).one()
+        indexes = {r[0] for r in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE tbl_name = 'coded_entries' AND sql IS NOT NULL"
+        )}  # fmt: skip
+    assert rows == distinct == before.coded_inserted + after.coded_inserted
+    assert "ix_coded_entries_patient_kind" in indexes  # rebuilt
