@@ -173,9 +173,9 @@ def _read(paths: list[str], today: date, staging: tuple[str, str] | None, put: A
 def _deliver(is_list: bool, chunk: list[Any], stager: _Stager | None, put: Any) -> None:
     if is_list:
         put(("patients", chunk))
+    elif stager is None:
+        put(("coded", chunk))
     else:
-        if stager is None:
-            raise RuntimeError("coded entries read with nowhere to stage them")
         stager.write(chunk)
         put(("staged", stager.count))
 
@@ -299,9 +299,18 @@ class CsvReaderProcess:
             message = self._take()
             if message[0] == "patients":
                 yield message[1]
-            elif message[0] == "staged":
-                self._pending = message  # coded entries have begun: for wait_staged
+            elif message[0] in ("staged", "coded"):
+                self._pending = message  # coded entries have begun: for whoever reads them
                 return
+
+    def coded_chunks(self) -> Iterator[list[Any]]:
+        """Coded-entry rows in chunks, when they are not staged (``stage=False``)."""
+        while not self._ended:
+            message = self._take()
+            if message[0] == "coded":
+                yield message[1]
+            elif message[0] == "patients":
+                raise RuntimeError("the registered-list rows must be read first")
 
     def wait_staged(self, progress: Any = None) -> int:
         """Wait until every coded entry is in the staging database; how many there are.

@@ -119,6 +119,11 @@ def _chunked(rows: Iterable[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
         yield chunk
 
 
+def _has_coded_entries(store: Store) -> bool:
+    with store.engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT 1 FROM coded_entries LIMIT 1").first() is not None
+
+
 def _sort_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, bytes]]]:
     """CSV files, and FHIR files with their bytes (FHIR is read whole: references cross files)."""
     csv_paths: list[Path] = []
@@ -181,7 +186,11 @@ def import_files(
                 lists = stack.enter_context(CsvReaderProcess(list_paths, today))
                 readers.append(lists)
             if coded_paths:
-                coded = stack.enter_context(CsvReaderProcess(coded_paths, today, stage=True))
+                # A first load is staged and copied in SQL; on top of stored entries, rows
+                # come here and are checked against a set of what is stored (twice as fast
+                # for a re-import of unchanged files).
+                stage = not _has_coded_entries(store)
+                coded = stack.enter_context(CsvReaderProcess(coded_paths, today, stage=stage))
                 readers.append(coded)
         parsed = [] if readers else [csv_list.read_csv(p, today, stream=True) for p in csv_paths]
         if fhir_files:
@@ -198,6 +207,7 @@ def import_files(
             (chunk for f in parsed for chunk in _chunked(f.coded)),
             (chunk for f in parsed if f.coded_stream is not None
              for chunk in _chunked(f.coded_stream)),
+            coded.coded_chunks() if coded and not coded.staging else (),
         )  # fmt: skip
         streamed = [f for f in parsed if f.coded_stream is not None]
         streamed += [f for r in readers for f in r.parsed]
@@ -216,7 +226,7 @@ def import_files(
             expected_patients=expected_patients,
             expected_coded=expected_coded,
             team_id=team_id,
-            staged=coded,
+            staged=coded if coded and coded.staging else None,
             progress=progress,
             should_cancel=should_cancel,
         )

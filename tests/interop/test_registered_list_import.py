@@ -528,7 +528,9 @@ def test_the_packaged_app_entry_serves_as_the_reading_process(
 def test_staged_entries_skip_those_already_stored_while_indexes_are_rebuilt(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A big load on top of a few stored entries: the lookup uses a temporary copy."""
+    """Staged entries on top of stored ones (entries written earlier in the same import,
+    from FHIR, or by a sync meanwhile): the lookup uses a temporary copy of their keys."""
+    from mdt_desktop.services import importing
     from mdt_desktop.store import registered_list
 
     listed, entries = _mixed_files(tmp_path, 400)
@@ -537,7 +539,15 @@ def test_staged_entries_skip_those_already_stored_while_indexes_are_rebuilt(
     before = _import(store, listed, first, parallel=False)
     assert before.coded_inserted > 50
     monkeypatch.setattr(registered_list, "DEFER_INDEXES_FROM", 10)
+    monkeypatch.setattr(importing, "_has_coded_entries", lambda store: False)  # stage anyway
+    staged: list[int] = []
+    monkeypatch.setattr(
+        registered_list,
+        "_insert_staged",
+        lambda *a, f=registered_list._insert_staged: (staged.append(1), f(*a))[1],
+    )
     after = _import(store, listed, entries, parallel=True)
+    assert staged == [1]
     assert after.coded_unchanged == before.coded_inserted
     with store.engine.connect() as conn:
         rows, distinct = conn.exec_driver_sql(
