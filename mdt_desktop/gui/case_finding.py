@@ -294,6 +294,12 @@ class CaseFindingPage(Page):
         header.setStretchLastSection(False)
         for column, width in enumerate((190, 112, 44, 72, 124, 150, 52, 64, 92)):
             self.table.setColumnWidth(column, width)
+        # The longest word in the last column, measured in the font in use: "On …" told nobody.
+        longest = max(CASELOAD_LABELS.values(), key=len)
+        self.table.setColumnWidth(
+            CaseFindingModel.COL_CASELOAD,
+            max(92, self.table.fontMetrics().horizontalAdvance(longest) + 24),
+        )
         # Spare width on a large screen goes to the names, not to an empty last column.
         header.setSectionResizeMode(CaseFindingModel.COL_NAME, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
