@@ -116,6 +116,8 @@ def apply_import(
                 stored = existing + counts.coded_inserted > 0
                 indexed = isinstance(deferred, nullcontext)
                 _insert_staged(cur, stored, indexed, counts, clock, user)
+        # Every row is read and written (rejected ones too, in their way): the bar ends full.
+        tick("coded entries", total)
         cur.close()
     return counts
 

@@ -73,3 +73,34 @@ def test_cancel_leaves_nothing_half_written(qtbot, store: Store, user, tmp_path)
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(Patient)) == 0
         assert s.scalar(select(func.count()).select_from(ImportRecord)) == 0
+
+
+def test_a_big_import_reads_in_other_processes_from_the_dialog(
+    qtbot, store: Store, user, tmp_path, monkeypatch
+) -> None:
+    """Files big enough are read by reading processes started from the dialog's worker."""
+    from mdt_desktop.services import importing
+
+    monkeypatch.setattr(importing, "PARALLEL_BYTES", 0)  # these files count as big
+    people = _list(tmp_path, 3000, bad=2)
+    numbers = [row[0] for row in csv.reader(people.open(encoding="utf-8"))][1:3001]
+    coded = tmp_path / "coded.csv"
+    coded.write_text(
+        "NHS Number,SNOMED CT Code,Term,Date\n"
+        + "".join(f"{n},38341003,Hypertension,01/01/2010\n" for n in numbers),
+        encoding="utf-8",
+    )
+    dialog = ImportDialog(store)
+    qtbot.addWidget(dialog)
+    dialog.set_paths([people, coded])
+    seen: list[tuple[int, int]] = []
+    op = dialog.start()
+    op.signals.progress.connect(
+        lambda done, total, stage: seen.append((done, total)) if stage == "coded entries" else None
+    )
+    with qtbot.waitSignal(op.finished, timeout=60_000):
+        pass
+    qtbot.waitUntil(lambda: dialog.summary is not None)
+    assert dialog.summary.inserted == 3000 and dialog.summary.coded_inserted == 3000
+    assert dialog.summary.rejected == 2
+    assert seen and seen[-1][0] == seen[-1][1] == 3002 + 3000  # the bar ended full
