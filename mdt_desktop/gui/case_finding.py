@@ -84,9 +84,9 @@ class CaseFindingModel(RowsTableModel):
 
     # --- queries ---------------------------------------------------------------------
 
-    def _fetch(self, offset: int) -> list[tuple]:
+    def _fetch(self, offset: int, limit: int = PAGE) -> list[tuple]:
         with self.store.engine.connect() as conn:
-            return queries.page(conn, self.filter, self.sort_key, self.descending, offset, PAGE)
+            return queries.page(conn, self.filter, self.sort_key, self.descending, offset, limit)
 
     def reload(self) -> None:
         self.beginResetModel()
@@ -115,8 +115,7 @@ class CaseFindingModel(RowsTableModel):
         to the top of a list they may have scrolled thousands of rows down.
         """
         wanted = max(len(self.rows), PAGE)
-        with self.store.engine.connect() as conn:
-            rows = queries.page(conn, self.filter, self.sort_key, self.descending, 0, wanted)
+        rows = self._fetch(0, wanted)
         if [r[0] for r in rows] != [r[0] for r in self.rows]:  # someone left or joined
             self.beginResetModel()
             self.rows = rows

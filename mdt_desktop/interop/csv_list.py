@@ -145,10 +145,8 @@ def _rows(text: str) -> Rows:
         yield reader.line_num, row
 
 
-def sniff_path(path: Path) -> str | None:
-    """The kind of CSV by its header row alone (reading it all is the reader's job)."""
-    with path.open("rb") as f:
-        head = f.read(65536)
+def sniff_head(head: bytes) -> str | None:
+    """The kind of CSV by its first bytes' header row (reading it all is the reader's job)."""
     text = head.decode("utf-8-sig", errors="ignore") or head.decode("cp1252", errors="ignore")
     try:
         headers = next(csv.reader(io.StringIO(text, newline="")), [])
@@ -227,6 +225,10 @@ def iter_patients(
     rejections = parsed.rejections
     validate = nhs_number.validate
     read = 0
+
+    def reject(line: int, field: str, reason: str) -> None:
+        rejections.append(Rejection(name, f"line {line}", field, reason))
+
     try:
         for line, row in rows:
             if not any(row):
@@ -234,37 +236,33 @@ def iter_patients(
             read += 1
             if len(row) < width:
                 row.extend([""] * (width - len(row)))
-
-            def reject(field: str, reason: str) -> None:
-                rejections.append(Rejection(name, f"line {line}", field, reason))  # noqa: B023
-
             try:
                 nhs = validate(row[i_nhs])
             except nhs_number.InvalidNhsNumber as exc:
-                reject("NHS number", f"invalid NHS number: {exc}")
+                reject(line, "NHS number", f"invalid NHS number: {exc}")
                 continue
             if nhs in seen:
-                first = seen[nhs]
-                reject("NHS number", f"duplicate NHS number in this file (first on line {first})")
+                why = f"duplicate NHS number in this file (first on line {seen[nhs]})"
+                reject(line, "NHS number", why)
                 continue
             seen[nhs] = line
             family = row[i_family].strip()
             if not family:
-                reject("family name", "missing family name")
+                reject(line, "family name", "missing family name")
                 continue
             try:
                 dob = parse_iso(row[i_dob])
             except ValueError as exc:
-                reject("date of birth", str(exc))
+                reject(line, "date of birth", str(exc))
                 continue
             if dob > today_iso:
-                reject("date of birth", f"date of birth {dob} is in the future")
+                reject(line, "date of birth", f"date of birth {dob} is in the future")
                 continue
             sex_text = row[i_sex].strip()
             if sex_text:
                 sex = SEX_WORDS.get(sex_text.lower())
                 if sex is None:
-                    reject("sex", f"{sex_text!r} is not a recognised sex")
+                    reject(line, "sex", f"{sex_text!r} is not a recognised sex")
                     continue
             else:
                 sex = "unknown"
@@ -275,6 +273,7 @@ def iter_patients(
                     ok = practice_ok[practice] = PRACTICE_CODE.match(practice) is not None
                 if not ok:
                     reject(
+                        line,
                         "practice code",
                         f"malformed practice code {practice!r} (a letter and 5 digits)",
                     )
@@ -285,7 +284,7 @@ def iter_patients(
                 label = "date of death"
                 died = parse_iso(row[i_death]) if row[i_death].strip() else None
             except ValueError as exc:
-                reject(label, str(exc))
+                reject(line, label, str(exc))
                 continue
             yield (
                 nhs, None, None, row[i_title].strip().rstrip(".") or None, family,

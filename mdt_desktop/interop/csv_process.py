@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .csv_list import iter_coded, iter_patients, open_csv
-from .records import ParsedFile, PatientRow, Rejection, UnreadableFile
+from .records import ParsedFile, PatientRow, UnreadableFile
 
 # What the staging database holds: one row per coded entry read, in file order, with its
 # new id, and whether an identical entry (person, code, date, kind) came earlier.
@@ -327,7 +327,3 @@ class CsvReaderProcess:
                 if progress:
                     progress(message[1])
         return self.staged_rows
-
-    @property
-    def rejections(self) -> list[Rejection]:
-        return [r for p in self.parsed for r in p.rejections]

@@ -33,16 +33,11 @@ PatientRow = tuple[
 ]  # fmt: skip
 # (patient key, code, term, recorded_on, kind, ended_on, file, where)
 CodedRow = tuple[PatientKey, str, str | None, str | None, str, str | None, str, str | int]
-P_NHS, P_SYSTEM, P_SOURCE_ID, P_PRACTICE, P_FILE, P_WHERE = 0, 1, 2, 9, 12, 13
 
 
 def where_text(where: str | int) -> str:
     """A bare line number is kept as an int in rows (cheaper in bulk)."""
     return f"line {where}" if isinstance(where, int) else where
-
-
-def row_key(nhs: str | None, system: str | None, source_id: str | None) -> PatientKey:
-    return nhs if nhs else (system or "", source_id or "")
 
 
 def _iso(value: date | None) -> str | None:
@@ -103,10 +98,6 @@ class CodedRecord:
     source: str | None = None
     # "line 12" or "Condition/abc"; a bare line number is kept as an int (cheaper in bulk).
     where_: str | int = ""
-
-    @property
-    def where(self) -> str:
-        return where_text(self.where_)
 
     def row(self) -> CodedRow:
         kind, value = self.patient_key

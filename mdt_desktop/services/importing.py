@@ -124,9 +124,10 @@ def _has_coded_entries(store: Store) -> bool:
         return conn.exec_driver_sql("SELECT 1 FROM coded_entries LIMIT 1").first() is not None
 
 
-def _sort_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, bytes]]]:
-    """CSV files, and FHIR files with their bytes (FHIR is read whole: references cross files)."""
-    csv_paths: list[Path] = []
+def _sort_files(paths: list[Path]) -> tuple[dict[Path, str | None], list[tuple[Path, bytes]]]:
+    """CSV files with their kind by header, and FHIR files with their bytes (FHIR is read
+    whole: references cross files)."""
+    csv_kinds: dict[Path, str | None] = {}
     fhir_files: list[tuple[Path, bytes]] = []
     for path in paths:
         try:
@@ -139,8 +140,8 @@ def _sort_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, bytes]]
         elif path.suffix.lower() == ".json":
             raise UnreadableFile(f"{path.name}: JSON, but not FHIR")
         else:
-            csv_paths.append(path)
-    return csv_paths, fhir_files
+            csv_kinds[path] = csv_list.sniff_head(head)
+    return csv_kinds, fhir_files
 
 
 def import_files(
@@ -166,7 +167,8 @@ def import_files(
     files = expand_paths(paths)
     if progress:
         progress("reading", 0, len(files))
-    csv_paths, fhir_files = _sort_files(files)
+    csv_kinds, fhir_files = _sort_files(files)
+    csv_paths = list(csv_kinds)
     csv_bytes = sum(p.stat().st_size for p in csv_paths)
     if parallel is None:
         parallel = csv_bytes >= PARALLEL_BYTES and csv_process.available()
@@ -179,9 +181,8 @@ def import_files(
         lists: CsvReaderProcess | None = None
         coded: CsvReaderProcess | None = None
         if parallel and csv_paths:
-            kinds = {p: csv_list.sniff_path(p) for p in csv_paths}
-            list_paths = [p for p in csv_paths if kinds[p] != "coded_entries"]
-            coded_paths = [p for p in csv_paths if kinds[p] == "coded_entries"]
+            list_paths = [p for p in csv_paths if csv_kinds[p] != "coded_entries"]
+            coded_paths = [p for p in csv_paths if csv_kinds[p] == "coded_entries"]
             if list_paths:
                 lists = stack.enter_context(CsvReaderProcess(list_paths, today))
                 readers.append(lists)

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from mdt_desktop.interop.records import where_text
+
 from .bulk import BulkWriter, bulk_transaction, db_uuid, indexes_rebuilt_after, new_ids
 from .database import Store
 from .schema import CodedEntry, Patient, Practice, table_of
@@ -178,7 +180,7 @@ def _upsert_people(
                     what = "NHS number" if nhs else "source identifier"
                     rejections.append(
                         (file, where, what, f"duplicate {what} in this import "
-                         f"(first in {first[0]}, {_where(first[1])})")
+                         f"(first in {first[0]}, {where_text(first[1])})")
                     )  # fmt: skip
                     continue
                 first_seen[key] = (file, where)
@@ -225,10 +227,6 @@ def _upsert_people(
     if not partial and first_seen:
         counts.left = _mark_leavers(cur, in_scope, sources, seen_ids, today, clock, user)
     return people
-
-
-def _where(where: str | int) -> str:
-    return f"line {where}" if isinstance(where, int) else where
 
 
 def _indexes_deferred_if_large(
