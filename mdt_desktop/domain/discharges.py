@@ -202,7 +202,7 @@ def admission_kind(method_code: str | None) -> AdmissionKind:
 
 @dataclass(frozen=True)
 class CriteriaAssessment:
-    """A ward-round assessment: on this date the person did or did not meet the criteria to reside."""
+    """A ward-round assessment: on this date the person met the criteria to reside, or not."""
 
     on: date
     meets_criteria: bool
