@@ -80,6 +80,44 @@ class TaskStatus(StrEnum):
         return {"open": "Open", "done": "Done", "cancelled": "Cancelled"}[self.value]
 
 
+class DischargeStatus(StrEnum):
+    IN_HOSPITAL = "in_hospital"
+    DISCHARGED = "discharged"
+    CANCELLED = "cancelled"  # recorded in error, or the person died in hospital
+
+    @property
+    def label(self) -> str:
+        return {
+            "in_hospital": "In hospital",
+            "discharged": "Discharged",
+            "cancelled": "Cancelled",
+        }[self.value]
+
+
+class DischargeEventKind(StrEnum):
+    """What an entry in a stay's history records."""
+
+    EDD = "edd"  # expected date of discharge set or changed
+    CRITERIA = "criteria"  # criteria-to-reside assessment
+    PATHWAY = "pathway"  # planned pathway and destination
+    DELAY = "delay"  # a delay reason from a date
+    DELAY_ENDED = "delay_ended"  # no delay reason from a date
+    DISCHARGE = "discharge"  # left hospital
+    FOLLOW_UP = "follow_up"  # community follow-up done
+
+    @property
+    def label(self) -> str:
+        return {
+            "edd": "Expected date of discharge",
+            "criteria": "Criteria to reside",
+            "pathway": "Pathway",
+            "delay": "Delay reason",
+            "delay_ended": "Delay ended",
+            "discharge": "Discharged",
+            "follow_up": "Follow-up",
+        }[self.value]
+
+
 class TaskAnchor(StrEnum):
     """What a template task's due date counts from."""
 

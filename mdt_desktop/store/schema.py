@@ -35,6 +35,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+from mdt_desktop.domain.discharges import (
+    DischargeEventKind,
+    DischargeStatus,
+    TaskAnchor,
+    TaskStatus,
+)
+
 from .types import JSONDoc, UTCDateTime
 
 # Stable constraint names: Alembic needs them to alter tables on both backends.
@@ -615,10 +622,18 @@ class LedgerEntry(TeamScoped, Base):
 
 
 # --- Hospital discharges ------------------------------------------------------------------
+# A stay is an admission (hospital_admissions) with one discharge plan. Everything that
+# changes over a stay and matters afterwards (expected date, criteria to reside, pathway,
+# delay reasons) is an append-only event; the plan keeps the current values for the board.
+# Code values (destinations, delay reasons, NHS Data Dictionary codes) are versioned data in
+# resources/discharge/: a row keeps the scheme and version it was coded with.
 
 
 class HospitalAdmission(TeamScoped, Base):
     __tablename__ = "hospital_admissions"
+    __table_args__ = (
+        UniqueConstraint("team_id", "spell_id", name="uq_hospital_admissions_team_spell"),
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
     hospital: Mapped[str | None] = mapped_column(String(200))
@@ -627,39 +642,102 @@ class HospitalAdmission(TeamScoped, Base):
     discharged_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(Text)
     emergency: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The hospital's provider spell id (imports are idempotent by it) and NHS DD codes.
+    spell_id: Mapped[str | None] = mapped_column(String(64))
+    admission_method: Mapped[str | None] = mapped_column(String(4))
+    contact: Mapped[str | None] = mapped_column(String(200))
 
 
 class DischargePlan(TeamScoped, Base):
     __tablename__ = "discharge_plans"
     __table_args__ = (
         CheckConstraint("pathway BETWEEN 0 AND 3", name="pathway_0_to_3"),
-        _one_of("status", ("planning", "ready", "delayed", "discharged", "cancelled")),
+        CheckConstraint(
+            "discharged_pathway BETWEEN 0 AND 3", name="discharged_pathway_0_to_3"
+        ),
+        _one_of("status", tuple(DischargeStatus)),
     )
 
-    admission_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hospital_admissions.id"))
+    admission_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("hospital_admissions.id"), unique=True
+    )
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default=DischargeStatus.IN_HOSPITAL)
     expected_discharge_on: Mapped[date | None] = mapped_column(Date)
+    ready_on: Mapped[date | None] = mapped_column(Date)  # from the criteria-to-reside events
     pathway: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(12), default="planning")
-    medically_optimised_on: Mapped[date | None] = mapped_column(Date)
-    delay_reason: Mapped[str | None] = mapped_column(Text)
+    destination_code: Mapped[str | None] = mapped_column(String(40))
+    destination_version: Mapped[str | None] = mapped_column(String(20))
+    delay_code: Mapped[str | None] = mapped_column(String(40))  # the reason in force now
+    delay_scheme: Mapped[str | None] = mapped_column(String(40))
+    delay_family: Mapped[str | None] = mapped_column(String(60))
+    discharged_pathway: Mapped[int | None] = mapped_column(Integer)
+    discharge_method: Mapped[str | None] = mapped_column(String(4))
+    discharge_destination: Mapped[str | None] = mapped_column(String(4))
     follow_up_due_on: Mapped[date | None] = mapped_column(Date)
     follow_up_done_at: Mapped[datetime | None]
+    follow_up_by: Mapped[str | None] = mapped_column(String(200))
+    follow_up_note: Mapped[str | None] = mapped_column(Text)
+    readmission: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class DischargeTask(TeamScoped, Base):
-    __tablename__ = "discharge_tasks"
-    __table_args__ = (_one_of("status", ("open", "done", "cancelled")),)
+class DischargeEvent(TeamScoped, Base):
+    """One change in a stay's history; never edited (a correction is a later event)."""
+
+    __tablename__ = "discharge_events"
+    __table_args__ = (
+        _one_of("kind", tuple(DischargeEventKind)),
+        Index("ix_discharge_events_plan_kind", "discharge_plan_id", "kind"),
+    )
+
+    discharge_plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("discharge_plans.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    on: Mapped[date | None] = mapped_column(Date)  # EDD, assessment date, delay start
+    meets_criteria: Mapped[bool | None] = mapped_column(Boolean)
+    pathway: Mapped[int | None] = mapped_column(Integer)
+    scheme: Mapped[str | None] = mapped_column(String(40))
+    version: Mapped[str | None] = mapped_column(String(20))
+    code: Mapped[str | None] = mapped_column(String(40))
+    label: Mapped[str | None] = mapped_column(Text)
+    family: Mapped[str | None] = mapped_column(String(60))
+    reason: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[str] = mapped_column(String(200))
+
+
+class DischargeCriterion(TeamScoped, Base):
+    """An item of the clinical criteria for discharge, met or not."""
+
+    __tablename__ = "discharge_criteria"
 
     discharge_plan_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("discharge_plans.id"), index=True
     )
+    text: Mapped[str] = mapped_column(Text)
+    met_on: Mapped[date | None] = mapped_column(Date)
+
+
+class DischargeTask(TeamScoped, Base):
+    __tablename__ = "discharge_tasks"
+    __table_args__ = (
+        _one_of("status", tuple(TaskStatus)),
+        _one_of("anchor", tuple(TaskAnchor)),
+    )
+
+    discharge_plan_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("discharge_plans.id"), index=True
+    )
+    template_key: Mapped[str | None] = mapped_column(String(60))
     description: Mapped[str] = mapped_column(Text)
+    organisation: Mapped[str | None] = mapped_column(String(200))
     owner_staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
     owner_name: Mapped[str | None] = mapped_column(String(200))
+    anchor: Mapped[str] = mapped_column(String(12), default=TaskAnchor.PATHWAY)
+    working_days: Mapped[int | None] = mapped_column(Integer)
     due_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(12), default="open")
+    status: Mapped[str] = mapped_column(String(12), default=TaskStatus.OPEN)
     completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(200))
 
 
 def table_of(model: type[Base]) -> Table:

@@ -1,0 +1,208 @@
+"""Reads for discharge planning: the in-reach board and one stay's tasks and history.
+
+The board is one SQL statement: the team's active caseload now in hospital, with task counts
+as correlated aggregates over ``discharge_tasks`` (indexed by plan), so 500 stays with 20 tasks
+each are read in one pass rather than a query per person.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import NamedTuple
+
+from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from mdt_desktop.domain.discharges import DischargeStatus, TaskStatus
+
+from .schema import (
+    CaseloadEntry,
+    DischargeEvent,
+    DischargePlan,
+    DischargeTask,
+    HospitalAdmission,
+    Patient,
+    Staff,
+)
+
+
+class BoardRow(NamedTuple):
+    plan_id: uuid.UUID
+    patient_id: uuid.UUID
+    family_name: str
+    given_name: str
+    nhs_number: str
+    date_of_birth: date | None
+    hospital: str | None
+    ward: str | None
+    admitted_at: datetime
+    expected_discharge_on: date | None
+    ready_on: date | None
+    pathway: int | None
+    destination_code: str | None
+    delay_scheme: str | None
+    delay_code: str | None
+    delay_family: str | None
+    readmission: bool
+    coordinator_id: uuid.UUID | None
+    coordinator: str | None
+    open_tasks: int
+    overdue_tasks: int
+    unowned_tasks: int
+    mine_tasks: int
+
+
+def board_rows(
+    s: Session, team_id: uuid.UUID | None, today: date, me: uuid.UUID | None = None
+) -> list[BoardRow]:
+    """Everyone on the team's active caseload now in hospital, longest ready first."""
+    t = DischargeTask
+    is_open = t.status == TaskStatus.OPEN
+
+    def count(*conditions) -> object:
+        return (
+            select(func.count())
+            .where(t.discharge_plan_id == DischargePlan.id, t.deleted_at.is_(None), *conditions)
+            .correlate(DischargePlan)
+            .scalar_subquery()
+        )
+
+    coordinator = Staff.__table__.alias("coordinator")
+    stmt = (
+        select(
+            DischargePlan.id,
+            DischargePlan.patient_id,
+            Patient.family_name,
+            Patient.given_name,
+            Patient.nhs_number,
+            Patient.date_of_birth,
+            HospitalAdmission.hospital,
+            HospitalAdmission.ward,
+            HospitalAdmission.admitted_at,
+            DischargePlan.expected_discharge_on,
+            DischargePlan.ready_on,
+            DischargePlan.pathway,
+            DischargePlan.destination_code,
+            DischargePlan.delay_scheme,
+            DischargePlan.delay_code,
+            DischargePlan.delay_family,
+            DischargePlan.readmission,
+            CaseloadEntry.care_coordinator_id,
+            coordinator.c.name,
+            count(is_open),
+            count(is_open, t.due_on < today),
+            count(is_open, t.owner_staff_id.is_(None), t.owner_name.is_(None)),
+            count(is_open, t.owner_staff_id == me) if me is not None else literal(0),
+        )
+        .join(HospitalAdmission, HospitalAdmission.id == DischargePlan.admission_id)
+        .join(Patient, Patient.id == DischargePlan.patient_id)
+        .join(
+            CaseloadEntry,
+            and_(
+                CaseloadEntry.patient_id == DischargePlan.patient_id,
+                CaseloadEntry.status == "active",
+                CaseloadEntry.deleted_at.is_(None),
+            ),
+        )
+        .outerjoin(coordinator, coordinator.c.id == CaseloadEntry.care_coordinator_id)
+        .where(
+            DischargePlan.status == DischargeStatus.IN_HOSPITAL,
+            DischargePlan.deleted_at.is_(None),
+            HospitalAdmission.deleted_at.is_(None),
+            CaseloadEntry.team_id == team_id,
+        )
+        .order_by(
+            case((DischargePlan.ready_on.is_(None), 1), else_=0),
+            DischargePlan.ready_on,
+            HospitalAdmission.admitted_at,
+        )
+    )
+    return [BoardRow(*row) for row in s.execute(stmt)]
+
+
+class TaskRow(NamedTuple):
+    id: uuid.UUID
+    template_key: str | None
+    description: str
+    organisation: str | None
+    owner_staff_id: uuid.UUID | None
+    owner_name: str | None
+    due_on: date | None
+    status: str
+    completed_at: datetime | None
+    completed_by: str | None
+
+
+def tasks_of(s: Session, plan_id: uuid.UUID) -> list[TaskRow]:
+    t = DischargeTask
+    rows = s.execute(
+        select(
+            t.id,
+            t.template_key,
+            t.description,
+            t.organisation,
+            t.owner_staff_id,
+            t.owner_name,
+            t.due_on,
+            t.status,
+            t.completed_at,
+            t.completed_by,
+        )
+        .where(t.discharge_plan_id == plan_id, t.deleted_at.is_(None))
+        .order_by(case((t.due_on.is_(None), 1), else_=0), t.due_on, t.description)
+    )
+    return [TaskRow(*r) for r in rows]
+
+
+class EventRow(NamedTuple):
+    kind: str
+    on: date | None
+    pathway: int | None
+    code: str | None
+    label: str | None
+    meets_criteria: bool | None
+    reason: str | None
+    recorded_at: datetime
+    recorded_by: str
+
+
+def history_of(s: Session, plan_id: uuid.UUID) -> list[EventRow]:
+    e = DischargeEvent
+    rows = s.execute(
+        select(
+            e.kind,
+            e.on,
+            e.pathway,
+            e.code,
+            e.label,
+            e.meets_criteria,
+            e.reason,
+            e.recorded_at,
+            e.recorded_by,
+        )
+        .where(e.discharge_plan_id == plan_id, e.deleted_at.is_(None))
+        .order_by(e.recorded_at, e.id)
+    )
+    return [EventRow(*r) for r in rows]
+
+
+class FollowUpRow(NamedTuple):
+    plan_id: uuid.UUID
+    patient_id: uuid.UUID
+    due_on: date
+
+
+def missed_follow_ups(s: Session, team_id: uuid.UUID | None, today: date) -> list[FollowUpRow]:
+    """Discharged stays whose community follow-up is past due and not done."""
+    p = DischargePlan
+    rows = s.execute(
+        select(p.id, p.patient_id, p.follow_up_due_on).where(
+            p.team_id == team_id,
+            p.status == DischargeStatus.DISCHARGED,
+            p.follow_up_done_at.is_(None),
+            p.follow_up_due_on < today,
+            p.deleted_at.is_(None),
+        )
+    )
+    return [FollowUpRow(*r) for r in rows]
