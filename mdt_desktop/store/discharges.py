@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
@@ -60,7 +60,7 @@ def board_rows(
     t = DischargeTask
     is_open = t.status == TaskStatus.OPEN
 
-    def count(*conditions) -> object:
+    def count(*conditions: Any) -> Any:
         return (
             select(func.count())
             .where(t.discharge_plan_id == DischargePlan.id, t.deleted_at.is_(None), *conditions)
@@ -118,7 +118,7 @@ def board_rows(
             HospitalAdmission.admitted_at,
         )
     )
-    return [BoardRow(*row) for row in s.execute(stmt)]
+    return [BoardRow._make(row) for row in s.execute(stmt)]
 
 
 class TaskRow(NamedTuple):
@@ -152,7 +152,7 @@ def tasks_of(s: Session, plan_id: uuid.UUID) -> list[TaskRow]:
         .where(t.discharge_plan_id == plan_id, t.deleted_at.is_(None))
         .order_by(case((t.due_on.is_(None), 1), else_=0), t.due_on, t.description)
     )
-    return [TaskRow(*r) for r in rows]
+    return [TaskRow._make(r) for r in rows]
 
 
 class EventRow(NamedTuple):
@@ -184,7 +184,7 @@ def history_of(s: Session, plan_id: uuid.UUID) -> list[EventRow]:
         .where(e.discharge_plan_id == plan_id, e.deleted_at.is_(None))
         .order_by(e.recorded_at, e.id)
     )
-    return [EventRow(*r) for r in rows]
+    return [EventRow._make(r) for r in rows]
 
 
 class FollowUpRow(NamedTuple):
@@ -205,4 +205,4 @@ def missed_follow_ups(s: Session, team_id: uuid.UUID | None, today: date) -> lis
             p.deleted_at.is_(None),
         )
     )
-    return [FollowUpRow(*r) for r in rows]
+    return [FollowUpRow._make(r) for r in rows]

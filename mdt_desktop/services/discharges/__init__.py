@@ -1,0 +1,48 @@
+"""Discharge planning from the community side: a stay, its dates and history, tasks, follow-up.
+
+Every change that matters afterwards (expected date, criteria to reside, pathway, delay
+reason, the discharge itself, the follow-up) is an append-only ``discharge_events`` row
+written in the same transaction as the plan's current values, so the board reads one row per
+stay and the history is never lost. Rules (ready date, working days, readmission, templates)
+live in ``domain/discharges.py``.
+"""
+
+from mdt_desktop.domain import discharges as rules
+
+from ._common import DischargeError, Stay
+from .board import BoardFilter, BoardFlag, BoardLine, board, escalate_missed_follow_ups
+from .planning import (
+    add_criterion,
+    assess_criteria_to_reside,
+    choose_pathway,
+    delay_history,
+    mark_criterion,
+    set_delay,
+    set_expected_date,
+)
+from .stay import complete_follow_up, record_admission, record_discharge
+from .tasks import add_task, assign_task, complete_task
+
+__all__ = [
+    "BoardFilter",
+    "BoardFlag",
+    "BoardLine",
+    "DischargeError",
+    "Stay",
+    "add_criterion",
+    "add_task",
+    "assess_criteria_to_reside",
+    "assign_task",
+    "board",
+    "choose_pathway",
+    "complete_follow_up",
+    "complete_task",
+    "delay_history",
+    "escalate_missed_follow_ups",
+    "mark_criterion",
+    "record_admission",
+    "record_discharge",
+    "rules",
+    "set_delay",
+    "set_expected_date",
+]
