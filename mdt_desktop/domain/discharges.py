@@ -427,12 +427,20 @@ def propose_tasks(
     return out
 
 
+FOLLOW_UP_UNKNOWN_PATHWAY_DAYS = 3  # a discharge reported without its pathway
+
+
 def follow_up_due(
-    pathway: Pathway, discharged_on: date, templates: TemplateSet | None = None
+    pathway: Pathway | None, discharged_on: date, templates: TemplateSet | None = None
 ) -> date:
     """When the community follow-up after discharge is due (working days set per pathway)."""
     chosen = templates or default_templates()
-    return add_working_days(discharged_on, chosen.follow_up_working_days[int(pathway)])
+    days = (
+        chosen.follow_up_working_days[int(pathway)]
+        if pathway is not None
+        else FOLLOW_UP_UNKNOWN_PATHWAY_DAYS
+    )
+    return add_working_days(discharged_on, days)
 
 
 # --- history ------------------------------------------------------------------------------------

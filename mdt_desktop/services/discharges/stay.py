@@ -1,4 +1,8 @@
-"""A stay's ends: the admission (with the readmission check), the discharge, the follow-up."""
+"""A stay's ends: the admission (with the readmission check), the discharge, the follow-up.
+
+``open_stay`` and ``close_stay`` work inside a caller's transaction, so a person recording a
+stay by hand and the hospital feed's import apply the same rules.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from mdt_desktop.domain import discharges as rules
 from mdt_desktop.domain.caseload import clean_text
@@ -18,13 +23,66 @@ from mdt_desktop.domain.discharges import (
 )
 from mdt_desktop.domain.permissions import Permission, require
 from mdt_desktop.store.database import Store
-from mdt_desktop.store.schema import (
-    DischargePlan,
-    HospitalAdmission,
-    Patient,
-)
+from mdt_desktop.store.schema import DischargePlan, HospitalAdmission, Patient
 
 from ._common import DischargeError, Stay, _assessments, _event, _now, _plan, _tasks
+
+
+def _last_discharge(s: Session, patient_id: uuid.UUID) -> datetime | None:
+    return s.scalars(
+        select(HospitalAdmission.discharged_at)
+        .where(
+            HospitalAdmission.patient_id == patient_id,
+            HospitalAdmission.discharged_at.is_not(None),
+            HospitalAdmission.deleted_at.is_(None),
+        )
+        .order_by(HospitalAdmission.discharged_at.desc())
+        .limit(1)
+    ).first()
+
+
+def new_stay(
+    patient: Patient,
+    *,
+    admitted_at: datetime,
+    hospital: str | None,
+    ward: str | None = None,
+    method: str | None = None,
+    reason: str | None = None,
+    contact: str | None = None,
+    spell_id: str | None = None,
+    last_discharge: datetime | None = None,
+) -> tuple[HospitalAdmission, DischargePlan]:
+    """The admission and its empty plan, with the crude 30-day readmission flag.
+
+    Not yet in the session: the store has no ORM relationships, so the caller flushes the
+    admission before adding the plan (an import does so once for all its new stays).
+    """
+    kind = rules.admission_kind(method)
+    # Ids given here, not at flush: an import opens thousands of stays in one flush.
+    admission = HospitalAdmission(
+        id=uuid.uuid4(),
+        team_id=patient.team_id,
+        patient_id=patient.id,
+        hospital=hospital,
+        ward=(ward or "").strip() or None,
+        admitted_at=admitted_at,
+        reason=(reason or "").strip() or None,
+        emergency=kind is rules.AdmissionKind.EMERGENCY,
+        admission_method=(method or "").strip() or None,
+        contact=(contact or "").strip() or None,
+        spell_id=(spell_id or "").strip() or None,
+    )
+    plan = DischargePlan(
+        id=uuid.uuid4(),
+        team_id=patient.team_id,
+        admission_id=admission.id,
+        patient_id=patient.id,
+        status=DischargeStatus.IN_HOSPITAL,
+        readmission=last_discharge is not None
+        and rules.is_readmission(last_discharge, admitted_at, kind),
+    )
+    return admission, plan
 
 
 def record_admission(
@@ -51,57 +109,84 @@ def record_admission(
     if admitted_at > _now():
         raise DischargeError("An admission cannot be recorded in the future.")
     hospital = clean_text(hospital, "the hospital", limit=200)
-    kind = rules.admission_kind(method)
     with store.transaction() as s:
         patient = s.get(Patient, patient_id)
         if patient is None or patient.deleted_at is not None:
             raise DischargeError("That person is not on the registered list in this store.")
-        open_stay = s.scalars(
+        open_already = s.scalars(
             select(HospitalAdmission.id).where(
                 HospitalAdmission.patient_id == patient_id,
                 HospitalAdmission.discharged_at.is_(None),
                 HospitalAdmission.deleted_at.is_(None),
             )
         ).first()
-        if open_stay is not None:
+        if open_already is not None:
             raise DischargeError(
                 "This person is already in hospital: record that discharge before a new stay."
             )
-        last_out = s.scalars(
-            select(HospitalAdmission.discharged_at)
-            .where(
-                HospitalAdmission.patient_id == patient_id,
-                HospitalAdmission.discharged_at.is_not(None),
-                HospitalAdmission.deleted_at.is_(None),
-            )
-            .order_by(HospitalAdmission.discharged_at.desc())
-            .limit(1)
-        ).first()
-        admission = HospitalAdmission(
-            team_id=patient.team_id,
-            patient_id=patient_id,
-            hospital=hospital,
-            ward=(ward or "").strip() or None,
+        admission, plan = new_stay(
+            patient,
             admitted_at=admitted_at,
-            reason=(reason or "").strip() or None,
-            emergency=kind is rules.AdmissionKind.EMERGENCY,
-            admission_method=(method or "").strip() or None,
-            contact=(contact or "").strip() or None,
-            spell_id=(spell_id or "").strip() or None,
+            hospital=hospital,
+            ward=ward,
+            method=method,
+            reason=reason,
+            contact=contact,
+            spell_id=spell_id,
+            last_discharge=_last_discharge(s, patient_id),
         )
         s.add(admission)
         s.flush()
-        readmission = last_out is not None and rules.is_readmission(last_out, admitted_at, kind)
-        plan = DischargePlan(
-            team_id=patient.team_id,
-            admission_id=admission.id,
-            patient_id=patient_id,
-            status=DischargeStatus.IN_HOSPITAL,
-            readmission=readmission,
-        )
         s.add(plan)
-        s.flush()
-        return Stay(admission.id, plan.id, readmission)
+        return Stay(admission.id, plan.id, plan.readmission)
+
+
+def close_stay(
+    s: Session,
+    store: Store,
+    plan: DischargePlan,
+    admission: HospitalAdmission,
+    *,
+    discharged_at: datetime,
+    pathway: Pathway | None,
+    destination: str | None,
+    method: str | None,
+) -> date:
+    """The person left hospital; returns the date the community follow-up is due.
+
+    Open hospital-side tasks (counted from the pathway) are closed as cancelled; tasks
+    counted from the discharge get their due dates; the follow-up is due in the working days
+    set for the pathway; a delay in force ends.
+    """
+    out_on = rules.local_date(discharged_at)
+    admission.discharged_at = discharged_at
+    plan.status = DischargeStatus.DISCHARGED
+    plan.discharged_pathway = int(pathway) if pathway is not None else None
+    plan.discharge_destination, plan.discharge_method = destination, method
+    plan.ready_on = rules.discharge_ready_date(_assessments(s, plan.id), finished=True) or (
+        plan.ready_on
+    )
+    plan.follow_up_due_on = rules.follow_up_due(pathway, out_on)
+    for task in _tasks(s, plan.id):
+        if task.status != TaskStatus.OPEN:
+            continue
+        if task.anchor == TaskAnchor.PATHWAY:
+            task.status = TaskStatus.CANCELLED
+        elif task.working_days is not None:
+            task.due_on = rules.add_working_days(out_on, task.working_days)
+    if plan.delay_code is not None:
+        _event(s, store, plan, DischargeEventKind.DELAY_ENDED, on=out_on)
+        plan.delay_code = plan.delay_scheme = plan.delay_family = None
+    _event(
+        s,
+        store,
+        plan,
+        DischargeEventKind.DISCHARGE,
+        on=out_on,
+        pathway=plan.discharged_pathway,
+        code=destination,
+    )
+    return plan.follow_up_due_on
 
 
 def record_discharge(
@@ -113,12 +198,7 @@ def record_discharge(
     destination: str,
     method: str = "1",
 ) -> date:
-    """The person left hospital: returns the date the community follow-up is due.
-
-    Open hospital-side tasks (those counted from the pathway) are closed as cancelled; tasks
-    counted from the discharge get their due dates; the follow-up is due in the working days
-    set for the pathway. Destination and method are NHS Data Dictionary codes.
-    """
+    """Record that the person left hospital (NHS Data Dictionary destination and method)."""
     require(store.actor.role, Permission.MANAGE_DISCHARGE)
     actual = Pathway(pathway)
     try:
@@ -128,39 +208,22 @@ def record_discharge(
         raise DischargeError(f"Not a national code: {exc.args[0]}.") from None
     if discharged_at.tzinfo is None:
         raise DischargeError("The discharge time needs its time zone.")
-    out_on = rules.local_date(discharged_at)
     with store.transaction() as s:
         plan = _plan(s, plan_id)
         admission = s.get(HospitalAdmission, plan.admission_id)
         assert admission is not None
         if discharged_at < admission.admitted_at or discharged_at > _now():
             raise DischargeError("The discharge must be after the admission and not in the future.")
-        admission.discharged_at = discharged_at
-        plan.status = DischargeStatus.DISCHARGED
-        plan.discharged_pathway = int(actual)
-        plan.discharge_destination, plan.discharge_method = destination, method
-        plan.ready_on = rules.discharge_ready_date(_assessments(s, plan.id), finished=True)
-        plan.follow_up_due_on = rules.follow_up_due(actual, out_on)
-        for task in _tasks(s, plan.id):
-            if task.status != TaskStatus.OPEN:
-                continue
-            if task.anchor == TaskAnchor.PATHWAY:
-                task.status = TaskStatus.CANCELLED
-            elif task.working_days is not None:
-                task.due_on = rules.add_working_days(out_on, task.working_days)
-        if plan.delay_code is not None:
-            _event(s, store, plan, DischargeEventKind.DELAY_ENDED, on=out_on)
-            plan.delay_code = plan.delay_scheme = plan.delay_family = None
-        _event(
+        return close_stay(
             s,
             store,
             plan,
-            DischargeEventKind.DISCHARGE,
-            on=out_on,
-            pathway=int(actual),
-            code=destination,
+            admission,
+            discharged_at=discharged_at,
+            pathway=actual,
+            destination=destination,
+            method=method,
         )
-        return plan.follow_up_due_on
 
 
 def complete_follow_up(store: Store, plan_id: uuid.UUID, note: str) -> None:

@@ -1,0 +1,204 @@
+"""The hospital's feed of admissions and discharges, applied in one transaction.
+
+Idempotent by the hospital's spell id: a second import of the same file writes nothing. A
+newer feed moves a stay on (expected date, ward, ready date, discharge), each change kept in
+the stay's history. People not on the registered list are reported, never created.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mdt_desktop.domain import discharges as rules
+from mdt_desktop.domain.discharges import DischargeEventKind, DischargeStatus, Pathway
+from mdt_desktop.domain.permissions import Permission, require
+from mdt_desktop.interop.admissions import AdmissionRecord, read_admissions
+from mdt_desktop.interop.records import Rejection
+from mdt_desktop.store.database import Store
+from mdt_desktop.store.schema import DischargePlan, HospitalAdmission, Patient
+
+from ._common import _event
+from .stay import close_stay, new_stay
+
+FEED = "From the hospital's feed"
+_CHUNK = 500  # ids per IN (…) look-up, well inside SQLite's variable limit
+
+
+@dataclass
+class AdmissionImport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    discharged: int = 0
+    not_on_register: list[Rejection] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "discharged": self.discharged,
+            "not_on_register": [r.as_dict() for r in self.not_on_register],
+            "rejected": [r.as_dict() for r in self.rejections],
+            "skipped_files": self.skipped,
+        }
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(values), _CHUNK):
+        yield values[i : i + _CHUNK]
+
+
+def import_admissions(
+    store: Store, paths: Iterable[Path], *, team_id: uuid.UUID | None = None
+) -> AdmissionImport:
+    """Read the files, then apply every good row in one transaction (all or nothing)."""
+    require(store.actor.role, Permission.MANAGE_DISCHARGE)
+    parsed = read_admissions(list(paths))
+    result = AdmissionImport(rejections=parsed.rejections, skipped=parsed.skipped)
+    with store.transaction() as s:
+        patients = _patients(s, [r.nhs_number for r in parsed.records], team_id)
+        stays = _stays(s, [r.spell_id for r in parsed.records], team_id)
+        last_out = _last_discharges(s, [p.id for p in patients.values()])
+        todo: list[tuple[AdmissionRecord, Patient, HospitalAdmission, DischargePlan, bool]] = []
+        # In time order, so a stay in the file is checked against a discharge earlier in it.
+        for rec in sorted(parsed.records, key=lambda r: r.admitted_at):
+            patient = patients.get(rec.nhs_number)
+            if patient is None:
+                result.not_on_register.append(
+                    Rejection(rec.file, rec.where, "nhs_number", "not on the registered list")
+                )
+                continue
+            found = stays.get(rec.spell_id)
+            if found is None:
+                admission, plan = new_stay(
+                    patient,
+                    admitted_at=rec.admitted_at,
+                    hospital=rec.hospital,
+                    ward=rec.ward,
+                    method=rec.admission_method,
+                    spell_id=rec.spell_id,
+                    last_discharge=last_out.get(patient.id),
+                )
+                todo.append((rec, patient, admission, plan, True))
+            else:
+                todo.append((rec, patient, *found, False))
+            if rec.discharged_at is not None:
+                last_out[patient.id] = max(
+                    rec.discharged_at, last_out.get(patient.id, rec.discharged_at)
+                )
+        # No ORM relationships order the inserts: admissions, then plans, then the rest.
+        s.add_all([t[2] for t in todo if t[4]])
+        s.flush()
+        s.add_all([t[3] for t in todo if t[4]])
+        s.flush()
+        for rec, _patient, admission, plan, is_new in todo:
+            changed = _apply(s, store, rec, admission, plan)
+            if is_new:
+                result.added += 1
+            elif changed:
+                result.updated += 1
+            else:
+                result.unchanged += 1
+            if rec.discharged_at is not None and plan.status == DischargeStatus.IN_HOSPITAL:
+                pathway = rec.pathway if rec.pathway is not None else plan.pathway
+                close_stay(
+                    s,
+                    store,
+                    plan,
+                    admission,
+                    discharged_at=rec.discharged_at,
+                    pathway=Pathway(pathway) if pathway is not None else None,
+                    destination=rec.discharge_destination,
+                    method=rec.discharge_method,
+                )
+                result.discharged += 1
+    return result
+
+
+def _apply(
+    s: Session, store: Store, rec: AdmissionRecord, admission: HospitalAdmission, plan: Any
+) -> bool:
+    """Move a stay on to what the feed says; True when anything changed."""
+    if plan.status != DischargeStatus.IN_HOSPITAL:
+        return False  # a finished stay is history: the feed does not rewrite it
+    changed = False
+    if rec.ward and rec.ward != admission.ward:
+        admission.ward = rec.ward
+        changed = True
+    if rec.expected_discharge_on and rec.expected_discharge_on != plan.expected_discharge_on:
+        plan.expected_discharge_on = rec.expected_discharge_on
+        _event(s, store, plan, DischargeEventKind.EDD, on=rec.expected_discharge_on, reason=FEED)
+        changed = True
+    if rec.discharge_ready_on and rec.discharge_ready_on != plan.ready_on:
+        plan.ready_on = rec.discharge_ready_on
+        _event(
+            s,
+            store,
+            plan,
+            DischargeEventKind.CRITERIA,
+            on=rec.discharge_ready_on,
+            meets_criteria=False,
+            reason=FEED,
+        )
+        changed = True
+    if rec.discharged_at is not None:
+        changed = True
+    return changed
+
+
+def _patients(s: Session, numbers: Sequence[str], team_id: uuid.UUID | None) -> dict[str, Patient]:
+    out: dict[str, Patient] = {}
+    wanted = sorted(set(numbers))
+    for chunk in _chunks(wanted):
+        q = select(Patient).where(Patient.nhs_number.in_(chunk), Patient.deleted_at.is_(None))
+        if team_id is not None:
+            q = q.where(Patient.team_id == team_id)
+        out.update((p.nhs_number, p) for p in s.scalars(q))
+    return out
+
+
+def _stays(
+    s: Session, spells: Sequence[str], team_id: uuid.UUID | None
+) -> dict[str, tuple[HospitalAdmission, DischargePlan]]:
+    out: dict[str, tuple[HospitalAdmission, DischargePlan]] = {}
+    for chunk in _chunks(sorted(set(spells))):
+        q = (
+            select(HospitalAdmission, DischargePlan)
+            .join(DischargePlan, DischargePlan.admission_id == HospitalAdmission.id)
+            .where(HospitalAdmission.spell_id.in_(chunk), HospitalAdmission.deleted_at.is_(None))
+        )
+        if team_id is not None:
+            q = q.where(HospitalAdmission.team_id == team_id)
+        for admission, plan in s.execute(q):
+            out[admission.spell_id or ""] = (admission, plan)
+    return out
+
+
+def _last_discharges(s: Session, patient_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    out: dict[uuid.UUID, datetime] = {}
+    for chunk in _chunks(sorted(set(patient_ids))):
+        rows = s.execute(
+            select(HospitalAdmission.patient_id, func.max(HospitalAdmission.discharged_at))
+            .where(
+                HospitalAdmission.patient_id.in_(chunk),
+                HospitalAdmission.discharged_at.is_not(None),
+                HospitalAdmission.deleted_at.is_(None),
+            )
+            .group_by(HospitalAdmission.patient_id)
+        )
+        out.update({pid: at for pid, at in rows if at is not None})
+    return out
+
+
+__all__ = ["AdmissionImport", "import_admissions", "rules"]
