@@ -281,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_audit_verify)
     _add_care_plan_commands(sub)
     _add_meeting_commands(sub)
+    _add_discharge_commands(sub)
     return parser
 
 
@@ -372,6 +373,79 @@ def _add_meeting_commands(sub: Any) -> None:
     p.add_argument("--meeting", required=True, help="the meeting's id (from `mdt meetings`)")
     p.add_argument("--out", required=True, type=Path, help="the PDF file to write")
     p.set_defaults(func=cmd_export_minutes)
+
+
+def _signed_in(store: Any) -> Any:
+    from mdt_desktop.services.users import actor_for, current_user
+
+    user = current_user(store)
+    if user is None:
+        raise CommandError("no one is signed in on this store: open it once in the app")
+    store.set_actor(actor_for(user))
+    return user
+
+
+def cmd_discharges(args: argparse.Namespace) -> dict[str, Any]:
+    """The in-reach board: the team's people in hospital, longest since ready first."""
+    from mdt_desktop.domain.nhs_number import format_nhs_number
+    from mdt_desktop.services.discharges import board
+
+    with _open_store(args.store) as store:
+        user = _signed_in(store)
+        lines = board(store, user.team_id)
+    return {
+        "in_hospital": [
+            {
+                "nhs_number": format_nhs_number(x.row.nhs_number),
+                "name": f"{x.row.family_name.upper()}, {x.row.given_name}",
+                "hospital": x.row.hospital,
+                "ward": x.row.ward,
+                "admitted_at": x.row.admitted_at.isoformat(),
+                "days_in": x.days_in,
+                "expected_discharge_on": x.row.expected_discharge_on,
+                "discharge_ready_on": x.row.ready_on,
+                "days_since_ready": x.since_ready.calendar if x.since_ready else None,
+                "working_days_since_ready": x.since_ready.working if x.since_ready else None,
+                "pathway": x.row.pathway,
+                "delay": x.delay_label,
+                "open_tasks": x.row.open_tasks,
+                "overdue_tasks": x.row.overdue_tasks,
+                "flags": [f.value for f in x.flags],
+            }
+            for x in lines
+        ]
+    }
+
+
+def cmd_import_admissions(args: argparse.Namespace) -> dict[str, Any]:
+    from mdt_desktop.domain.permissions import NotPermitted
+    from mdt_desktop.interop.records import UnreadableFile
+    from mdt_desktop.services.discharges.importing import import_admissions
+
+    for path in args.files:
+        if not path.is_file():
+            raise CommandError(f"{path} is not a file")
+    with _open_store(args.store) as store:
+        user = _signed_in(store)
+        try:
+            result = import_admissions(store, args.files, team_id=user.team_id)
+        except (UnreadableFile, NotPermitted) as exc:
+            raise CommandError(str(exc)) from None
+    return result.as_dict()
+
+
+def _add_discharge_commands(sub: Any) -> None:
+    p = sub.add_parser("discharges", help="the team's people in hospital (the in-reach board)")
+    _store_arg(p)
+    p.add_argument("--json", action="store_true", help="print JSON (the default)")
+    p.set_defaults(func=cmd_discharges)
+
+    p = sub.add_parser(
+        "import-admissions", help="import the hospital's admissions and discharges (CSV or FHIR)"
+    )
+    _store_arg(p)
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.set_defaults(func=cmd_import_admissions)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
