@@ -652,9 +652,7 @@ class DischargePlan(TeamScoped, Base):
     __tablename__ = "discharge_plans"
     __table_args__ = (
         CheckConstraint("pathway BETWEEN 0 AND 3", name="pathway_0_to_3"),
-        CheckConstraint(
-            "discharged_pathway BETWEEN 0 AND 3", name="discharged_pathway_0_to_3"
-        ),
+        CheckConstraint("discharged_pathway BETWEEN 0 AND 3", name="discharged_pathway_0_to_3"),
         _one_of("status", tuple(DischargeStatus)),
     )
 
@@ -679,6 +677,14 @@ class DischargePlan(TeamScoped, Base):
     follow_up_by: Mapped[str | None] = mapped_column(String(200))
     follow_up_note: Mapped[str | None] = mapped_column(Text)
     readmission: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The hospital's discharge summary (PRSB headings), held beside the care plan until a
+    # clinician decides, item by item, what is carried into a new care-plan version.
+    summary_plan_actions: Mapped[str | None] = mapped_column(Text)
+    summary_medicine_changes: Mapped[str | None] = mapped_column(Text)
+    summary_requirements: Mapped[str | None] = mapped_column(Text)
+    reconciled_at: Mapped[datetime | None]
+    reconciled_by: Mapped[str | None] = mapped_column(String(200))
+    reconciled_version_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class DischargeEvent(TeamScoped, Base):

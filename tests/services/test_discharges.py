@@ -239,3 +239,56 @@ def test_refusals_say_why(store: Store, hood: Neighbourhood) -> None:
         n = s.scalar(select(func.count()).select_from(DischargeEvent))
     assert n == 1  # only the first expected date: refusals wrote nothing
     assert DischargeEventKind.EDD == "edd"
+
+
+def test_coming_home_the_summary_is_carried_in_item_by_item(
+    store: Store, hood: Neighbourhood
+) -> None:
+    from mdt_desktop.services import care_plans
+    from mdt_desktop.services.discharges import reconcile
+
+    pid = on_caseload(store, hood)
+    first = care_plans.save_version(
+        store, pid, {"medicines": "Bisoprolol 2.5 mg once a day", "about_me": "Likes tea"}, None
+    )
+    stay = admit(store, pid)
+    reconcile.record_discharge_summary(
+        store,
+        stay.plan_id,
+        plan_and_actions="- District nurse to check the wound on day 3\n- Falls clinic referral",
+        medicine_changes="Bisoprolol stopped\nApixaban 5 mg twice a day started",
+        individual_requirements="Hard of hearing: face her when speaking",
+    )
+    with pytest.raises(d.DischargeError, match="home"):
+        reconcile.carry_into_care_plan(store, stay.plan_id, [])
+    d.record_discharge(
+        store,
+        stay.plan_id,
+        discharged_at=datetime(2026, 11, 30, 12, tzinfo=UTC),
+        pathway=1,
+        destination="19",
+    )
+    rec = reconcile.reconciliation(store, stay.plan_id)
+    assert len(rec.items) == 5 and not rec.decided
+    assert rec.current_sections["medicines"] == "Bisoprolol 2.5 mg once a day"  # both texts kept
+    assert care_plans.load_plan(store, pid).current.id == first.version.id  # nothing copied yet
+
+    keys = {i.text: i.key for i in rec.items}
+    chosen = [
+        keys["District nurse to check the wound on day 3"],
+        keys["Apixaban 5 mg twice a day started"],
+        keys["Bisoprolol stopped"],
+    ]
+    version = reconcile.carry_into_care_plan(store, stay.plan_id, chosen, today=TODAY)
+    plan = care_plans.load_plan(store, pid).current
+    assert plan.id == version and plan.parent_id == first.version.id
+    assert [a["what"] for a in plan.content["actions"]] == [
+        "District nurse to check the wound on day 3"
+    ]
+    assert "Bisoprolol 2.5 mg once a day" in plan.content["medicines"]  # kept, not overwritten
+    assert "- Apixaban 5 mg twice a day started" in plan.content["medicines"]
+    assert "01-Dec-2026" in plan.content["medicines"]
+    assert plan.content["about_me"] == "Likes tea"  # not chosen: not carried
+    assert reconcile.reconciliation(store, stay.plan_id).decided
+    with pytest.raises(d.DischargeError, match="already"):
+        reconcile.carry_into_care_plan(store, stay.plan_id, [])

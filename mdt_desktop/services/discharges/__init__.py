@@ -20,6 +20,12 @@ from .planning import (
     set_delay,
     set_expected_date,
 )
+from .reconcile import (
+    Reconciliation,
+    carry_into_care_plan,
+    reconciliation,
+    record_discharge_summary,
+)
 from .stay import complete_follow_up, record_admission, record_discharge
 from .tasks import add_task, assign_task, complete_task
 
@@ -28,20 +34,24 @@ __all__ = [
     "BoardFlag",
     "BoardLine",
     "DischargeError",
+    "Reconciliation",
     "Stay",
     "add_criterion",
     "add_task",
     "assess_criteria_to_reside",
     "assign_task",
     "board",
+    "carry_into_care_plan",
     "choose_pathway",
     "complete_follow_up",
     "complete_task",
     "delay_history",
     "escalate_missed_follow_ups",
     "mark_criterion",
+    "reconciliation",
     "record_admission",
     "record_discharge",
+    "record_discharge_summary",
     "rules",
     "set_delay",
     "set_expected_date",
