@@ -292,3 +292,56 @@ def test_coming_home_the_summary_is_carried_in_item_by_item(
     assert reconcile.reconciliation(store, stay.plan_id).decided
     with pytest.raises(d.DischargeError, match="already"):
         reconcile.carry_into_care_plan(store, stay.plan_id, [])
+
+
+def test_transfer_of_care_pdf_has_the_headings_and_embedded_fonts(
+    store: Store, hood: Neighbourhood, tmp_path
+) -> None:
+    import shutil
+    import subprocess
+
+    from mdt_desktop.services.discharges.summary import export_transfer_of_care
+    from mdt_desktop.store.schema import Patient
+
+    pid = on_caseload(store, hood)
+    with store.transaction() as s:
+        s.get(Patient, pid).family_name = "Wiśniewska"
+    stay = admit(store, pid, reason="Fall at home")
+    d.choose_pathway(store, stay.plan_id, 1, destination="P1-HOME-RRR", today=TODAY)
+    d.record_discharge_summary(
+        store,
+        stay.plan_id,
+        plan_and_actions="Falls clinic referral",
+        medicine_changes="Apixaban started",
+        individual_requirements="Hard of hearing",
+    )
+    d.record_discharge(
+        store,
+        stay.plan_id,
+        discharged_at=datetime(2026, 11, 30, 12, tzinfo=UTC),
+        pathway=1,
+        destination="19",
+    )
+    out = export_transfer_of_care(store, stay.plan_id, tmp_path / "toc.pdf")
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    for heading in (
+        "Admission details",
+        "Discharge details",
+        "Plan and requested actions",
+        "Medicine changes",
+        "Individual requirements",
+        "Person completing record",
+    ):
+        assert heading in text
+    assert "WIŚNIEWSKA" in text.upper() and "Falls clinic referral" in text
+    assert "Usual place of residence (19)" in text and "Due 02-Dec-2026" in text
+    fonts = subprocess.run([shutil.which("pdffonts"), str(out)], capture_output=True, text=True)
+    rows = fonts.stdout.splitlines()[2:]
+    assert rows and all(" yes " in r for r in rows), fonts.stdout  # every font embedded
+    with store.session() as s:
+        exported = s.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "export", AuditEntry.entity == "discharge_plans")
+        )
+    assert exported == 1
