@@ -57,35 +57,40 @@ def _patient_of(obj: Synced) -> uuid.UUID | None:
     return getattr(obj, "patient_id", None)
 
 
-def _record(session: Session, ctx: StoreContext, obj: Synced, op: str, fields: dict) -> None:
+def _record(
+    ctx: StoreContext,
+    obj: Synced,
+    op: str,
+    fields: dict,
+    outbox: list[dict[str, Any]],
+    trail: list[audit.Item],
+) -> None:
     hlc = ctx.clock.now()
     obj.updated_at = hlc
     obj.updated_by = ctx.actor.user_id
     table = obj.__tablename__  # type: ignore[attr-defined]
     if not ctx.applying_remote:
-        session.execute(
-            table_of(OutboxEntry)
-            .insert()
-            .values(
-                change_id=uuid.uuid4(),
-                table_name=table,
-                row_id=obj.id,
-                op=op,
-                fields=fields,
-                hlc=hlc,
-                device_id=ctx.device_id,
-                created_at=datetime.now(UTC),
-            )
+        outbox.append(
+            {
+                "change_id": uuid.uuid4(),
+                "table_name": table,
+                "row_id": obj.id,
+                "op": op,
+                "fields": fields,
+                "hlc": hlc,
+                "device_id": ctx.device_id,
+                "created_at": datetime.now(UTC),
+            }
         )
     audit_action = {"insert": "create", "update": "update", "delete": "delete"}[op]
-    audit.append(
-        session,
-        ctx,
-        audit_action,
-        table,
-        obj.id,
-        _patient_of(obj),
-        detail=", ".join(sorted(fields)) if op == "update" else None,
+    trail.append(
+        audit.Item(
+            audit_action,
+            table,
+            obj.id,
+            _patient_of(obj),
+            detail=", ".join(sorted(fields)) if op == "update" else None,
+        )
     )
 
 
@@ -93,14 +98,15 @@ def _before_flush(session: Session, flush_context: UOWTransaction, instances: An
     ctx: StoreContext | None = session.info.get(CONTEXT_KEY)
     if ctx is None:
         return
-    touched = False
+    outbox: list[dict[str, Any]] = []
+    trail: list[audit.Item] = []
     with session.no_autoflush:
         for obj in list(session.new):
             if isinstance(obj, Synced):
                 if obj.id is None:
                     obj.id = uuid.uuid4()
-                _record(session, ctx, obj, "insert", _column_values(obj, only_changed=False))
-                touched = True
+                fields = _column_values(obj, only_changed=False)
+                _record(ctx, obj, "insert", fields, outbox, trail)
         for obj in list(session.dirty):
             if not isinstance(obj, Synced) or not session.is_modified(obj):
                 continue
@@ -109,18 +115,23 @@ def _before_flush(session: Session, flush_context: UOWTransaction, instances: An
                 continue
             # Setting the tombstone is how rows are deleted: it travels as a delete.
             op = "delete" if "deleted_at" in fields and obj.deleted_at is not None else "update"
-            _record(session, ctx, obj, op, fields)
-            touched = True
+            _record(ctx, obj, op, fields, outbox, trail)
         for obj in list(session.deleted):
             if isinstance(obj, Synced):
-                _record(session, ctx, obj, "delete", {"deleted_at": jsonable(datetime.now(UTC))})
-                touched = True
-        if touched:
-            session.execute(
-                update(StoreMeta)
-                .where(StoreMeta.key == CLOCK_KEY)
-                .values(value=str(ctx.clock.last))
-            )
+                fields = {"deleted_at": jsonable(datetime.now(UTC))}
+                _record(ctx, obj, "delete", fields, outbox, trail)
+        if not trail:
+            return
+        # One statement per kind for the whole flush (a bulk write is O(n), not n trips).
+        if outbox:
+            session.execute(table_of(OutboxEntry).insert(), outbox)
+        audit.append_many(session, ctx, trail)
+        session.execute(
+            update(StoreMeta)
+            .where(StoreMeta.key == CLOCK_KEY)
+            .values(value=str(ctx.clock.last))
+            .execution_options(synchronize_session=False)
+        )
 
 
 def install(session_class: type[Session]) -> None:

@@ -363,6 +363,12 @@ def bench_sync(work: Path, args: argparse.Namespace) -> Result:
     return run(work, args)
 
 
+def bench_discharges(work: Path, args: argparse.Namespace) -> Result:
+    from tests.perf.bench_discharges import bench_discharges as run
+
+    return run(work, args)
+
+
 BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "store_open": bench_store_open,
     "import": bench_import,
@@ -375,6 +381,7 @@ BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "minutes": bench_minutes,
     "caseload": bench_caseload,
     "sync": bench_sync,
+    "discharges": bench_discharges,
 }
 
 

@@ -23,7 +23,13 @@ from mdt_desktop.domain.permissions import Permission, require
 from mdt_desktop.interop.admissions import AdmissionRecord, read_admissions
 from mdt_desktop.interop.records import Rejection
 from mdt_desktop.store.database import Store
-from mdt_desktop.store.schema import DischargePlan, HospitalAdmission, Patient
+from mdt_desktop.store.schema import (
+    DischargeEvent,
+    DischargePlan,
+    DischargeTask,
+    HospitalAdmission,
+    Patient,
+)
 
 from ._common import _event
 from .stay import close_stay, new_stay
@@ -66,7 +72,8 @@ def import_admissions(
     require(store.actor.role, Permission.MANAGE_DISCHARGE)
     parsed = read_admissions(list(paths))
     result = AdmissionImport(rejections=parsed.rejections, skipped=parsed.skipped)
-    with store.transaction() as s:
+    # Everything this import needs is read up front, so no query mid-way flushes the session.
+    with store.transaction() as s, s.no_autoflush:
         patients = _patients(s, [r.nhs_number for r in parsed.records], team_id)
         stays = _stays(s, [r.spell_id for r in parsed.records], team_id)
         last_out = _last_discharges(s, [p.id for p in patients.values()])
@@ -102,8 +109,14 @@ def import_admissions(
         s.flush()
         s.add_all([t[3] for t in todo if t[4]])
         s.flush()
+        old_plans = [t[3].id for t in todo if not t[4]]
+        assessments, tasks = _assessments_of(s, old_plans), _tasks_of(s, old_plans)
         for rec, _patient, admission, plan, is_new in todo:
             changed = _apply(s, store, rec, admission, plan)
+            if rec.discharge_ready_on and changed:
+                assessments.setdefault(plan.id, []).append(
+                    rules.CriteriaAssessment(rec.discharge_ready_on, False)
+                )
             if is_new:
                 result.added += 1
             elif changed:
@@ -121,6 +134,8 @@ def import_admissions(
                     pathway=Pathway(pathway) if pathway is not None else None,
                     destination=rec.discharge_destination,
                     method=rec.discharge_method,
+                    assessments=assessments.get(plan.id, []),
+                    tasks=tasks.get(plan.id, []),
                 )
                 result.discharged += 1
     return result
@@ -182,6 +197,37 @@ def _stays(
             q = q.where(HospitalAdmission.team_id == team_id)
         for admission, plan in s.execute(q):
             out[admission.spell_id or ""] = (admission, plan)
+    return out
+
+
+def _assessments_of(
+    s: Session, plan_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[rules.CriteriaAssessment]]:
+    out: dict[uuid.UUID, list[rules.CriteriaAssessment]] = {}
+    for chunk in _chunks(plan_ids):
+        rows = s.execute(
+            select(
+                DischargeEvent.discharge_plan_id, DischargeEvent.on, DischargeEvent.meets_criteria
+            ).where(
+                DischargeEvent.discharge_plan_id.in_(chunk),
+                DischargeEvent.kind == DischargeEventKind.CRITERIA,
+                DischargeEvent.deleted_at.is_(None),
+            )
+        )
+        for plan_id, on, meets in rows:
+            if on is not None:
+                out.setdefault(plan_id, []).append(rules.CriteriaAssessment(on, bool(meets)))
+    return out
+
+
+def _tasks_of(s: Session, plan_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[DischargeTask]]:
+    out: dict[uuid.UUID, list[DischargeTask]] = {}
+    for chunk in _chunks(plan_ids):
+        q = select(DischargeTask).where(
+            DischargeTask.discharge_plan_id.in_(chunk), DischargeTask.deleted_at.is_(None)
+        )
+        for task in s.scalars(q):
+            out.setdefault(task.discharge_plan_id, []).append(task)
     return out
 
 

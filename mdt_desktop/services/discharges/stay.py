@@ -23,7 +23,7 @@ from mdt_desktop.domain.discharges import (
 )
 from mdt_desktop.domain.permissions import Permission, require
 from mdt_desktop.store.database import Store
-from mdt_desktop.store.schema import DischargePlan, HospitalAdmission, Patient
+from mdt_desktop.store.schema import DischargePlan, DischargeTask, HospitalAdmission, Patient
 
 from ._common import DischargeError, Stay, _assessments, _event, _now, _plan, _tasks
 
@@ -151,8 +151,13 @@ def close_stay(
     pathway: Pathway | None,
     destination: str | None,
     method: str | None,
+    assessments: list[rules.CriteriaAssessment] | None = None,
+    tasks: list[DischargeTask] | None = None,
 ) -> date:
     """The person left hospital; returns the date the community follow-up is due.
+
+    ``assessments`` and ``tasks`` may be given by a caller that read them for many stays at
+    once (the import); otherwise they are read here.
 
     Open hospital-side tasks (counted from the pathway) are closed as cancelled; tasks
     counted from the discharge get their due dates; the follow-up is due in the working days
@@ -163,11 +168,11 @@ def close_stay(
     plan.status = DischargeStatus.DISCHARGED
     plan.discharged_pathway = int(pathway) if pathway is not None else None
     plan.discharge_destination, plan.discharge_method = destination, method
-    plan.ready_on = rules.discharge_ready_date(_assessments(s, plan.id), finished=True) or (
-        plan.ready_on
-    )
+    if assessments is None:
+        assessments = _assessments(s, plan.id)
+    plan.ready_on = rules.discharge_ready_date(assessments, finished=True) or plan.ready_on
     plan.follow_up_due_on = rules.follow_up_due(pathway, out_on)
-    for task in _tasks(s, plan.id):
+    for task in _tasks(s, plan.id) if tasks is None else tasks:
         if task.status != TaskStatus.OPEN:
             continue
         if task.anchor == TaskAnchor.PATHWAY:
