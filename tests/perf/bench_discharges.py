@@ -74,9 +74,7 @@ def bench_discharges(work: Path, args: argparse.Namespace) -> dict[str, Any]:
     from mdt_desktop.store.schema import DischargePlan, DischargeTask, HospitalAdmission, Patient
 
     store = Store.create(work / "discharges.mdt", StoreKey.generate())
-    team_id, patients = _people_on_caseload(store, 500)
-    with store.session() as s:
-        patient_rows = s.scalars(select(Patient)).all()
+    team_id, patient_rows = _people_on_caseload(store, 500)
     from mdt_desktop.services.discharges.stay import new_stay
 
     with store.transaction() as s:
