@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from mdt_desktop.domain import discharges as rules
 from mdt_desktop.domain.meetings import carried_reason
 from mdt_desktop.domain.people import format_patient_date as fmt
 
@@ -129,6 +130,49 @@ def uncarried_not_reached_with_date(
     return [(i, held[i.meeting_id]) for i in items]
 
 
+def _stay_proposal(admission: Any, plan: Any, day: date) -> Proposal:
+    """A stay in words for the agenda: where, since when, and what the discharge plan says."""
+    where = ", ".join(p for p in (admission.hospital, admission.ward) if p) or "hospital"
+    parts = []
+    if plan is not None and plan.readmission:
+        parts.append("Readmitted within 30 days (crude)")
+    if admission.discharged_at is None:
+        parts.append(f"In {where} since {fmt(admission.admitted_at.date())}")
+        if plan is not None and plan.expected_discharge_on:
+            parts.append(f"expected discharge {fmt(plan.expected_discharge_on)}")
+        if plan is not None and plan.ready_on:
+            waited = rules.days_since(plan.ready_on, day)
+            parts.append(
+                f"ready for discharge since {fmt(plan.ready_on)} "
+                f"({waited.calendar} days, {waited.working} working)"
+            )
+        if plan is not None and plan.pathway is not None:
+            parts.append(f"pathway {plan.pathway}")
+        if plan is not None and plan.delay_code:
+            try:
+                label = rules.delay_scheme(plan.delay_scheme).get(plan.delay_code).label
+            except KeyError:
+                label = plan.delay_code
+            parts.append(f"delayed: {label}")
+        kind, when = "admitted", admission.admitted_at
+    else:
+        text = f"Discharged from {where} on {fmt(admission.discharged_at.date())}"
+        pathway = None if plan is None else plan.discharged_pathway
+        if pathway is None and plan is not None:
+            pathway = plan.pathway
+        if pathway is not None:
+            text += f" (pathway {pathway})"
+        parts.append(text)
+        if plan is not None and plan.follow_up_due_on and plan.follow_up_done_at is None:
+            late = " — missed" if plan.follow_up_due_on < day else ""
+            parts.append(f"community follow-up due {fmt(plan.follow_up_due_on)}{late}")
+        kind, when = "discharged", admission.discharged_at
+    text = "; ".join(parts)
+    if admission.reason:
+        text += f" — {admission.reason.strip()}"
+    return Proposal(admission.patient_id, kind, text, when)
+
+
 def proposals(s: Session, meeting: Meeting, today: date) -> list[Proposal]:
     """Every reason the team has to discuss someone at this meeting, oldest facts first."""
     team_id = meeting.team_id
@@ -177,23 +221,7 @@ def proposals(s: Session, meeting: Meeting, today: date) -> list[Proposal]:
         .order_by(HospitalAdmission.admitted_at)
     ).all()
     for admission, plan in admissions:
-        where = ", ".join(p for p in (admission.hospital, admission.ward) if p) or "hospital"
-        if admission.discharged_at is None:
-            text = f"In {where} since {fmt(admission.admitted_at.date())}"
-            if plan is not None and plan.expected_discharge_on:
-                text += f"; expected discharge {fmt(plan.expected_discharge_on)}"
-                if plan.pathway is not None:
-                    text += f" (pathway {plan.pathway})"
-            if admission.reason:
-                text += f" — {admission.reason.strip()}"
-            out.append(Proposal(admission.patient_id, "admitted", text, admission.admitted_at))
-        else:
-            text = f"Discharged from {where} on {fmt(admission.discharged_at.date())}"
-            if plan is not None and plan.pathway is not None:
-                text += f" (pathway {plan.pathway})"
-            if admission.reason:
-                text += f" — {admission.reason.strip()}"
-            out.append(Proposal(admission.patient_id, "discharged", text, admission.discharged_at))
+        out.append(_stay_proposal(admission, plan, day))
 
     for referral in s.scalars(
         select(Referral)

@@ -345,3 +345,30 @@ def test_transfer_of_care_pdf_has_the_headings_and_embedded_fonts(
             .where(AuditEntry.action == "export", AuditEntry.entity == "discharge_plans")
         )
     assert exported == 1
+
+
+def test_the_agenda_tells_the_stay(store: Store, hood: Neighbourhood) -> None:
+    from mdt_desktop.services import meetings
+
+    pid = on_caseload(store, hood)
+    out = admit(store, pid, admitted_at=datetime(2026, 10, 20, 9, tzinfo=UTC))
+    d.record_discharge(
+        store,
+        out.plan_id,
+        discharged_at=datetime(2026, 11, 10, 12, tzinfo=UTC),
+        pathway=0,
+        destination="19",
+    )
+    stay = admit(store, pid)  # 10 days after: a readmission
+    d.assess_criteria_to_reside(store, stay.plan_id, date(2026, 11, 24), meets_criteria=False)
+    d.choose_pathway(store, stay.plan_id, 1, today=TODAY)
+    d.set_delay(store, stay.plan_id, "CAP-P1-NOT-AVAILABLE", on=date(2026, 11, 25))
+    meeting = meetings.schedule_meeting(
+        store, team_id=hood.team.id, starts_at=datetime(2026, 12, 2, 13, tzinfo=UTC), location="Hub"
+    )
+    [case] = [
+        c for c in meetings.propose_agenda(store, meeting, today=TODAY) if c.patient_id == pid
+    ]
+    assert "Readmitted within 30 days (crude)" in case.reason
+    assert "ready for discharge since 24-Nov-2026 (8 days, 6 working)" in case.reason
+    assert "pathway 1" in case.reason and "delayed: Home-based rehabilitation" in case.reason
