@@ -577,6 +577,9 @@ def generate_demo(
 
         add_demo_caseload(store, seed, today)
     add_demo_care_plans(store, seed, today)  # does nothing while there is no caseload
+    from .demo_discharges import add_demo_discharges  # plans for the caseload's stays
+
+    add_demo_discharges(store, seed, today)
     from .demo_meetings import add_demo_meetings  # MDT meetings, when there is a caseload
 
     add_demo_meetings(store, seed, today)
