@@ -150,6 +150,12 @@ class MainWindow(QMainWindow):
             meetings = MeetingsPage(self.store, self.user)
             self.user_changed.connect(meetings.set_user)
             return meetings
+        if name == "Discharges":
+            from .discharges import DischargesPage
+
+            discharges = DischargesPage(self.store, self.user)
+            self.user_changed.connect(discharges.set_user)
+            return discharges
         return NotBuiltPage(name, COMING[name])
 
     def page(self, name: str) -> Page:

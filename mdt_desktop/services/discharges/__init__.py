@@ -10,7 +10,15 @@ live in ``domain/discharges.py``.
 from mdt_desktop.domain import discharges as rules
 
 from ._common import DischargeError, Stay
-from .board import BoardFilter, BoardFlag, BoardLine, board, escalate_missed_follow_ups
+from .board import (
+    BoardFilter,
+    BoardFlag,
+    BoardLine,
+    board,
+    escalate_missed_follow_ups,
+    stay_history,
+    stay_tasks,
+)
 from .planning import (
     add_criterion,
     assess_criteria_to_reside,
@@ -55,4 +63,6 @@ __all__ = [
     "rules",
     "set_delay",
     "set_expected_date",
+    "stay_history",
+    "stay_tasks",
 ]

@@ -154,3 +154,14 @@ def escalate_missed_follow_ups(
 
 
 _MISSED = "missed: escalated to the next MDT meeting"
+
+
+def stay_tasks(store: Store, plan_id: uuid.UUID) -> list[reads.TaskRow]:
+    """The stay's tasks, soonest due first (for its panel and the transfer summary)."""
+    with store.session() as s:
+        return reads.tasks_of(s, plan_id)
+
+
+def stay_history(store: Store, plan_id: uuid.UUID) -> list[reads.EventRow]:
+    with store.session() as s:
+        return reads.history_of(s, plan_id)
