@@ -28,9 +28,28 @@ class BoardModel(RowsTableModel):
         COL_PATHWAY, COL_DELAY, COL_TASKS, COL_FLAGS,
     ) = range(11)  # fmt: skip
     HEADERS = (
-        "Name", "NHS No.", "Hospital and ward", "Days in", "Expected discharge",
-        "Ready since", "Days since ready", "Pathway", "Delay", "Tasks", "Flags",
+        "Name", "NHS No.", "Where", "Days in", "EDD", "Ready since", "Days ready",
+        "Pathway", "Delay", "Tasks", "Flags",
     )  # fmt: skip
+    TOOLTIPS = (
+        "", "", "Hospital and ward", "Calendar days since admission",
+        "Expected date of discharge",
+        "Discharge ready date: no longer meets the criteria to reside",
+        "Calendar days since the discharge ready date (working days in brackets)",
+        "Planned discharge pathway 0-3", "The delay reason in force", "Open and overdue tasks",
+        "",
+    )  # fmt: skip
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.ToolTipRole
+            and self.TOOLTIPS[section]
+        ):
+            return self.TOOLTIPS[section]
+        return super().headerData(section, orientation, role)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)

@@ -186,6 +186,12 @@ class DischargesPage(Page):
     def activated(self) -> None:
         self.reload()
 
+    def wait_until_loaded(self) -> None:
+        """For screenshots and tests: until the board has been read and shown."""
+        from ..background import wait_for
+
+        wait_for(self.loading)
+
     # --- reading ------------------------------------------------------------------------------
 
     def _filter(self) -> svc.BoardFilter:
@@ -223,6 +229,12 @@ class DischargesPage(Page):
         self.lines = shown
         self.model.set_rows(shown)
         self.count.setText(f"{len(shown)} of {len(everyone)} in hospital")
+        self.table.resizeColumnsToContents()
+        # Long ward and delay names are cut (full text in the side panel) so that the days
+        # since ready, the pathway and the tasks fit a 1366-pixel screen.
+        for column, widest in ((BoardModel.COL_WHERE, 190), (BoardModel.COL_DELAY, 220)):
+            if self.table.columnWidth(column) > widest:
+                self.table.setColumnWidth(column, widest)
         for row, line in enumerate(shown):
             if line.row.plan_id == selected:
                 self.table.selectRow(row)
