@@ -148,3 +148,22 @@ def test_a_role_without_the_permission_sees_why(
     assert "may not manage discharge plans" in page.buttons["admit"].toolTip()
     assert page.table.accessibleName() == "People in hospital"
     assert Qt is not None
+
+
+def test_the_record_shows_the_persons_stays_and_their_history(qtbot, store: Store, user) -> None:
+    from datetime import UTC, datetime
+
+    from mdt_desktop.gui.discharges.person_tab import PersonStaysTab
+
+    pid = _person_on_caseload(store, user)
+    stay = svc.record_admission(
+        store, pid, admitted_at=datetime(2026, 11, 20, 9, tzinfo=UTC), hospital="LGI", method="21"
+    )
+    svc.set_expected_date(store, stay.plan_id, date(2026, 11, 27))
+    svc.set_expected_date(store, stay.plan_id, date(2026, 11, 29), "Awaiting bloods")
+    tab = PersonStaysTab(store, user, pid)
+    qtbot.addWidget(tab)
+    assert tab.table.rowCount() == 1
+    assert "In hospital now" in tab.table.item(0, 6).text()
+    texts = [tab.history.item(i).text() for i in range(tab.history.count())]
+    assert len(texts) == 2 and "Awaiting bloods" in texts[1] and "29-Nov-2026" in texts[1]

@@ -56,5 +56,12 @@ def _meetings_tab(store: Store, user: User, patient_id: uuid.UUID) -> QWidget:
     return meetings_tab(store, user, patient_id)
 
 
+def _discharges_tab(store: Store, user: User, patient_id: uuid.UUID) -> QWidget:
+    from ..discharges.person_tab import discharges_tab
+
+    return discharges_tab(store, user, patient_id)
+
+
 register_record_tab("Care plan", _care_plan_tab)
 register_record_tab("Meetings", _meetings_tab)
+register_record_tab("Discharges", _discharges_tab)

@@ -16,6 +16,7 @@ from .board import (
     BoardLine,
     board,
     escalate_missed_follow_ups,
+    person_stays,
     stay_history,
     stay_tasks,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "delay_history",
     "escalate_missed_follow_ups",
     "mark_criterion",
+    "person_stays",
     "reconciliation",
     "record_admission",
     "record_discharge",

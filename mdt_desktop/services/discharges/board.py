@@ -165,3 +165,9 @@ def stay_tasks(store: Store, plan_id: uuid.UUID) -> list[reads.TaskRow]:
 def stay_history(store: Store, plan_id: uuid.UUID) -> list[reads.EventRow]:
     with store.session() as s:
         return reads.history_of(s, plan_id)
+
+
+def person_stays(store: Store, patient_id: uuid.UUID) -> list[reads.StayRow]:
+    """The person's hospital stays, newest first, for their record."""
+    with store.session() as s:
+        return reads.stays_of(s, patient_id)
