@@ -167,3 +167,31 @@ def test_the_record_shows_the_persons_stays_and_their_history(qtbot, store: Stor
     assert "In hospital now" in tab.table.item(0, 6).text()
     texts = [tab.history.item(i).text() for i in range(tab.history.count())]
     assert len(texts) == 2 and "Awaiting bloods" in texts[1] and "29-Nov-2026" in texts[1]
+
+
+def test_importing_the_hospitals_feed_from_the_page(
+    qtbot, window: MainWindow, store: Store, user, tmp_path, on_modal
+) -> None:
+    pid = _person_on_caseload(store, user)
+    with store.session() as s:
+        number = s.get(Patient, pid).nhs_number
+    feed = tmp_path / "adt.csv"
+    feed.write_text(
+        "spell_id,nhs_number,hospital,ward,admitted_at,admission_method\n"
+        f"S1,{number},St James's,J27,2026-11-20T09:30:00,21\n"
+        "S2,1234567890,St James's,J27,2026-11-20T09:30:00,21\n"
+    )
+    page = window.show_area("Discharges")
+    wait_for(page.loading)
+    said: list[str] = []
+
+    def read_then_close(box: Any) -> None:
+        said.append(box.text())
+        box.accept()
+
+    on_modal(read_then_close)
+    wait_for(page.import_feed([str(feed)]))
+    qtbot.waitUntil(lambda: bool(said))
+    assert "1 new stays" in said[0] and "1 rows refused" in said[0]
+    wait_for(page.loading)
+    assert page.model.rowCount() == 1

@@ -113,6 +113,7 @@ class DischargesPage(Page):
             ("delay", "Delay…", self.set_delay),
             ("discharge", "Discharged…", self.discharge),
             ("summary", "Transfer of care PDF…", self.export_summary),
+            ("import", "Import admissions…", self.import_feed),
         ):
             b = QPushButton(text)
             b.clicked.connect(slot)
@@ -174,6 +175,10 @@ class DischargesPage(Page):
             if key != "summary":
                 b.setEnabled(why is None)
                 b.setToolTip(why or "")
+        if why is None:
+            self.buttons["import"].setToolTip(
+                "A CSV of the hospital's admissions and discharges, or FHIR Encounters"
+            )
         export = why_not(self.user.role, Permission.EXPORT_RECORD)
         self.buttons["summary"].setToolTip(export or "")
         self.can_manage = why is None
@@ -461,4 +466,48 @@ class DischargesPage(Page):
         return self._write(
             lambda: export_transfer_of_care(self.store, plan, Path(path)),
             "Writing the transfer of care summary",
+        )
+
+    def import_feed(self, paths: list[str] | None = None) -> Any:
+        """The hospital's admissions and discharges (CSV or FHIR), then what became of them."""
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        from mdt_desktop.services.discharges.importing import import_admissions
+
+        if paths is None:
+            paths, _ = QFileDialog.getOpenFileNames(
+                self, "Import admissions", "", "Admissions (*.csv *.json *.ndjson)"
+            )
+        if not paths:
+            return None
+        files, team = [Path(p) for p in paths], self.user.team_id
+
+        def done(result: Any) -> None:
+            self.last_import = result
+            lines = [
+                f"{result.added} new stays, {result.updated} moved on, "
+                f"{result.discharged} discharged, {result.unchanged} unchanged."
+            ]
+            if result.not_on_register:
+                lines.append(f"{len(result.not_on_register)} people are not on the register.")
+            if result.rejections:
+                first = result.rejections[0]
+                lines.append(
+                    f"{len(result.rejections)} rows refused, the first: {first.file} "
+                    f"{first.where}, {first.field}: {first.reason}."
+                )
+            QMessageBox.information(self, "Admissions imported", "\n".join(lines))
+            self.reload()
+
+        def failed(exc: BaseException) -> None:
+            QMessageBox.warning(self, "Admissions not imported", str(exc))
+
+        return run_in_background(
+            self,
+            lambda _: import_admissions(self.store, files, team_id=team),
+            on_success=done,
+            on_failure=failed,
+            label="Importing admissions",
         )
