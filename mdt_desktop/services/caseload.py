@@ -312,14 +312,49 @@ def end_case(
     reason = clean_text(reason, "the reason", limit=2000)
     with store.transaction() as s:
         entry = _active_entry(s, entry_id)
-        entry.status = outcome
-        entry.ended_on = today or date.today()
-        entry.end_reason = reason
-        entry.escalated_at = None
-        words = "Stepped down" if outcome == "stepped_down" else "Closed"
-        _write_event_note(s, store, entry.patient_id, entry.team_id, f"{words}: {reason}")
-        s.flush()
-        refresh_caseload_status(s.connection(), [entry.patient_id.hex])
+        finish_case(s, store, entry, outcome=outcome, reason=reason, on=today or date.today())
+
+
+def finish_case(
+    s: Session, store: Store, entry: CaseloadEntry, *, outcome: str, reason: str, on: date
+) -> None:
+    """The one rule for ending a case, whether the Caseload page or an MDT decision ends it.
+
+    Status, end date and reason; the escalation flag cleared (an ended case is no longer
+    waiting for the MDT); a note in the record; the case-finding list's caseload column.
+    The caller checks the permission its own path needs and runs the transaction.
+    """
+    entry.status = outcome
+    entry.ended_on = on
+    entry.end_reason = reason
+    entry.escalated_at = None
+    if outcome == "closed":
+        entry.next_review_on = None  # nothing left to review
+    words = "Stepped down" if outcome == "stepped_down" else "Closed"
+    _write_event_note(s, store, entry.patient_id, entry.team_id, f"{words}: {reason}")
+    s.flush()
+    refresh_caseload_status(s.connection(), [entry.patient_id.hex])
+
+
+def escalation_discussed(s: Session, store: Store, entry: CaseloadEntry, on: date) -> None:
+    """The MDT has discussed an escalated case: the flag goes, and the record says when.
+
+    The escalation note itself stays; this adds a caseload note after it.
+    """
+    if entry.escalated_at is None:
+        return
+    why = (entry.escalation_reason or "").strip()
+    entry.escalated_at = None
+    entry.escalation_reason = None
+    _write_event_note(
+        s,
+        store,
+        entry.patient_id,
+        entry.team_id,
+        f"Escalation discussed at the MDT on {format_patient_date(on)}"
+        + (f" ({why})" if why else "")
+        + "; no longer flagged as escalated.",
+    )
 
 
 def step_down(store: Store, entry_id: uuid.UUID, *, reason: str) -> None:

@@ -22,7 +22,6 @@ from mdt_desktop.domain.people import format_local_datetime, format_patient_date
 from mdt_desktop.domain.permissions import Permission, require
 from mdt_desktop.store import meetings as q
 from mdt_desktop.store.database import Store
-from mdt_desktop.store.risk_inputs import refresh_caseload_status
 from mdt_desktop.store.schema import (
     Action,
     AgendaItem,
@@ -33,9 +32,12 @@ from mdt_desktop.store.schema import (
     Patient,
     Staff,
     Team,
+    User,
 )
 
+from . import caseload
 from .patients import patient_banner
+from .staff import staff_for_user
 
 
 class MeetingError(ValueError):
@@ -761,14 +763,15 @@ def record_outcome(store: Store, item_id: uuid.UUID, outcome: Outcome) -> uuid.U
             )
         item.status = "discussed"
         item.discussion = outcome.text.strip() or None
-        _apply_to_caseload(s, meeting, item.patient_id, outcome, day)
+        _apply_to_caseload(s, store, meeting, item.patient_id, outcome, day)
         s.flush()
         return decision.id
 
 
 def _apply_to_caseload(
-    s: Session, meeting: Meeting, patient_id: uuid.UUID, outcome: Outcome, day: date
+    s: Session, store: Store, meeting: Meeting, patient_id: uuid.UUID, outcome: Outcome, day: date
 ) -> None:
+    """What the decision means for the caseload, through the caseload's own rules."""
     entry = s.scalars(
         select(CaseloadEntry).where(
             CaseloadEntry.patient_id == patient_id,
@@ -779,21 +782,17 @@ def _apply_to_caseload(
     ).first()
     if entry is None:
         return
+    caseload.escalation_discussed(s, store, entry, day)
     if outcome.next_review_on is not None:
         entry.next_review_on = outcome.next_review_on
     status = rules.OUTCOME_CASELOAD_STATUS.get(outcome.outcome)
     if status is not None:
-        entry.status = status
-        entry.ended_on = day
-        entry.end_reason = (
-            f"MDT {format_patient_date(day)}: "
-            f"{rules.decision_words(outcome.outcome, outcome.referred_to)}"
-            + (f" — {outcome.text.strip()}" if outcome.text.strip() else "")
+        reason = f"MDT {format_patient_date(day)}: " + rules.decision_words(
+            outcome.outcome, outcome.referred_to
         )
-        if outcome.outcome == "close":
-            entry.next_review_on = None
-        s.flush()
-        refresh_caseload_status(s.connection(), [patient_id.hex])
+        if outcome.text.strip():
+            reason += f" — {outcome.text.strip()}"
+        caseload.finish_case(s, store, entry, outcome=status, reason=reason, on=day)
 
 
 def mark_not_reached(store: Store, item_id: uuid.UUID) -> None:
@@ -974,24 +973,28 @@ def actions(
         ]
 
 
-def staff_id_of(store: Store, user: Any) -> uuid.UUID | None:
-    """The staff record a user profile stands for: linked, else the one with their name."""
-    linked = getattr(user, "staff_id", None)
-    if linked is not None:
-        return linked  # type: ignore[no-any-return]
-    with store.session() as s:
-        return s.scalars(
-            select(Staff.id).where(
-                func.lower(Staff.name) == user.name.strip().lower(),
-                Staff.deleted_at.is_(None),
-                Staff.active.is_(True),
-            )
-        ).first()
+def my_actions(
+    store: Store,
+    user: User,
+    *,
+    status: str | None = "open",
+    overdue_on: date | None = None,
+    patient_id: uuid.UUID | None = None,
+) -> list[ActionLine]:
+    """A user's actions, for their inbox and the tracker's "Mine": the one query for both.
 
-
-def my_actions(store: Store, user: Any) -> list[ActionLine]:
-    """A user's open actions (for their inbox): by their staff record, else by their name."""
-    return actions(store, owner_staff_id=staff_id_of(store, user), owner_name=user.name)
+    Theirs means owned by their staff record, or (for an owner typed as free text and
+    never linked to the directory) owned in their name.
+    """
+    me = staff_for_user(store, user)
+    return actions(
+        store,
+        status=status,
+        owner_staff_id=me.id,
+        owner_name=user.name,
+        overdue_on=overdue_on,
+        patient_id=patient_id,
+    )
 
 
 def complete_action(store: Store, action_id: uuid.UUID) -> None:

@@ -20,7 +20,6 @@ from mdt_desktop.domain.caseload import NoteCategory, clean_text, find_mentions
 from mdt_desktop.domain.permissions import Permission, require
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import (
-    Action,
     CaseloadEntry,
     Note,
     NoteMention,
@@ -30,6 +29,7 @@ from mdt_desktop.store.schema import (
     User,
 )
 
+from . import meetings
 from .staff import staff_for_user
 
 
@@ -315,33 +315,20 @@ def inbox(store: Store, user: User, *, limit: int = 200) -> Inbox:
                     urgent=note.category == NoteCategory.ESCALATION.value,
                 )
             )
-        for action, patient in s.execute(
-            select(Action, Patient)
-            .outerjoin(Patient, Patient.id == Action.patient_id)
-            .where(
-                Action.owner_staff_id == me.id,
-                Action.status == "open",
-                Action.deleted_at.is_(None),
+    # The same query as the actions tracker's "Mine", so the two cannot disagree.
+    today = date.today()
+    for line in meetings.my_actions(store, user)[:limit]:
+        box.actions.append(
+            InboxItem(
+                "action",
+                line.id,
+                line.patient_id,
+                line.due_on,
+                line.patient or "Team action",
+                line.description,
+                urgent=line.overdue(today),
             )
-            .order_by(Action.due_on.is_(None), Action.due_on)
-            .limit(limit)
-        ):
-            who = (
-                display_name(patient.family_name, patient.given_name, patient.title)
-                if patient is not None
-                else "Team action"
-            )
-            box.actions.append(
-                InboxItem(
-                    "action",
-                    action.id,
-                    patient.id if patient is not None else None,
-                    action.due_on,
-                    who,
-                    action.description,
-                    urgent=action.due_on is not None and action.due_on < date.today(),
-                )
-            )
+        )
     return box
 
 
