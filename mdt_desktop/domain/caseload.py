@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from mdt_desktop.domain.errors import InvalidInput
+
 # The caseload list shows referrals and cases together; these are its statuses.
 STATUS_LABELS = {
     "waiting": "Referral waiting",
@@ -122,9 +124,12 @@ def clean_text(text: str, what: str, *, limit: int = MAX_NOTE_LENGTH) -> str:
     """Stripped text, or ValueError naming what is missing or too long."""
     cleaned = (text or "").strip()
     if not cleaned:
-        raise ValueError(f"{what} cannot be empty")
+        raise InvalidInput(f"{what[:1].upper()}{what[1:]} cannot be empty.")
     if len(cleaned) > limit:
-        raise ValueError(f"{what} is too long ({len(cleaned):,} characters; at most {limit:,})")
+        raise InvalidInput(
+            f"{what[:1].upper()}{what[1:]} is too long "
+            f"({len(cleaned):,} characters; at most {limit:,})."
+        )
     return cleaned
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from mdt_desktop.domain.errors import InvalidInput
+
 from .roles import Role
 
 # "A GP and at least three different disciplines" (the GP counts as one of the three).
@@ -131,7 +133,7 @@ def evaluate_quorum(attendees: Iterable[Attendee], rule: Mapping[str, Any] | Non
 
 def check_minutes(minutes: int) -> int:
     if not MIN_MINUTES <= minutes <= MAX_MINUTES:
-        raise ValueError(f"minutes per case are {MIN_MINUTES} to {MAX_MINUTES}")
+        raise InvalidInput(f"Minutes per case are {MIN_MINUTES} to {MAX_MINUTES}.")
     return minutes
 
 
@@ -141,13 +143,13 @@ def check_decision(
     """A decision the minutes can stand behind: a known outcome, a named service to refer to,
     and a next review that is not in the past (none for a closed case)."""
     if outcome not in OUTCOMES:
-        raise ValueError(f"the decision is one of: {', '.join(OUTCOME_LABELS.values())}")
+        raise InvalidInput(f"The decision is one of: {', '.join(OUTCOME_LABELS.values())}.")
     if outcome == "refer" and not (referred_to and referred_to.strip()):
-        raise ValueError("name the service the person is referred to")
+        raise InvalidInput("Name the service the person is referred to.")
     if outcome == "close" and next_review_on is not None:
-        raise ValueError("a closed case has no next review date")
+        raise InvalidInput("A closed case has no next review date.")
     if next_review_on is not None and next_review_on < meeting_day:
-        raise ValueError("the next review date is before the meeting")
+        raise InvalidInput("The next review date is before the meeting.")
 
 
 def decision_words(outcome: str, referred_to: str | None) -> str:

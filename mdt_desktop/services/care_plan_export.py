@@ -19,6 +19,8 @@ from mdt_desktop.services.patients import patient_banner
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import CareTeamMember, CaseloadEntry, Patient, Staff, Team
 
+from .errors import NotFound
+
 FORMATS = ("pdf", "fhir")
 
 
@@ -40,13 +42,13 @@ def _role_label(role: str | None) -> str | None:
 def _version(store: Store, patient_id: uuid.UUID, version_id: uuid.UUID | None) -> VersionInfo:
     state = load_plan(store, patient_id)
     if state is None or state.current is None:
-        raise LookupError("This person has no care plan yet: save one first.")
+        raise NotFound("This person has no care plan yet: save one first.")
     if version_id is None or version_id == state.current.id:
         return state.current
     for v in history(store, patient_id):
         if v.id == version_id:
             return v
-    raise LookupError("That version is not part of this person's plan.")
+    raise NotFound("That version is not part of this person's plan.")
 
 
 def _care_team(store: Store, patient_id: uuid.UUID) -> tuple[list[CareTeamPerson], str | None]:
@@ -159,7 +161,7 @@ def fhir_export_data(
     with store.session() as s:
         patient = s.get(Patient, patient_id)
         if patient is None:
-            raise LookupError("That person is not in this store.")
+            raise NotFound("That person is not in this store.")
         team = s.get(Team, patient.team_id) if patient.team_id else None
         return CarePlanExport(
             patient_id=patient.id,

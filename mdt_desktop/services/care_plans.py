@@ -39,11 +39,13 @@ from mdt_desktop.store.schema import (
     SyncConflict,
 )
 
+from .errors import Conflict, NotFound
+
 REVIEW_DAYS_KEY = "care_plan_review_days"
 CONFLICT_KIND = "care_plan_version"
 
 
-class StaleMerge(RuntimeError):
+class StaleMerge(Conflict, RuntimeError):
     """Someone saved again while a merge was being made: merge against the new version."""
 
 
@@ -332,7 +334,7 @@ def save_version(
     with store.transaction() as s:
         patient = s.get(Patient, patient_id)
         if patient is None:
-            raise LookupError("That person is not in this store.")
+            raise NotFound("That person is not in this store.")
         plan = _plan_for(s, patient_id)
         if plan is None:
             entry = _active_entry(s, patient_id)
@@ -352,7 +354,7 @@ def save_version(
             )
         }
         if base_version_id is not None and base_version_id not in versions:
-            raise LookupError("The version this edit started from is not part of this plan.")
+            raise NotFound("The version this edit started from is not part of this plan.")
         base = versions[base_version_id] if base_version_id else None
         base_content = plan_rules.normalise(base.content) if base else None
         current = plan.current_version_id
@@ -423,7 +425,7 @@ def save_merge(
     with store.transaction() as s:
         plan = s.get(CarePlan, pending.plan_id)
         if plan is None:
-            raise LookupError("That care plan is no longer in this store.")
+            raise NotFound("That care plan is no longer in this store.")
         if plan.current_version_id != pending.theirs.id:
             raise StaleMerge(
                 "Someone saved this plan again while you were merging. Your merge has not been "
@@ -464,10 +466,10 @@ def reconcile_version(store: Store, version_id: uuid.UUID) -> str:
     with store.transaction() as s:
         version = s.get(CarePlanVersion, version_id)
         if version is None:
-            raise LookupError("That care plan version is not in this store.")
+            raise NotFound("That care plan version is not in this store.")
         plan = s.get(CarePlan, version.care_plan_id)
         if plan is None:
-            raise LookupError("That version's care plan is not in this store.")
+            raise NotFound("That version's care plan is not in this store.")
         versions = {
             v.id: v
             for v in s.scalars(
@@ -718,5 +720,5 @@ def patient_by_nhs_number(store: Store, text: str) -> uuid.UUID:
     with store.session() as s:
         pid = s.scalar(select(Patient.id).where(Patient.nhs_number == nhs))
     if pid is None:
-        raise LookupError(f"No one with NHS number {text.strip()} is in this store.")
+        raise NotFound(f"No one with NHS number {text.strip()} is in this store.")
     return pid

@@ -13,6 +13,8 @@ from mdt_desktop.domain.permissions import Permission, require
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import CareTeamMember, Patient, Staff
 
+from .errors import NotFound
+
 RELATIONSHIPS = {
     "professional": "Professional",
     "carer": "Carer",
@@ -57,7 +59,7 @@ def add_member(store: Store, patient_id: uuid.UUID, member: MemberInput) -> Care
     with store.transaction() as s:
         patient = s.get(Patient, patient_id)
         if patient is None:
-            raise LookupError("that person is not in this store")
+            raise NotFound("That person is not in this store.")
         existing = list(
             s.scalars(
                 select(CareTeamMember).where(
@@ -68,7 +70,7 @@ def add_member(store: Store, patient_id: uuid.UUID, member: MemberInput) -> Care
         if member.staff_id is not None:
             staff = s.get(Staff, member.staff_id)
             if staff is None or staff.deleted_at is not None:
-                raise LookupError("that colleague is not in the staff directory")
+                raise NotFound("That colleague is not in the staff directory.")
             if any(m.staff_id == staff.id for m in existing):
                 raise ValueError(f"{staff.name} is already in the care team")
             name, role, org = staff.name, staff.role, staff.organisation
@@ -104,7 +106,7 @@ def remove_member(store: Store, member_id: uuid.UUID) -> None:
     with store.transaction() as s:
         row = s.get(CareTeamMember, member_id)
         if row is None or row.deleted_at is not None:
-            raise LookupError("that member is not in the care team")
+            raise NotFound("That member is not in the care team.")
         row.deleted_at = datetime.now(UTC)
 
 
@@ -113,7 +115,7 @@ def set_lead(store: Store, member_id: uuid.UUID) -> None:
     with store.transaction() as s:
         row = s.get(CareTeamMember, member_id)
         if row is None or row.deleted_at is not None:
-            raise LookupError("that member is not in the care team")
+            raise NotFound("That member is not in the care team.")
         if row.relationship != "professional":
             raise ValueError("the lead professional must be a professional")
         for other in s.scalars(

@@ -30,11 +30,13 @@ from mdt_desktop.store.schema import (
     Team,
 )
 
+from .errors import InvalidInput
+
 URGENCIES = ("routine", "soon", "urgent")
 SOURCES = ("case_finding", "manual", "discharge", "external")
 
 
-class CaseloadError(ValueError):
+class CaseloadError(InvalidInput):
     """A caseload change that cannot be made as asked; the message says why."""
 
 
@@ -144,7 +146,7 @@ def refer_person(
         referred_by=referred_by,
     )
     if not result.created:
-        raise CaseloadError("this person is already waiting in the inbox or on the caseload")
+        raise CaseloadError("This person is already waiting in the inbox or on the caseload.")
     with store.session() as s:
         return s.scalars(
             select(Referral.id).where(
@@ -174,20 +176,20 @@ def _write_event_note(s: Session, store: Store, patient_id: uuid.UUID, team_id, 
 def _waiting_referral(s: Session, referral_id: uuid.UUID) -> Referral:
     referral = s.get(Referral, referral_id)
     if referral is None or referral.deleted_at is not None:
-        raise CaseloadError("that referral is not in this store")
+        raise CaseloadError("That referral is not in this store.")
     if referral.status != "waiting":
-        raise CaseloadError(f"that referral was already {referral.status}")
+        raise CaseloadError(f"That referral was already {referral.status}.")
     return referral
 
 
 def _coordinator(s: Session, staff_id: uuid.UUID | None) -> Staff:
     if staff_id is None:
-        raise CaseloadError("an active case needs a named care coordinator")
+        raise CaseloadError("An active case needs a named care coordinator.")
     staff = s.get(Staff, staff_id)
     if staff is None or staff.deleted_at is not None or not staff.active:
-        raise CaseloadError("that care coordinator is not in the staff directory")
+        raise CaseloadError("That care coordinator is not in the staff directory.")
     if not allowed(staff.role, Permission.COORDINATE_CARE):
-        raise CaseloadError(f"{staff.name} cannot be a care coordinator in their role")
+        raise CaseloadError(f"{staff.name} cannot be a care coordinator in their role.")
     return staff
 
 
@@ -204,7 +206,7 @@ def accept_referral(
     today = today or date.today()
     review = next_review_on or today + timedelta(days=DEFAULT_FIRST_REVIEW_DAYS)
     if review < today:
-        raise CaseloadError("the next review cannot be in the past")
+        raise CaseloadError("The next review cannot be in the past.")
     now = datetime.now(UTC)
     with store.transaction() as s:
         referral = _waiting_referral(s, referral_id)
@@ -218,7 +220,7 @@ def accept_referral(
             )
         ).first()
         if already is not None:
-            raise CaseloadError("this person is already on the team's caseload")
+            raise CaseloadError("This person is already on the team's caseload.")
         referral.status = "accepted"
         referral.decided_at = now
         referral.decided_by = store.actor.name
@@ -291,9 +293,9 @@ def decline_referral(store: Store, referral_id: uuid.UUID, *, reason: str) -> No
 def _active_entry(s: Session, entry_id: uuid.UUID) -> CaseloadEntry:
     entry = s.get(CaseloadEntry, entry_id)
     if entry is None or entry.deleted_at is not None:
-        raise CaseloadError("that case is not in this store")
+        raise CaseloadError("That case is not in this store.")
     if entry.status != "active":
-        raise CaseloadError(f"that case is already {entry.status.replace('_', ' ')}")
+        raise CaseloadError(f"That case is already {entry.status.replace('_', ' ')}.")
     return entry
 
 
@@ -308,7 +310,7 @@ def end_case(
     """Step an active case down (``stepped_down``) or close it (``closed``), with a reason."""
     require(store.actor.role, Permission.ACCEPT_REFERRAL)
     if outcome not in ("stepped_down", "closed"):
-        raise CaseloadError("a case is either stepped down or closed")
+        raise CaseloadError("A case is either stepped down or closed.")
     reason = clean_text(reason, "the reason", limit=2000)
     with store.transaction() as s:
         entry = _active_entry(s, entry_id)
@@ -370,7 +372,7 @@ def set_next_review(
 ) -> None:
     require(store.actor.role, Permission.COORDINATE_CARE)
     if on < (today or date.today()):
-        raise CaseloadError("the next review cannot be in the past")
+        raise CaseloadError("The next review cannot be in the past.")
     with store.transaction() as s:
         entry = _active_entry(s, entry_id)
         entry.next_review_on = on
@@ -531,6 +533,6 @@ def clear_escalation(store: Store, entry_id: uuid.UUID) -> None:
     with store.transaction() as s:
         entry = s.get(CaseloadEntry, entry_id)
         if entry is None or entry.deleted_at is not None:
-            raise CaseloadError("that case is not in this store")
+            raise CaseloadError("That case is not in this store.")
         entry.escalated_at = None
         entry.escalation_reason = None

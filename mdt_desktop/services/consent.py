@@ -11,11 +11,13 @@ from mdt_desktop.domain.permissions import Permission, require
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import Consent, Patient
 
+from .errors import NotFound, UserError
+
 STATUSES = {"given": "Given", "declined": "Declined", "not_asked": "Not asked"}
 METHODS = ("In person", "By telephone", "By video call", "In writing", "Via carer or advocate")
 
 
-class ConsentDeclined(Exception):
+class ConsentDeclined(UserError):
     """The person declined consent to share: an export needs a confirmed reason."""
 
 
@@ -42,7 +44,7 @@ def record_consent(
     with store.transaction() as s:
         patient = s.get(Patient, patient_id)
         if patient is None:
-            raise LookupError("that person is not in this store")
+            raise NotFound("That person is not in this store.")
         row = Consent(
             team_id=patient.team_id,
             patient_id=patient_id,

@@ -36,11 +36,12 @@ from mdt_desktop.store.schema import (
 )
 
 from . import caseload
+from .errors import InvalidInput
 from .patients import patient_banner
 from .staff import staff_for_user
 
 
-class MeetingError(ValueError):
+class MeetingError(InvalidInput):
     """Something about a meeting that cannot be done, said in plain words."""
 
 
@@ -53,15 +54,15 @@ def _require(store: Store, permission: Permission) -> None:
 def _meeting(s: Session, meeting_id: uuid.UUID) -> Meeting:
     meeting = s.get(Meeting, meeting_id)
     if meeting is None or meeting.deleted_at is not None:
-        raise MeetingError("that meeting is not in this store")
+        raise MeetingError("That meeting is not in this store.")
     return meeting
 
 
 def _open_for_changes(meeting: Meeting) -> None:
     if meeting.status in ("closed", "cancelled"):
         raise MeetingError(
-            f"this meeting is {rules.MEETING_STATUS_LABELS[meeting.status].lower()}: "
-            "its record can no longer change"
+            f"This meeting is {rules.MEETING_STATUS_LABELS[meeting.status].lower()}: "
+            "its record can no longer change."
         )
 
 
@@ -124,14 +125,14 @@ def schedule_meeting(
     and cases not reached last time are carried onto its agenda straight away."""
     _require(store, Permission.RUN_MEETING)
     if starts_at.tzinfo is None:
-        raise MeetingError("a meeting time needs a time zone")
+        raise MeetingError("A meeting time needs a time zone.")
     location = (location or "").strip() or None
     video_link = (video_link or "").strip() or None
     if location is None and video_link is None:
-        raise MeetingError("give a place or a video link for the meeting")
+        raise MeetingError("Give a place or a video link for the meeting.")
     with store.transaction() as s:
         if s.get(Team, team_id) is None:
-            raise MeetingError("that team is not in this store")
+            raise MeetingError("That team is not in this store.")
         meeting = Meeting(
             team_id=team_id,
             starts_at=starts_at,
@@ -177,12 +178,12 @@ def update_meeting(
         _open_for_changes(meeting)
         if starts_at is not None:
             if starts_at.tzinfo is None:
-                raise MeetingError("a meeting time needs a time zone")
+                raise MeetingError("A meeting time needs a time zone.")
             meeting.starts_at = starts_at
         meeting.location = (location or "").strip() or None
         meeting.video_link = (video_link or "").strip() or None
         if meeting.location is None and meeting.video_link is None:
-            raise MeetingError("give a place or a video link for the meeting")
+            raise MeetingError("Give a place or a video link for the meeting.")
         meeting.chair_staff_id = chair_staff_id
         meeting.note_taker_staff_id = note_taker_staff_id
 
@@ -192,7 +193,7 @@ def cancel_meeting(store: Store, meeting_id: uuid.UUID) -> None:
     with store.transaction() as s:
         meeting = _meeting(s, meeting_id)
         if meeting.status != "planned":
-            raise MeetingError("only a planned meeting can be cancelled")
+            raise MeetingError("Only a planned meeting can be cancelled.")
         meeting.status = "cancelled"
 
 
@@ -283,11 +284,11 @@ def attendance(store: Store, meeting_id: uuid.UUID) -> list[AttendanceLine]:
 def set_attendance(store: Store, attendance_id: uuid.UUID, value: str) -> None:
     _require(store, Permission.RUN_MEETING)
     if value not in rules.ATTENDANCE_LABELS:
-        raise MeetingError("attendance is present, sent apologies or absent")
+        raise MeetingError("Attendance is present, sent apologies or absent.")
     with store.transaction() as s:
         line = s.get(MeetingAttendance, attendance_id)
         if line is None:
-            raise MeetingError("that attendance line is not in this store")
+            raise MeetingError("That attendance line is not in this store.")
         _open_for_changes(_meeting(s, line.meeting_id))
         line.attendance = value
 
@@ -306,9 +307,9 @@ def add_attendee(
     _require(store, Permission.RUN_MEETING)
     name = name.strip()
     if not name:
-        raise MeetingError("an attendee needs a name")
+        raise MeetingError("An attendee needs a name.")
     if attendance_value not in rules.ATTENDANCE_LABELS:
-        raise MeetingError("attendance is present, sent apologies or absent")
+        raise MeetingError("Attendance is present, sent apologies or absent.")
     with store.transaction() as s:
         meeting = _meeting(s, meeting_id)
         _open_for_changes(meeting)
@@ -321,7 +322,7 @@ def add_attendee(
                 )
             ).first()
             if already is not None:
-                raise MeetingError(f"{name} is already on the attendance list")
+                raise MeetingError(f"{name} is already on the attendance list.")
         line = MeetingAttendance(
             team_id=meeting.team_id,
             meeting_id=meeting_id,
@@ -583,14 +584,14 @@ def add_person(
     """Anyone on the caseload, added by search with the chair's reason."""
     reason = reason.strip()
     if not reason:
-        raise MeetingError("say why this person is on the agenda")
+        raise MeetingError("Say why this person is on the agenda.")
     with store.session() as s:
         patient = s.get(Patient, patient_id)
         if patient is None:
-            raise MeetingError("that person is not in this store")
+            raise MeetingError("That person is not in this store.")
         on = {i.patient_id for i in q.agenda_items(s, meeting_id)}
     if patient_id in on:
-        raise MeetingError(f"{_name(patient)} is already on this agenda")
+        raise MeetingError(f"{_name(patient)} is already on this agenda.")
     added = add_to_agenda(
         store,
         meeting_id,
@@ -651,7 +652,7 @@ def reorder_agenda(store: Store, meeting_id: uuid.UUID, item_ids: Sequence[uuid.
         _open_for_changes(meeting)
         items = {i.id: i for i in q.agenda_items(s, meeting_id)}
         if set(item_ids) != set(items) or len(item_ids) != len(items):
-            raise MeetingError("the agenda changed meanwhile: reload it and try again")
+            raise MeetingError("The agenda changed meanwhile: reload it and try again.")
         for position, item_id in enumerate(item_ids, 1):
             if items[item_id].position != position:
                 items[item_id].position = position
@@ -661,7 +662,7 @@ def _open_item(s: Any, item_id: uuid.UUID) -> AgendaItem:
     """An agenda item whose meeting may still be changed, or a MeetingError saying why not."""
     item = s.get(AgendaItem, item_id)
     if item is None:
-        raise MeetingError("that agenda item is not in this store")
+        raise MeetingError("That agenda item is not in this store.")
     _open_for_changes(_meeting(s, item.meeting_id))
     return item
 
@@ -680,7 +681,7 @@ def remove_from_agenda(store: Store, item_id: uuid.UUID) -> None:
     with store.transaction() as s:
         item = _open_item(s, item_id)
         if item.status == "discussed":
-            raise MeetingError("a discussed case stays on the agenda and in the minutes")
+            raise MeetingError("A discussed case stays on the agenda and in the minutes.")
         item.deleted_at = datetime.now(UTC)
 
 
@@ -713,14 +714,14 @@ def record_outcome(store: Store, item_id: uuid.UUID, outcome: Outcome) -> uuid.U
     _require(store, Permission.RECORD_DECISION)
     for action in outcome.actions:
         if not action.description.strip():
-            raise MeetingError("an action needs to say what is to be done")
+            raise MeetingError("An action needs to say what is to be done.")
         if not action.owner_name.strip():
-            raise MeetingError(f"the action “{action.description.strip()}” needs an owner")
+            raise MeetingError(f"The action “{action.description.strip()}” needs an owner.")
     now = datetime.now(UTC)
     with store.transaction() as s:
         item = s.get(AgendaItem, item_id)
         if item is None or item.deleted_at is not None:
-            raise MeetingError("that agenda item is not in this store")
+            raise MeetingError("That agenda item is not in this store.")
         meeting = _meeting(s, item.meeting_id)
         _open_for_changes(meeting)
         day = meeting.starts_at.astimezone().date()
@@ -731,7 +732,7 @@ def record_outcome(store: Store, item_id: uuid.UUID, outcome: Outcome) -> uuid.U
         for action in outcome.actions:
             if action.due_on is not None and action.due_on < day:
                 raise MeetingError(
-                    f"the action “{action.description.strip()}” is due before the meeting"
+                    f"The action “{action.description.strip()}” is due before the meeting."
                 )
         for old in _latest_decisions(s, [item.id]).values():
             old.deleted_at = now
@@ -801,7 +802,7 @@ def mark_not_reached(store: Store, item_id: uuid.UUID) -> None:
     with store.transaction() as s:
         item = _open_item(s, item_id)
         if item.status == "discussed":
-            raise MeetingError("this case has been discussed")
+            raise MeetingError("This case has been discussed.")
         item.status = "not_reached"
 
 
@@ -862,7 +863,7 @@ def case_essentials(store: Store, item_id: uuid.UUID, today: date | None = None)
     with store.session() as s:
         item = s.get(AgendaItem, item_id)
         if item is None:
-            raise MeetingError("that agenda item is not in this store")
+            raise MeetingError("That agenda item is not in this store.")
         pid = item.patient_id
         risk = q.risk_of(s, pid)
         content = q.latest_plan_content(s, pid)
@@ -1002,9 +1003,9 @@ def complete_action(store: Store, action_id: uuid.UUID) -> None:
     with store.transaction() as s:
         action = s.get(Action, action_id)
         if action is None or action.deleted_at is not None:
-            raise MeetingError("that action is not in this store")
+            raise MeetingError("That action is not in this store.")
         if action.status != "open":
-            raise MeetingError("this action is not open")
+            raise MeetingError("This action is not open.")
         action.status = "done"
         action.completed_at = datetime.now(UTC)
         action.completed_by = store.actor.name
@@ -1077,23 +1078,23 @@ def add_actions(store: Store, item_id: uuid.UUID, new: Sequence[NewAction]) -> l
     """Actions agreed on a case before (or without) its decision."""
     _require(store, Permission.RECORD_DECISION)
     if not new:
-        raise MeetingError("no action to add")
+        raise MeetingError("No action to add.")
     ids = []
     with store.transaction() as s:
         item = s.get(AgendaItem, item_id)
         if item is None or item.deleted_at is not None:
-            raise MeetingError("that agenda item is not in this store")
+            raise MeetingError("That agenda item is not in this store.")
         meeting = _meeting(s, item.meeting_id)
         _open_for_changes(meeting)
         day = meeting.starts_at.astimezone().date()
         for action in new:
             what = action.description.strip()
             if not what:
-                raise MeetingError("an action needs to say what is to be done")
+                raise MeetingError("An action needs to say what is to be done.")
             if not action.owner_name.strip():
-                raise MeetingError(f"the action “{what}” needs an owner")
+                raise MeetingError(f"The action “{what}” needs an owner.")
             if action.due_on is not None and action.due_on < day:
-                raise MeetingError(f"the action “{what}” is due before the meeting")
+                raise MeetingError(f"The action “{what}” is due before the meeting.")
             row = Action(
                 team_id=meeting.team_id,
                 patient_id=item.patient_id,

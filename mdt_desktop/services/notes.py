@@ -30,6 +30,7 @@ from mdt_desktop.store.schema import (
 )
 
 from . import meetings
+from .errors import NotFound
 from .staff import staff_for_user
 
 
@@ -64,7 +65,7 @@ def _team_for(s, patient_id: uuid.UUID, fallback: uuid.UUID | None) -> uuid.UUID
         return entry_team
     patient = s.get(Patient, patient_id)
     if patient is None:
-        raise LookupError("that person is not in this store")
+        raise NotFound("That person is not in this store.")
     return patient.team_id or fallback
 
 
@@ -84,7 +85,7 @@ def _mentioned_staff(
     for staff_id in explicit:
         st = s.get(Staff, staff_id)
         if st is None or st.deleted_at is not None:
-            raise LookupError("a colleague mentioned is not in the staff directory")
+            raise NotFound("A colleague mentioned is not in the staff directory.")
         chosen[st.id] = st
     return list(chosen.values())
 
@@ -109,7 +110,7 @@ def write_note(
         if corrects is not None:
             original = s.get(Note, corrects)
             if original is None or original.patient_id != patient_id:
-                raise LookupError("the note to correct is not in this person's record")
+                raise NotFound("The note to correct is not in this person's record.")
         note = Note(
             team_id=team,
             patient_id=patient_id,
@@ -140,7 +141,7 @@ def correct_note(
     with store.session() as s:
         original = s.get(Note, note_id)
         if original is None or original.deleted_at is not None:
-            raise LookupError("that note is not in this store")
+            raise NotFound("That note is not in this store.")
         patient_id = original.patient_id
         team_id = original.team_id
     return write_note(
@@ -336,6 +337,6 @@ def mark_mention_read(store: Store, mention_id: uuid.UUID) -> None:
     with store.transaction() as s:
         mention = s.get(NoteMention, mention_id)
         if mention is None:
-            raise LookupError("that mention is not in this store")
+            raise NotFound("That mention is not in this store.")
         if mention.read_at is None:
             mention.read_at = datetime.now(UTC)

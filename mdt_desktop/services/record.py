@@ -200,8 +200,8 @@ def export_record(
     reason = (declined_reason or "").strip()
     if declined and not reason:
         raise ConsentDeclined(
-            "this person declined consent to share their record: confirm the export and "
-            "say why it is needed"
+            "This person declined consent to share their record: confirm the export and "
+            "say why it is needed."
         )
     today = today or date.today()
     banner = patient_banner(store, patient_id, today)

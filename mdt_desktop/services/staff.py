@@ -16,6 +16,8 @@ from mdt_desktop.domain.roles import Role
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import Staff, User
 
+from .errors import NotFound
+
 
 def list_staff(
     store: Store, team_id: uuid.UUID | None = None, *, include_inactive: bool = False
@@ -80,7 +82,7 @@ def update_staff(store: Store, staff_id: uuid.UUID, **changes: object) -> Staff:
     with store.transaction() as s:
         staff = s.get(Staff, staff_id)
         if staff is None or staff.deleted_at is not None:
-            raise LookupError("that person is not in the staff directory")
+            raise NotFound("That person is not in the staff directory.")
         for key, value in changes.items():
             if key == "name":
                 value = clean_text(str(value), "the name", limit=200)
@@ -100,7 +102,7 @@ def staff_for_user(store: Store, user: User) -> Staff:
     with store.transaction() as s:
         fresh = s.get(User, user.id)
         if fresh is None:
-            raise LookupError("that user is not in this store")
+            raise NotFound("That user is not in this store.")
         if fresh.staff_id is not None:
             staff = s.get(Staff, fresh.staff_id)
             if staff is not None and staff.deleted_at is None:

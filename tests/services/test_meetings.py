@@ -146,7 +146,7 @@ def test_a_bad_outcome_changes_nothing(store, team) -> None:
     meeting = _schedule(store, team)
     m.build_agenda(store, meeting, today=TODAY)
     item = m.agenda(store, meeting)[0]
-    with pytest.raises(m.MeetingError, match="name the service"):
+    with pytest.raises(m.MeetingError, match="Name the service"):
         m.record_outcome(store, item.id, m.Outcome("refer", "Needs memory clinic"))
     with pytest.raises(m.MeetingError, match="needs an owner"):
         m.record_outcome(
