@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
 
+from mdt_desktop.domain.vocab import Vocabulary
+
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 NOT_KNOWN = "Not Known"
 
@@ -45,6 +47,20 @@ def format_born(dob: date | None, today: date) -> str:
     if dob is None:
         return f"Born {NOT_KNOWN}"
     return f"Born {format_patient_date(dob)} ({age_on(dob, today)}y)"
+
+
+class RegistrationStatus(Vocabulary):
+    REGISTERED = "registered", "Registered"
+    LEFT = "left", "Left the practice"
+    DECEASED = "deceased", "Deceased"
+
+
+class ConsentStatus(Vocabulary):
+    """The person's consent to share their record with the team."""
+
+    GIVEN = "given", "Given"
+    DECLINED = "declined", "Declined"
+    NOT_ASKED = "not_asked", "Not asked"
 
 
 class Sex(StrEnum):

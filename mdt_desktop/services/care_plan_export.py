@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from mdt_desktop.domain.caseload import CaseloadStatus
 from mdt_desktop.domain.permissions import Permission, require
 from mdt_desktop.domain.roles import Role
 from mdt_desktop.interop.care_plan_fhir import CarePlanExport, CareTeamPerson, care_plan_bundle
@@ -60,7 +61,7 @@ def _care_team(store: Store, patient_id: uuid.UUID) -> tuple[list[CareTeamPerson
             select(CaseloadEntry)
             .where(
                 CaseloadEntry.patient_id == patient_id,
-                CaseloadEntry.status == "active",
+                CaseloadEntry.status == CaseloadStatus.ACTIVE,
                 CaseloadEntry.deleted_at.is_(None),
             )
             .order_by(CaseloadEntry.started_on.desc())

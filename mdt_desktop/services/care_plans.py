@@ -23,7 +23,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from mdt_desktop.domain import care_plan as plan_rules
-from mdt_desktop.domain.care_plan import MergeResult, ReviewFlag
+from mdt_desktop.domain.care_plan import CarePlanStatus, MergeResult, ReviewFlag
+from mdt_desktop.domain.caseload import CaseloadStatus
 from mdt_desktop.domain.nhs_number import InvalidNhsNumber
 from mdt_desktop.domain.nhs_number import validate as validate_nhs
 from mdt_desktop.domain.permissions import Permission, require
@@ -253,7 +254,7 @@ def _active_entry(s: Any, patient_id: uuid.UUID) -> CaseloadEntry | None:
         select(CaseloadEntry)
         .where(
             CaseloadEntry.patient_id == patient_id,
-            CaseloadEntry.status == "active",
+            CaseloadEntry.status == CaseloadStatus.ACTIVE,
             CaseloadEntry.deleted_at.is_(None),
         )
         .order_by(CaseloadEntry.started_on.desc())
@@ -302,8 +303,8 @@ def _new_version(
 def _make_current(plan: CarePlan, version: CarePlanVersion) -> None:
     plan.current_version_id = version.id
     plan.review_on = version.review_on
-    if plan.status != "closed":
-        plan.status = "agreed" if version.agreed_on else "draft"
+    if plan.status != CarePlanStatus.CLOSED:
+        plan.status = CarePlanStatus.AGREED if version.agreed_on else CarePlanStatus.DRAFT
 
 
 def _prepare(store: Store, content: Mapping[str, Any]) -> dict[str, Any]:
@@ -343,7 +344,10 @@ def save_version(
                     "A care plan is kept for people on the caseload: accept their referral first."
                 )
             plan = CarePlan(
-                id=uuid.uuid4(), team_id=entry.team_id, patient_id=patient_id, status="draft"
+                id=uuid.uuid4(),
+                team_id=entry.team_id,
+                patient_id=patient_id,
+                status=CarePlanStatus.DRAFT,
             )
             s.add(plan)
             s.flush()
@@ -613,7 +617,7 @@ def plan_rows(store: Store, today: date, *, flagged_only: bool = False) -> list[
             select(CarePlan, Patient, CarePlanVersion)
             .join(Patient, Patient.id == CarePlan.patient_id)
             .outerjoin(CarePlanVersion, CarePlanVersion.id == CarePlan.current_version_id)
-            .where(CarePlan.deleted_at.is_(None), CarePlan.status != "closed")
+            .where(CarePlan.deleted_at.is_(None), CarePlan.status != CarePlanStatus.CLOSED)
             .order_by(CarePlan.review_on.is_(None), CarePlan.review_on, Patient.family_name)
         ).all()
         out = []
@@ -653,7 +657,7 @@ def review_flags(
             select(CarePlan.patient_id, CarePlan.review_on).where(
                 CarePlan.patient_id.in_(ids),
                 CarePlan.deleted_at.is_(None),
-                CarePlan.status != "closed",
+                CarePlan.status != CarePlanStatus.CLOSED,
             )
         ).all()
     return {pid: plan_rules.review_flag(review_on, today) for pid, review_on in rows}

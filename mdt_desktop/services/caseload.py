@@ -15,7 +15,15 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mdt_desktop.domain.caseload import DEFAULT_FIRST_REVIEW_DAYS, NoteCategory, clean_text
+from mdt_desktop.domain.caseload import (
+    DEFAULT_FIRST_REVIEW_DAYS,
+    CaseloadStatus,
+    NoteCategory,
+    ReferralSource,
+    ReferralStatus,
+    Urgency,
+    clean_text,
+)
 from mdt_desktop.domain.people import format_patient_date
 from mdt_desktop.domain.permissions import Permission, allowed, require
 from mdt_desktop.store.database import Store
@@ -32,8 +40,8 @@ from mdt_desktop.store.schema import (
 
 from .errors import InvalidInput
 
-URGENCIES = ("routine", "soon", "urgent")
-SOURCES = ("case_finding", "manual", "discharge", "external")
+URGENCIES = Urgency.values()
+SOURCES = ReferralSource.values()
 
 
 class CaseloadError(InvalidInput):
@@ -57,7 +65,7 @@ def refer_to_caseload(
     *,
     reason: str,
     team_id: uuid.UUID,
-    urgency: str = "routine",
+    urgency: str = Urgency.ROUTINE,
     source: str = "case_finding",
     referred_by: str | None = None,
 ) -> ReferralResult:
@@ -85,7 +93,7 @@ def refer_to_caseload(
                 select(Referral.patient_id).where(
                     Referral.patient_id.in_(ids),
                     Referral.team_id == team_id,
-                    Referral.status == "waiting",
+                    Referral.status == ReferralStatus.WAITING,
                     Referral.deleted_at.is_(None),
                 )
             )
@@ -95,7 +103,7 @@ def refer_to_caseload(
                 select(CaseloadEntry.patient_id).where(
                     CaseloadEntry.patient_id.in_(ids),
                     CaseloadEntry.team_id == team_id,
-                    CaseloadEntry.status == "active",
+                    CaseloadEntry.status == CaseloadStatus.ACTIVE,
                     CaseloadEntry.deleted_at.is_(None),
                 )
             )
@@ -116,7 +124,7 @@ def refer_to_caseload(
                     urgency=urgency,
                     referred_by=referrer,
                     referred_at=now,
-                    status="waiting",
+                    status=ReferralStatus.WAITING,
                 )
             )
             created.append(pid)
@@ -131,7 +139,7 @@ def refer_person(
     *,
     reason: str,
     team_id: uuid.UUID,
-    urgency: str = "routine",
+    urgency: str = Urgency.ROUTINE,
     referred_by: str | None = None,
     source: str = "manual",
 ) -> uuid.UUID:
@@ -152,7 +160,7 @@ def refer_person(
             select(Referral.id).where(
                 Referral.patient_id == patient_id,
                 Referral.team_id == team_id,
-                Referral.status == "waiting",
+                Referral.status == ReferralStatus.WAITING,
                 Referral.deleted_at.is_(None),
             )
         ).one()
@@ -177,7 +185,7 @@ def _waiting_referral(s: Session, referral_id: uuid.UUID) -> Referral:
     referral = s.get(Referral, referral_id)
     if referral is None or referral.deleted_at is not None:
         raise CaseloadError("That referral is not in this store.")
-    if referral.status != "waiting":
+    if referral.status != ReferralStatus.WAITING:
         raise CaseloadError(f"That referral was already {referral.status}.")
     return referral
 
@@ -215,20 +223,20 @@ def accept_referral(
             select(CaseloadEntry).where(
                 CaseloadEntry.patient_id == referral.patient_id,
                 CaseloadEntry.team_id == referral.team_id,
-                CaseloadEntry.status == "active",
+                CaseloadEntry.status == CaseloadStatus.ACTIVE,
                 CaseloadEntry.deleted_at.is_(None),
             )
         ).first()
         if already is not None:
             raise CaseloadError("This person is already on the team's caseload.")
-        referral.status = "accepted"
+        referral.status = ReferralStatus.ACCEPTED
         referral.decided_at = now
         referral.decided_by = store.actor.name
         entry = CaseloadEntry(
             team_id=referral.team_id,
             patient_id=referral.patient_id,
             referral_id=referral.id,
-            status="active",
+            status=CaseloadStatus.ACTIVE,
             care_coordinator_id=staff.id,
             started_on=today,
             next_review_on=review,
@@ -279,7 +287,7 @@ def decline_referral(store: Store, referral_id: uuid.UUID, *, reason: str) -> No
     reason = clean_text(reason, "the reason for declining", limit=2000)
     with store.transaction() as s:
         referral = _waiting_referral(s, referral_id)
-        referral.status = "declined"
+        referral.status = ReferralStatus.DECLINED
         referral.decided_at = datetime.now(UTC)
         referral.decided_by = store.actor.name
         referral.decision_reason = reason
@@ -294,7 +302,7 @@ def _active_entry(s: Session, entry_id: uuid.UUID) -> CaseloadEntry:
     entry = s.get(CaseloadEntry, entry_id)
     if entry is None or entry.deleted_at is not None:
         raise CaseloadError("That case is not in this store.")
-    if entry.status != "active":
+    if entry.status != CaseloadStatus.ACTIVE:
         raise CaseloadError(f"That case is already {entry.status.replace('_', ' ')}.")
     return entry
 
@@ -309,7 +317,7 @@ def end_case(
 ) -> None:
     """Step an active case down (``stepped_down``) or close it (``closed``), with a reason."""
     require(store.actor.role, Permission.ACCEPT_REFERRAL)
-    if outcome not in ("stepped_down", "closed"):
+    if outcome not in (CaseloadStatus.STEPPED_DOWN, CaseloadStatus.CLOSED):
         raise CaseloadError("A case is either stepped down or closed.")
     reason = clean_text(reason, "the reason", limit=2000)
     with store.transaction() as s:
@@ -330,9 +338,9 @@ def finish_case(
     entry.ended_on = on
     entry.end_reason = reason
     entry.escalated_at = None
-    if outcome == "closed":
+    if outcome == CaseloadStatus.CLOSED:
         entry.next_review_on = None  # nothing left to review
-    words = "Stepped down" if outcome == "stepped_down" else "Closed"
+    words = CaseloadStatus(outcome).label
     _write_event_note(s, store, entry.patient_id, entry.team_id, f"{words}: {reason}")
     s.flush()
     refresh_caseload_status(s.connection(), [entry.patient_id.hex])
@@ -360,11 +368,11 @@ def escalation_discussed(s: Session, store: Store, entry: CaseloadEntry, on: dat
 
 
 def step_down(store: Store, entry_id: uuid.UUID, *, reason: str) -> None:
-    end_case(store, entry_id, outcome="stepped_down", reason=reason)
+    end_case(store, entry_id, outcome=CaseloadStatus.STEPPED_DOWN, reason=reason)
 
 
 def close_case(store: Store, entry_id: uuid.UUID, *, reason: str) -> None:
-    end_case(store, entry_id, outcome="closed", reason=reason)
+    end_case(store, entry_id, outcome=CaseloadStatus.CLOSED, reason=reason)
 
 
 def set_next_review(
@@ -399,7 +407,7 @@ def active_entry(
     with store.session() as s:
         query = select(CaseloadEntry).where(
             CaseloadEntry.patient_id == patient_id,
-            CaseloadEntry.status == "active",
+            CaseloadEntry.status == CaseloadStatus.ACTIVE,
             CaseloadEntry.deleted_at.is_(None),
         )
         if team_id is not None:
@@ -413,7 +421,7 @@ def waiting_referral(store: Store, patient_id: uuid.UUID) -> Referral | None:
             select(Referral)
             .where(
                 Referral.patient_id == patient_id,
-                Referral.status == "waiting",
+                Referral.status == ReferralStatus.WAITING,
                 Referral.deleted_at.is_(None),
             )
             .order_by(Referral.referred_at.desc())
@@ -430,7 +438,7 @@ def escalated_since(
     with store.session() as s:
         query = select(CaseloadEntry).where(
             CaseloadEntry.team_id == team_id,
-            CaseloadEntry.status == "active",
+            CaseloadEntry.status == CaseloadStatus.ACTIVE,
             CaseloadEntry.deleted_at.is_(None),
             CaseloadEntry.escalated_at.is_not(None),
         )

@@ -7,13 +7,14 @@ from datetime import date
 
 from sqlalchemy import select
 
+from mdt_desktop.domain.people import ConsentStatus
 from mdt_desktop.domain.permissions import Permission, require
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import Consent, Patient
 
 from .errors import NotFound, UserError
 
-STATUSES = {"given": "Given", "declined": "Declined", "not_asked": "Not asked"}
+STATUSES = ConsentStatus.labels()
 METHODS = ("In person", "By telephone", "By video call", "In writing", "Via carer or advocate")
 
 
@@ -39,7 +40,7 @@ def record_consent(
     on = recorded_on or today or date.today()
     if on > (today or date.today()):
         raise ValueError("consent cannot be recorded for a date in the future")
-    if status != "not_asked" and not (method or "").strip():
+    if status != ConsentStatus.NOT_ASKED and not (method or "").strip():
         raise ValueError("say how consent was asked (in person, by telephone …)")
     with store.transaction() as s:
         patient = s.get(Patient, patient_id)

@@ -18,6 +18,14 @@ from sqlalchemy.orm import Session
 
 from mdt_desktop.domain import meetings as rules
 from mdt_desktop.domain.banner import Banner
+from mdt_desktop.domain.caseload import CaseloadStatus
+from mdt_desktop.domain.meetings import (
+    ActionStatus,
+    AgendaStatus,
+    Attendance,
+    DecisionOutcome,
+    MeetingStatus,
+)
 from mdt_desktop.domain.people import format_local_datetime, format_patient_date
 from mdt_desktop.domain.permissions import Permission, require
 from mdt_desktop.store import meetings as q
@@ -59,7 +67,7 @@ def _meeting(s: Session, meeting_id: uuid.UUID) -> Meeting:
 
 
 def _open_for_changes(meeting: Meeting) -> None:
-    if meeting.status in ("closed", "cancelled"):
+    if meeting.status in (MeetingStatus.CLOSED, MeetingStatus.CANCELLED):
         raise MeetingError(
             f"This meeting is {rules.MEETING_STATUS_LABELS[meeting.status].lower()}: "
             "its record can no longer change."
@@ -140,7 +148,7 @@ def schedule_meeting(
             video_link=video_link,
             chair_staff_id=chair_staff_id,
             note_taker_staff_id=note_taker_staff_id,
-            status="planned",
+            status=MeetingStatus.PLANNED,
         )
         s.add(meeting)
         s.flush()
@@ -155,7 +163,7 @@ def schedule_meeting(
                         staff_id=person.id,
                         name=person.name,
                         role=person.role,
-                        attendance="absent",
+                        attendance=Attendance.ABSENT,
                     )
                 )
         _carry_forward_into(s, meeting)
@@ -192,9 +200,9 @@ def cancel_meeting(store: Store, meeting_id: uuid.UUID) -> None:
     _require(store, Permission.RUN_MEETING)
     with store.transaction() as s:
         meeting = _meeting(s, meeting_id)
-        if meeting.status != "planned":
+        if meeting.status != MeetingStatus.PLANNED:
             raise MeetingError("Only a planned meeting can be cancelled.")
-        meeting.status = "cancelled"
+        meeting.status = MeetingStatus.CANCELLED
 
 
 def _summaries(s: Session, meetings: Sequence[Meeting]) -> list[MeetingSummary]:
@@ -205,7 +213,7 @@ def _summaries(s: Session, meetings: Sequence[Meeting]) -> list[MeetingSummary]:
             select(
                 AgendaItem.meeting_id,
                 func.count(),
-                func.sum(case((AgendaItem.status == "discussed", 1), else_=0)),
+                func.sum(case((AgendaItem.status == AgendaStatus.DISCUSSED, 1), else_=0)),
             )
             .where(AgendaItem.meeting_id.in_(ids), AgendaItem.deleted_at.is_(None))
             .group_by(AgendaItem.meeting_id)
@@ -301,7 +309,7 @@ def add_attendee(
     role: str,
     staff_id: uuid.UUID | None = None,
     is_guest: bool = False,
-    attendance_value: str = "present",
+    attendance_value: str = Attendance.PRESENT,
 ) -> uuid.UUID:
     """A member not yet listed, or a guest (a hospital consultant, a carer's advocate…)."""
     _require(store, Permission.RUN_MEETING)
@@ -358,7 +366,7 @@ def start_meeting(store: Store, meeting_id: uuid.UUID) -> rules.Quorum:
     with store.transaction() as s:
         meeting = _meeting(s, meeting_id)
         _open_for_changes(meeting)
-        meeting.status = "in_progress"
+        meeting.status = MeetingStatus.IN_PROGRESS
         meeting.quorum_met = result.met
         meeting.quorum_detail = result.detail
     return result
@@ -389,10 +397,10 @@ def close_meeting(store: Store, meeting_id: uuid.UUID) -> int:
             meeting.quorum_met, meeting.quorum_detail = result.met, result.detail
         not_reached = 0
         for item in q.agenda_items(s, meeting_id):
-            if item.status == "pending":
-                item.status = "not_reached"
+            if item.status == AgendaStatus.PENDING:
+                item.status = AgendaStatus.NOT_REACHED
                 not_reached += 1
-        meeting.status = "closed"
+        meeting.status = MeetingStatus.CLOSED
         s.flush()
         following = q.next_planned_meeting(s, meeting.team_id, meeting.starts_at)
         if following is not None:
@@ -562,7 +570,7 @@ def add_to_agenda(
                 reason_kind=case.reason_kind,
                 reason=case.reason,
                 minutes_allotted=minutes,
-                status="pending",
+                status=AgendaStatus.PENDING,
                 carried_from_id=case.carried_from_id,
             )
             s.add(item)
@@ -603,7 +611,7 @@ def add_person(
 
 def _carry_forward_into(s: Session, meeting: Meeting) -> int:
     """Put cases not reached at earlier meetings onto this agenda (in their old order)."""
-    if meeting.status != "planned":
+    if meeting.status != MeetingStatus.PLANNED:
         return 0
     existing = q.agenda_items(s, meeting.id)
     on_agenda = {i.patient_id for i in existing}
@@ -633,7 +641,7 @@ def _carry_forward_into(s: Session, meeting: Meeting) -> int:
                 reason_kind="carried_forward",
                 reason=reason,
                 minutes_allotted=old.minutes_allotted,
-                status="pending",
+                status=AgendaStatus.PENDING,
                 carried_from_id=old.id,
             )
         )
@@ -680,7 +688,7 @@ def remove_from_agenda(store: Store, item_id: uuid.UUID) -> None:
     _require(store, Permission.RUN_MEETING)
     with store.transaction() as s:
         item = _open_item(s, item_id)
-        if item.status == "discussed":
+        if item.status == AgendaStatus.DISCUSSED:
             raise MeetingError("A discussed case stays on the agenda and in the minutes.")
         item.deleted_at = datetime.now(UTC)
 
@@ -759,10 +767,10 @@ def record_outcome(store: Store, item_id: uuid.UUID, outcome: Outcome) -> uuid.U
                     owner_staff_id=action.owner_staff_id,
                     owner_name=action.owner_name.strip(),
                     due_on=action.due_on,
-                    status="open",
+                    status=ActionStatus.OPEN,
                 )
             )
-        item.status = "discussed"
+        item.status = AgendaStatus.DISCUSSED
         item.discussion = outcome.text.strip() or None
         _apply_to_caseload(s, store, meeting, item.patient_id, outcome, day)
         s.flush()
@@ -777,7 +785,7 @@ def _apply_to_caseload(
         select(CaseloadEntry).where(
             CaseloadEntry.patient_id == patient_id,
             CaseloadEntry.team_id == meeting.team_id,
-            CaseloadEntry.status == "active",
+            CaseloadEntry.status == CaseloadStatus.ACTIVE,
             CaseloadEntry.deleted_at.is_(None),
         )
     ).first()
@@ -801,14 +809,14 @@ def mark_not_reached(store: Store, item_id: uuid.UUID) -> None:
     _require(store, Permission.RUN_MEETING)
     with store.transaction() as s:
         item = _open_item(s, item_id)
-        if item.status == "discussed":
+        if item.status == AgendaStatus.DISCUSSED:
             raise MeetingError("This case has been discussed.")
-        item.status = "not_reached"
+        item.status = AgendaStatus.NOT_REACHED
 
 
 def mark_discussed(store: Store, item_id: uuid.UUID, discussion: str = "") -> None:
     """Discussed with no change of plan: a "continue" decision with the discussion."""
-    record_outcome(store, item_id, Outcome("continue", discussion))
+    record_outcome(store, item_id, Outcome(DecisionOutcome.CONTINUE, discussion))
 
 
 # --- the case on the shared screen -------------------------------------------------------
@@ -934,13 +942,13 @@ class ActionLine:
     completed_by: str | None
 
     def overdue(self, today: date) -> bool:
-        return self.status == "open" and self.due_on is not None and self.due_on < today
+        return self.status == ActionStatus.OPEN and self.due_on is not None and self.due_on < today
 
 
 def actions(
     store: Store,
     *,
-    status: str | None = "open",
+    status: str | None = ActionStatus.OPEN,
     owner_staff_id: uuid.UUID | None = None,
     owner_name: str | None = None,
     overdue_on: date | None = None,
@@ -978,7 +986,7 @@ def my_actions(
     store: Store,
     user: User,
     *,
-    status: str | None = "open",
+    status: str | None = ActionStatus.OPEN,
     overdue_on: date | None = None,
     patient_id: uuid.UUID | None = None,
 ) -> list[ActionLine]:
@@ -1004,9 +1012,9 @@ def complete_action(store: Store, action_id: uuid.UUID) -> None:
         action = s.get(Action, action_id)
         if action is None or action.deleted_at is not None:
             raise MeetingError("That action is not in this store.")
-        if action.status != "open":
+        if action.status != ActionStatus.OPEN:
             raise MeetingError("This action is not open.")
-        action.status = "done"
+        action.status = ActionStatus.DONE
         action.completed_at = datetime.now(UTC)
         action.completed_by = store.actor.name
 
@@ -1104,7 +1112,7 @@ def add_actions(store: Store, item_id: uuid.UUID, new: Sequence[NewAction]) -> l
                 owner_staff_id=action.owner_staff_id,
                 owner_name=action.owner_name.strip(),
                 due_on=action.due_on,
-                status="open",
+                status=ActionStatus.OPEN,
             )
             s.add(row)
             s.flush()
@@ -1168,9 +1176,7 @@ def minutes(store: Store, meeting_id: uuid.UUID, today: date | None = None) -> r
                             a.description,
                             a.owner_name or "No owner",
                             format_patient_date(a.due_on) if a.due_on else "No date",
-                            {"open": "Open", "done": "Done", "cancelled": "Cancelled"}.get(
-                                a.status, a.status
-                            ),
+                            ActionStatus.labels().get(a.status, a.status),
                         )
                         for a in by_item.get(item.id, [])
                     ),
@@ -1185,9 +1191,9 @@ def minutes(store: Store, meeting_id: uuid.UUID, today: date | None = None) -> r
         chair=summary.chair or "Not recorded",
         note_taker=summary.note_taker or "Not recorded",
         status=rules.MEETING_STATUS_LABELS.get(summary.status, summary.status),
-        present=tuple(who(a) for a in lines if a.attendance == "present"),
-        apologies=tuple(who(a) for a in lines if a.attendance == "apologies"),
-        absent=tuple(who(a) for a in lines if a.attendance == "absent"),
+        present=tuple(who(a) for a in lines if a.attendance == Attendance.PRESENT),
+        apologies=tuple(who(a) for a in lines if a.attendance == Attendance.APOLOGIES),
+        absent=tuple(who(a) for a in lines if a.attendance == Attendance.ABSENT),
         # What was recorded when the meeting started; the attendance now if it has not.
         quorum=summary.quorum_detail or f"{q_now.detail} (as the attendance stands)",
         cases=tuple(cases),

@@ -16,7 +16,14 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from mdt_desktop.domain.caseload import NoteCategory, clean_text, find_mentions
+from mdt_desktop.domain.caseload import (
+    CaseloadStatus,
+    NoteCategory,
+    ReferralStatus,
+    Urgency,
+    clean_text,
+    find_mentions,
+)
 from mdt_desktop.domain.permissions import Permission, require
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import (
@@ -56,7 +63,7 @@ def _team_for(s, patient_id: uuid.UUID, fallback: uuid.UUID | None) -> uuid.UUID
         select(CaseloadEntry.team_id)
         .where(
             CaseloadEntry.patient_id == patient_id,
-            CaseloadEntry.status == "active",
+            CaseloadEntry.status == CaseloadStatus.ACTIVE,
             CaseloadEntry.deleted_at.is_(None),
         )
         .limit(1)
@@ -174,7 +181,7 @@ def escalate_to_next_mdt(
         entry = s.scalars(
             select(CaseloadEntry).where(
                 CaseloadEntry.patient_id == patient_id,
-                CaseloadEntry.status == "active",
+                CaseloadEntry.status == CaseloadStatus.ACTIVE,
                 CaseloadEntry.deleted_at.is_(None),
             )
         ).first()
@@ -278,8 +285,12 @@ def inbox(store: Store, user: User, *, limit: int = 200) -> Inbox:
         for ref, patient in s.execute(
             select(Referral, Patient)
             .join(Patient, Patient.id == Referral.patient_id)
-            .where(Referral.status == "waiting", Referral.deleted_at.is_(None), *team_filter)
-            .order_by(Referral.urgency == "routine", Referral.referred_at)
+            .where(
+                Referral.status == ReferralStatus.WAITING,
+                Referral.deleted_at.is_(None),
+                *team_filter,
+            )
+            .order_by(Referral.urgency == Urgency.ROUTINE, Referral.referred_at)
             .limit(limit)
         ):
             box.referrals.append(
@@ -290,7 +301,7 @@ def inbox(store: Store, user: User, *, limit: int = 200) -> Inbox:
                     ref.referred_at,
                     display_name(patient.family_name, patient.given_name, patient.title),
                     f"{ref.urgency.capitalize()} · {ref.reason}",
-                    urgent=ref.urgency == "urgent",
+                    urgent=ref.urgency == Urgency.URGENT,
                 )
             )
         for mention, note, patient in s.execute(
