@@ -14,10 +14,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from mdt_desktop.services import meetings as svc
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import Action, CaseloadEntry, Meeting
-
-from . import meetings as svc
 
 DISCUSSIONS = [
     "Daughter reports more confusion in the evenings; no falls since the last review.",

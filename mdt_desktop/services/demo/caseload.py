@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from mdt_desktop.domain.permissions import Permission, allowed
+from mdt_desktop.services.staff import staff_for_user
 from mdt_desktop.store import bulk
 from mdt_desktop.store.database import Store
+from mdt_desktop.store.demo import demo_caseload_inputs
 from mdt_desktop.store.risk_inputs import refresh_caseload_status
 from mdt_desktop.store.schema import (
     CareTeamMember,
@@ -25,8 +27,11 @@ from mdt_desktop.store.schema import (
     Note,
     NoteMention,
     Referral,
+    User,
     table_of,
 )
+
+from .seeds import DEMO_TEAM
 
 CARER_NAMES = ["Susan", "Peter", "Margaret", "David", "Aisha", "Tom", "Grace", "Imran", "Linda",
                "Michael", "Sarah", "Joseph", "Priya", "Anne", "Kofi", "Helen"]  # fmt: skip
@@ -113,31 +118,19 @@ def _at(day: date, rng: random.Random) -> datetime:
 
 def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | None:
     """Give the demo team its caseload; None when the store has no demo team or people."""
-    from mdt_desktop.services.demo import DEMO_TEAM
-
     rng = random.Random(seed * 7919 + 4)
     clock = store.context.clock.now()
     writer_user = bulk.db_uuid(store.actor.user_id)
     with store.engine.connect() as conn:
-        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        team = cur.execute("SELECT id FROM teams WHERE name = ?", (DEMO_TEAM,)).fetchone()
-        if team is None:
-            return None
-        team_id = team[0]
-        staff = cur.execute(
-            "SELECT id, name, role, organisation, phone, email FROM staff "
-            "WHERE team_id = ? AND deleted_at IS NULL ORDER BY name",
-            (team_id,),
-        ).fetchall()
-        population = cur.execute("SELECT count(*) FROM risk_scores").fetchone()[0]
-        ranked = [
-            row[0]
-            for row in cur.execute(
-                "SELECT patient_id FROM risk_scores WHERE age >= 18 ORDER BY risk_score DESC, "
-                "nhs_number, patient_id LIMIT 1000"
-            )
-        ]
-        cur.close()
+        inputs = demo_caseload_inputs(conn, DEMO_TEAM)
+    if inputs is None:
+        return None
+    team_id, staff, population, ranked = (
+        inputs.team_id,
+        inputs.staff,
+        inputs.population,
+        inputs.ranked,
+    )
     if not ranked or not staff:
         return None
     # About one person in 150 is held by the team, a few hundred at most (one MDT's load).
@@ -369,9 +362,6 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
 
 def _signed_in_staff(store: Store) -> tuple | None:
     """The signed-in user's directory entry, so "My caseload" shows something in the demo."""
-    from mdt_desktop.services.staff import staff_for_user
-    from mdt_desktop.store.schema import User
-
     if store.actor.user_id is None or not allowed(store.actor.role, Permission.COORDINATE_CARE):
         return None
     with store.session() as s:
