@@ -304,9 +304,10 @@ def cmd_export_careplan(args: argparse.Namespace) -> dict[str, Any]:
                 raise CommandError(f"no user profile called {args.user!r} in this store")
             user = matches[0]
         else:
-            user = current_user(store)
-            if user is None:
+            signed_in = current_user(store)
+            if signed_in is None:
                 raise CommandError("no one is signed in on this store: pass --user NAME")
+            user = signed_in
         store.set_actor(actor_for(user))  # the export's audit entry names this person
         try:
             patient_id = patient_by_nhs_number(store, args.nhs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from enum import StrEnum
 
 from mdt_desktop.domain.vocab import Vocabulary
@@ -95,10 +95,6 @@ def parse_sex(text: str) -> Sex:
 def sex_label(sex: Sex | str) -> str:
     value = Sex(sex)
     return NOT_KNOWN if value is Sex.UNKNOWN else value.value.capitalize()
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def format_local_datetime(dt: datetime, tz: tzinfo | None = None) -> str:

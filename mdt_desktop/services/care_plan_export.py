@@ -16,6 +16,7 @@ from mdt_desktop.domain.roles import Role
 from mdt_desktop.interop.care_plan_fhir import CarePlanExport, CareTeamPerson, care_plan_bundle
 from mdt_desktop.reports.care_plan import CarePlanDocument, build_care_plan_pdf
 from mdt_desktop.services.care_plans import VersionInfo, history, load_plan
+from mdt_desktop.services.errors import InvalidInput
 from mdt_desktop.services.patients import patient_banner
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import CareTeamMember, CaseloadEntry, Patient, Staff, Team
@@ -210,9 +211,9 @@ def export(
     large_print: bool = False,
 ) -> ExportResult:
     if fmt not in FORMATS:
-        raise ValueError(f"The format is one of {', '.join(FORMATS)}.")
+        raise InvalidInput(f"The format is one of {', '.join(FORMATS)}.")
     if fmt == "fhir":
         if large_print:
-            raise ValueError("Large print applies to the PDF only.")
+            raise InvalidInput("Large print applies to the PDF only.")
         return export_fhir(store, patient_id, out)
     return export_pdf(store, patient_id, out, large_print=large_print)

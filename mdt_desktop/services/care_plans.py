@@ -28,6 +28,7 @@ from mdt_desktop.domain.caseload import CaseloadStatus
 from mdt_desktop.domain.nhs_number import InvalidNhsNumber
 from mdt_desktop.domain.nhs_number import validate as validate_nhs
 from mdt_desktop.domain.permissions import Permission, require
+from mdt_desktop.services.errors import InvalidInput
 from mdt_desktop.store.context import Actor
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import (
@@ -118,7 +119,7 @@ def review_days(store: Store) -> int:
 
 def set_review_days(store: Store, days: int) -> None:
     if not 7 <= days <= 730:
-        raise ValueError("The review interval must be between 7 and 730 days.")
+        raise InvalidInput("The review interval must be between 7 and 730 days.")
     store.set_meta(REVIEW_DAYS_KEY, str(days))
 
 
@@ -340,7 +341,7 @@ def save_version(
         if plan is None:
             entry = _active_entry(s, patient_id)
             if entry is None:
-                raise ValueError(
+                raise InvalidInput(
                     "A care plan is kept for people on the caseload: accept their referral first."
                 )
             plan = CarePlan(
@@ -720,7 +721,7 @@ def patient_by_nhs_number(store: Store, text: str) -> uuid.UUID:
     try:
         nhs = validate_nhs(text)
     except InvalidNhsNumber as exc:
-        raise ValueError(str(exc)) from None
+        raise InvalidInput(str(exc)) from None
     with store.session() as s:
         pid = s.scalar(select(Patient.id).where(Patient.nhs_number == nhs))
     if pid is None:

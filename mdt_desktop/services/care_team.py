@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from mdt_desktop.domain.caseload import clean_text
 from mdt_desktop.domain.permissions import Permission, require
+from mdt_desktop.services.errors import InvalidInput
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import CareTeamMember, Patient, Staff
 
@@ -53,9 +54,9 @@ def members(store: Store, patient_id: uuid.UUID) -> list[CareTeamMember]:
 def add_member(store: Store, patient_id: uuid.UUID, member: MemberInput) -> CareTeamMember:
     require(store.actor.role, Permission.MANAGE_CARE_TEAM)
     if member.relationship not in RELATIONSHIPS:
-        raise ValueError(f"relationship is one of {', '.join(RELATIONSHIPS)}")
+        raise InvalidInput(f"Relationship is one of {', '.join(RELATIONSHIPS)}.")
     if member.is_lead and member.relationship != "professional":
-        raise ValueError("the lead professional must be a professional")
+        raise InvalidInput("The lead professional must be a professional.")
     with store.transaction() as s:
         patient = s.get(Patient, patient_id)
         if patient is None:
@@ -72,8 +73,9 @@ def add_member(store: Store, patient_id: uuid.UUID, member: MemberInput) -> Care
             if staff is None or staff.deleted_at is not None:
                 raise NotFound("That colleague is not in the staff directory.")
             if any(m.staff_id == staff.id for m in existing):
-                raise ValueError(f"{staff.name} is already in the care team")
-            name, role, org = staff.name, staff.role, staff.organisation
+                raise InvalidInput(f"{staff.name} is already in the care team.")
+            name, org = staff.name, staff.organisation
+            role: str | None = staff.role
             contact = member.contact or staff.phone or staff.email
         else:
             name = clean_text(member.name, "the name", limit=200)
@@ -117,7 +119,7 @@ def set_lead(store: Store, member_id: uuid.UUID) -> None:
         if row is None or row.deleted_at is not None:
             raise NotFound("That member is not in the care team.")
         if row.relationship != "professional":
-            raise ValueError("the lead professional must be a professional")
+            raise InvalidInput("The lead professional must be a professional.")
         for other in s.scalars(
             select(CareTeamMember).where(
                 CareTeamMember.patient_id == row.patient_id,

@@ -73,21 +73,21 @@ def refer_to_caseload(
     require(store.actor.role, Permission.REFER)
     reason = reason.strip()
     if not reason:
-        raise ValueError("a referral needs a reason")
+        raise InvalidInput("A referral needs a reason.")
     if urgency not in URGENCIES:
-        raise ValueError(f"urgency is one of {', '.join(URGENCIES)}")
+        raise InvalidInput(f"Urgency is one of {', '.join(URGENCIES)}.")
     if source not in SOURCES:
-        raise ValueError(f"source is one of {', '.join(SOURCES)}")
+        raise InvalidInput(f"Source is one of {', '.join(SOURCES)}.")
     ids = list(dict.fromkeys(patient_ids))
     if not ids:
-        raise ValueError("choose at least one person to refer")
+        raise InvalidInput("Choose at least one person to refer.")
     referrer = (referred_by or "").strip() or store.actor.name
     created: list[uuid.UUID] = []
     already: list[uuid.UUID] = []
     now = datetime.now(UTC)
     with store.transaction() as s:
         if s.get(Team, team_id) is None:
-            raise ValueError("that team is not in this store")
+            raise InvalidInput("That team is not in this store.")
         waiting = set(
             s.scalars(
                 select(Referral.patient_id).where(
@@ -111,7 +111,7 @@ def refer_to_caseload(
         known = set(s.scalars(select(Patient.id).where(Patient.id.in_(ids))))
         for pid in ids:
             if pid not in known:
-                raise ValueError(f"no one with id {pid} is on the registered list")
+                raise InvalidInput(f"No one with id {pid} is on the registered list.")
             if pid in waiting or pid in active:
                 already.append(pid)
                 continue
@@ -415,19 +415,6 @@ def active_entry(
         return s.scalars(query.order_by(CaseloadEntry.started_on.desc())).first()
 
 
-def waiting_referral(store: Store, patient_id: uuid.UUID) -> Referral | None:
-    with store.session() as s:
-        return s.scalars(
-            select(Referral)
-            .where(
-                Referral.patient_id == patient_id,
-                Referral.status == ReferralStatus.WAITING,
-                Referral.deleted_at.is_(None),
-            )
-            .order_by(Referral.referred_at.desc())
-        ).first()
-
-
 def escalated_since(
     store: Store, team_id: uuid.UUID, since: datetime | None
 ) -> list[CaseloadEntry]:
@@ -480,7 +467,7 @@ def caseload_listing(
     from mdt_desktop.store import caseload as queries
 
     if status is not None and status not in queries.STATUSES:
-        raise ValueError(f"status is one of {', '.join(queries.STATUSES)}")
+        raise InvalidInput(f"Status is one of {', '.join(queries.STATUSES)}.")
     team_hex = None
     team_name = None
     if team is not None:
@@ -491,7 +478,7 @@ def caseload_listing(
                 )
             ).first()
         if found is None:
-            raise ValueError(f"there is no team called {team!r} in this store")
+            raise InvalidInput(f"There is no team called {team!r} in this store.")
         team_hex, team_name = found.id.hex, found.name
     col = queries.COL
     people = []

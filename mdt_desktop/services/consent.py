@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from mdt_desktop.domain.people import ConsentStatus
 from mdt_desktop.domain.permissions import Permission, require
+from mdt_desktop.services.errors import InvalidInput
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import Consent, Patient
 
@@ -36,12 +37,12 @@ def record_consent(
     """A new consent record; earlier ones are kept (the newest is the one that counts)."""
     require(store.actor.role, Permission.RECORD_CONSENT)
     if status not in STATUSES:
-        raise ValueError(f"consent is one of {', '.join(STATUSES)}")
+        raise InvalidInput(f"Consent is one of {', '.join(STATUSES)}.")
     on = recorded_on or today or date.today()
     if on > (today or date.today()):
-        raise ValueError("consent cannot be recorded for a date in the future")
+        raise InvalidInput("Consent cannot be recorded for a date in the future.")
     if status != ConsentStatus.NOT_ASKED and not (method or "").strip():
-        raise ValueError("say how consent was asked (in person, by telephone …)")
+        raise InvalidInput("Say how consent was asked (in person, by telephone …).")
     with store.transaction() as s:
         patient = s.get(Patient, patient_id)
         if patient is None:

@@ -25,6 +25,7 @@ from mdt_desktop.domain.caseload import (
     find_mentions,
 )
 from mdt_desktop.domain.permissions import Permission, require
+from mdt_desktop.services.errors import InvalidInput
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import (
     CaseloadEntry,
@@ -186,8 +187,8 @@ def escalate_to_next_mdt(
             )
         ).first()
         if entry is None:
-            raise ValueError(
-                "only someone on the caseload can be escalated to the MDT: refer them first"
+            raise InvalidInput(
+                "Only someone on the caseload can be escalated to the MDT: refer them first."
             )
         entry.escalated_at = now
         entry.escalation_reason = reason

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from mdt_desktop.domain.caseload import clean_text
 from mdt_desktop.domain.permissions import Permission, allowed, require
 from mdt_desktop.domain.roles import Role
+from mdt_desktop.services.errors import InvalidInput
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import Staff, User
 
@@ -57,7 +58,7 @@ def add_staff(
     role = Role(role)
     email = _clean_contact(email)
     if email is not None and ("@" not in email or " " in email):
-        raise ValueError(f"{email!r} does not look like an email address")
+        raise InvalidInput(f"{email!r} does not look like an email address.")
     with store.transaction() as s:
         staff = Staff(
             team_id=team_id,
@@ -78,7 +79,7 @@ def update_staff(store: Store, staff_id: uuid.UUID, **changes: object) -> Staff:
     known = {"name", "role", "organisation", "email", "phone", "active"}
     unknown = set(changes) - known
     if unknown:
-        raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
+        raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))}.")
     with store.transaction() as s:
         staff = s.get(Staff, staff_id)
         if staff is None or staff.deleted_at is not None:

@@ -89,7 +89,7 @@ def _record(session: Session, ctx: StoreContext, obj: Synced, op: str, fields: d
     )
 
 
-def _before_flush(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
+def _before_flush(session: Session, _flush_context: UOWTransaction, _instances: Any) -> None:
     ctx: StoreContext | None = session.info.get(CONTEXT_KEY)
     if ctx is None:
         return

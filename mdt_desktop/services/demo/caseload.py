@@ -260,6 +260,7 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
                 words = "Stepped down" if status == "stepped_down" else "Closed"
                 note(pid, ended, "caseload", f"{words}: {reason}", coordinator)
             roll = rng.random()
+            consent: str | None
             if roll < 0.82:
                 consent = "given"
             elif roll < 0.86:

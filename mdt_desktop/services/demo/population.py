@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from mdt_desktop.domain.nhs_number import iter_test_numbers
+from mdt_desktop.services.errors import InvalidInput
 from mdt_desktop.services.stratify import stratify_store
 from mdt_desktop.store import bulk
 from mdt_desktop.store.database import Store
@@ -186,7 +187,7 @@ def generate_demo(
     import time
 
     if patients < 1:
-        raise ValueError("the demo needs at least one patient")
+        raise InvalidInput("The demo needs at least one patient.")
     started = time.perf_counter()
     today = today or date.today()
     rng = random.Random(seed)
@@ -200,7 +201,7 @@ def generate_demo(
     coded = 0
     with bulk.bulk_transaction(store) as conn:
         if holds_demo_patients(conn):
-            raise ValueError("this store already holds demo patients")
+            raise InvalidInput("This store already holds demo patients.")
         team = bulk.BulkWriter(
             conn, table_of(Team), ["id", "name", "code", "updated_at", "updated_by"]
         )
