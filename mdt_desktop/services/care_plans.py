@@ -646,24 +646,6 @@ def plan_rows(store: Store, today: date, *, flagged_only: bool = False) -> list[
         return out
 
 
-def review_flags(
-    store: Store, patient_ids: Iterable[uuid.UUID], today: date
-) -> dict[uuid.UUID, ReviewFlag]:
-    """Review flags for the people shown in a list (the caseload, a meeting's agenda)."""
-    ids = list(patient_ids)
-    if not ids:
-        return {}
-    with store.session() as s:
-        rows = s.execute(
-            select(CarePlan.patient_id, CarePlan.review_on).where(
-                CarePlan.patient_id.in_(ids),
-                CarePlan.deleted_at.is_(None),
-                CarePlan.status != CarePlanStatus.CLOSED,
-            )
-        ).all()
-    return {pid: plan_rules.review_flag(review_on, today) for pid, review_on in rows}
-
-
 # --- budget --------------------------------------------------------------------------------
 
 

@@ -367,14 +367,6 @@ def escalation_discussed(s: Session, store: Store, entry: CaseloadEntry, on: dat
     )
 
 
-def step_down(store: Store, entry_id: uuid.UUID, *, reason: str) -> None:
-    end_case(store, entry_id, outcome=CaseloadStatus.STEPPED_DOWN, reason=reason)
-
-
-def close_case(store: Store, entry_id: uuid.UUID, *, reason: str) -> None:
-    end_case(store, entry_id, outcome=CaseloadStatus.CLOSED, reason=reason)
-
-
 def set_next_review(
     store: Store, entry_id: uuid.UUID, on: date, *, today: date | None = None
 ) -> None:
