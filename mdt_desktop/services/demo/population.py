@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from mdt_desktop.domain.nhs_number import iter_test_numbers
+from mdt_desktop.domain.people import RegistrationStatus
 from mdt_desktop.services.errors import InvalidInput
 from mdt_desktop.services.stratify import stratify_store
 from mdt_desktop.store import bulk
@@ -45,6 +46,8 @@ from .seeds import (
     STAFF,
     ProgressFn,
 )
+
+REGISTERED = RegistrationStatus.REGISTERED.value
 
 
 class Cancelled(Exception):
@@ -260,7 +263,7 @@ def generate_demo(
             pid_hex = pid.hex
             p_rows.append(
                 (pid_hex, tid, nhs, title, family, given, dob.isoformat(), sex, postcode,
-                 practice.hex, "registered", registered.isoformat(), "demo", clock, user)
+                 practice.hex, REGISTERED, registered.isoformat(), "demo", clock, user)
             )  # fmt: skip
             for _, code, term, when, kind in entries:
                 e_rows.append(
