@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from mdt_desktop.domain.caseload import STATUS_LABELS
 from mdt_desktop.paths import default_store_path
 
 EXIT_FAILED = 1
@@ -264,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("caseload", help="list the caseload as JSON (audited as an export)")
     _store_arg(p)
     p.add_argument("--json", action="store_true", help="print JSON (the default)")
-    p.add_argument("--status", choices=["waiting", "active", "stepped_down", "closed", "declined"])
+    p.add_argument("--status", choices=list(STATUS_LABELS))
     p.add_argument("--team", help="one team, by name or code (default: every team)")
     p.set_defaults(func=cmd_caseload)
 
@@ -304,9 +305,10 @@ def cmd_export_careplan(args: argparse.Namespace) -> dict[str, Any]:
                 raise CommandError(f"no user profile called {args.user!r} in this store")
             user = matches[0]
         else:
-            user = current_user(store)
-            if user is None:
+            signed_in = current_user(store)
+            if signed_in is None:
                 raise CommandError("no one is signed in on this store: pass --user NAME")
+            user = signed_in
         store.set_actor(actor_for(user))  # the export's audit entry names this person
         try:
             patient_id = patient_by_nhs_number(store, args.nhs)

@@ -22,6 +22,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
+from mdt_desktop.domain.vocab import Vocabulary
+
 from .people import format_patient_date
 
 CONTENT_SCHEMA = 1
@@ -35,6 +37,12 @@ GOAL_STATUSES: dict[str, str] = {
 }
 
 AGREED_HOW = ("In person", "At home visit", "By telephone", "By video call", "At the MDT meeting")
+
+
+class CarePlanStatus(Vocabulary):
+    DRAFT = "draft", "Draft"
+    AGREED = "agreed", "Agreed"
+    CLOSED = "closed", "Closed"
 
 
 class Kind(StrEnum):

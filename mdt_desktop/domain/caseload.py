@@ -14,21 +14,46 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from mdt_desktop.domain.errors import InvalidInput
+from mdt_desktop.domain.vocab import Vocabulary
+
+
+class CaseloadStatus(Vocabulary):
+    """Where a case on the team's caseload stands."""
+
+    ACTIVE = "active", "Active"
+    STEPPED_DOWN = "stepped_down", "Stepped down"
+    CLOSED = "closed", "Closed"
+
+
+class ReferralStatus(Vocabulary):
+    WAITING = "waiting", "Referral waiting"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Urgency(Vocabulary):
+    ROUTINE = "routine", "Routine"
+    SOON = "soon", "Soon"
+    URGENT = "urgent", "Urgent"
+
+
+class ReferralSource(Vocabulary):
+    CASE_FINDING = "case_finding", "Case finding"
+    MANUAL = "manual", "Manual referral"
+    DISCHARGE = "discharge", "Hospital discharge"
+    EXTERNAL = "external", "External"
+
+
 # The caseload list shows referrals and cases together; these are its statuses.
 STATUS_LABELS = {
-    "waiting": "Referral waiting",
-    "active": "Active",
-    "stepped_down": "Stepped down",
-    "closed": "Closed",
-    "declined": "Declined",
+    ReferralStatus.WAITING.value: ReferralStatus.WAITING.label,
+    **CaseloadStatus.labels(),
+    ReferralStatus.DECLINED.value: ReferralStatus.DECLINED.label,
 }
-URGENCY_LABELS = {"routine": "Routine", "soon": "Soon", "urgent": "Urgent"}
-SOURCE_LABELS = {
-    "case_finding": "Case finding",
-    "manual": "Manual referral",
-    "discharge": "Hospital discharge",
-    "external": "External",
-}
+URGENCY_LABELS = Urgency.labels()
+SOURCE_LABELS = ReferralSource.labels()
 # Days to the first review after a referral is accepted, unless someone says otherwise.
 DEFAULT_FIRST_REVIEW_DAYS = 28
 CARE_PLAN_REVIEW_WARNING_DAYS = 14
@@ -122,9 +147,12 @@ def clean_text(text: str, what: str, *, limit: int = MAX_NOTE_LENGTH) -> str:
     """Stripped text, or ValueError naming what is missing or too long."""
     cleaned = (text or "").strip()
     if not cleaned:
-        raise ValueError(f"{what} cannot be empty")
+        raise InvalidInput(f"{what[:1].upper()}{what[1:]} cannot be empty.")
     if len(cleaned) > limit:
-        raise ValueError(f"{what} is too long ({len(cleaned):,} characters; at most {limit:,})")
+        raise InvalidInput(
+            f"{what[:1].upper()}{what[1:]} is too long "
+            f"({len(cleaned):,} characters; at most {limit:,})."
+        )
     return cleaned
 
 

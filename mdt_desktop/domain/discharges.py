@@ -41,10 +41,6 @@ class Pathway(IntEnum):
     def label(self) -> str:
         return _PATHWAY_LABELS[self]
 
-    @property
-    def via_care_transfer_hub(self) -> bool:
-        return self is not Pathway.HOME_NO_NEW_SUPPORT
-
 
 _PATHWAY_LABELS = {
     Pathway.HOME_NO_NEW_SUPPORT: "Pathway 0: home, no new or additional support",

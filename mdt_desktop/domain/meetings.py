@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from mdt_desktop.domain.caseload import CaseloadStatus
+from mdt_desktop.domain.errors import InvalidInput
+from mdt_desktop.domain.vocab import Vocabulary
+
 from .roles import Role
 
 # "A GP and at least three different disciplines" (the GP counts as one of the three).
@@ -19,8 +23,6 @@ DEFAULT_QUORUM_RULE: dict[str, int] = {"gp": 1, "disciplines": 3}
 
 # People who run the meeting but are not a clinical or care discipline for quorum.
 NOT_A_DISCIPLINE = {Role.ADMINISTRATOR.value}
-
-ATTENDANCE_LABELS = {"present": "Present", "apologies": "Sent apologies", "absent": "Absent"}
 
 REASON_LABELS = {
     "carried_forward": "Not reached last time",
@@ -42,28 +44,52 @@ REASON_PRIORITY = (
     "added",
 )
 
-OUTCOMES = ("continue", "step_up", "step_down", "refer", "close")
-OUTCOME_LABELS = {
-    "continue": "Continue",
-    "step_up": "Step up",
-    "step_down": "Step down",
-    "refer": "Refer to a named service",
-    "close": "Close",
-}
-# The caseload status a decision leaves the entry in (None: unchanged).
-OUTCOME_CASELOAD_STATUS = {"step_down": "stepped_down", "close": "closed"}
 
-AGENDA_STATUS_LABELS = {
-    "pending": "To discuss",
-    "discussed": "Discussed",
-    "not_reached": "Not reached",
+class Attendance(Vocabulary):
+    PRESENT = "present", "Present"
+    APOLOGIES = "apologies", "Sent apologies"
+    ABSENT = "absent", "Absent"
+
+
+class MeetingStatus(Vocabulary):
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class AgendaStatus(Vocabulary):
+    PENDING = "pending", "To discuss"
+    DISCUSSED = "discussed", "Discussed"
+    NOT_REACHED = "not_reached", "Not reached"
+
+
+class DecisionOutcome(Vocabulary):
+    """What the MDT decided for a case."""
+
+    CONTINUE = "continue", "Continue"
+    STEP_UP = "step_up", "Step up"
+    STEP_DOWN = "step_down", "Step down"
+    REFER = "refer", "Refer to a named service"
+    CLOSE = "close", "Close"
+
+
+class ActionStatus(Vocabulary):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+ATTENDANCE_LABELS = Attendance.labels()
+OUTCOMES = DecisionOutcome.values()
+OUTCOME_LABELS = DecisionOutcome.labels()
+# The caseload status a decision leaves the entry in (None: unchanged).
+OUTCOME_CASELOAD_STATUS = {
+    DecisionOutcome.STEP_DOWN.value: CaseloadStatus.STEPPED_DOWN,
+    DecisionOutcome.CLOSE.value: CaseloadStatus.CLOSED,
 }
-MEETING_STATUS_LABELS = {
-    "planned": "Planned",
-    "in_progress": "In progress",
-    "closed": "Closed",
-    "cancelled": "Cancelled",
-}
+AGENDA_STATUS_LABELS = AgendaStatus.labels()
+MEETING_STATUS_LABELS = MeetingStatus.labels()
 
 MIN_MINUTES, MAX_MINUTES = 1, 60
 
@@ -131,7 +157,7 @@ def evaluate_quorum(attendees: Iterable[Attendee], rule: Mapping[str, Any] | Non
 
 def check_minutes(minutes: int) -> int:
     if not MIN_MINUTES <= minutes <= MAX_MINUTES:
-        raise ValueError(f"minutes per case are {MIN_MINUTES} to {MAX_MINUTES}")
+        raise InvalidInput(f"Minutes per case are {MIN_MINUTES} to {MAX_MINUTES}.")
     return minutes
 
 
@@ -141,13 +167,13 @@ def check_decision(
     """A decision the minutes can stand behind: a known outcome, a named service to refer to,
     and a next review that is not in the past (none for a closed case)."""
     if outcome not in OUTCOMES:
-        raise ValueError(f"the decision is one of: {', '.join(OUTCOME_LABELS.values())}")
+        raise InvalidInput(f"The decision is one of: {', '.join(OUTCOME_LABELS.values())}.")
     if outcome == "refer" and not (referred_to and referred_to.strip()):
-        raise ValueError("name the service the person is referred to")
+        raise InvalidInput("Name the service the person is referred to.")
     if outcome == "close" and next_review_on is not None:
-        raise ValueError("a closed case has no next review date")
+        raise InvalidInput("A closed case has no next review date.")
     if next_review_on is not None and next_review_on < meeting_day:
-        raise ValueError("the next review date is before the meeting")
+        raise InvalidInput("The next review date is before the meeting.")
 
 
 def decision_words(outcome: str, referred_to: str | None) -> str:

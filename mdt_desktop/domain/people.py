@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from enum import StrEnum
+
+from mdt_desktop.domain.vocab import Vocabulary
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 NOT_KNOWN = "Not Known"
@@ -47,6 +49,20 @@ def format_born(dob: date | None, today: date) -> str:
     return f"Born {format_patient_date(dob)} ({age_on(dob, today)}y)"
 
 
+class RegistrationStatus(Vocabulary):
+    REGISTERED = "registered", "Registered"
+    LEFT = "left", "Left the practice"
+    DECEASED = "deceased", "Deceased"
+
+
+class ConsentStatus(Vocabulary):
+    """The person's consent to share their record with the team."""
+
+    GIVEN = "given", "Given"
+    DECLINED = "declined", "Declined"
+    NOT_ASKED = "not_asked", "Not asked"
+
+
 class Sex(StrEnum):
     FEMALE = "female"
     MALE = "male"
@@ -79,10 +95,6 @@ def parse_sex(text: str) -> Sex:
 def sex_label(sex: Sex | str) -> str:
     value = Sex(sex)
     return NOT_KNOWN if value is Sex.UNKNOWN else value.value.capitalize()
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def format_local_datetime(dt: datetime, tz: tzinfo | None = None) -> str:

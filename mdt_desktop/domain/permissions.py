@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from mdt_desktop.domain.errors import UserError
+
 from .roles import Role
 
 
@@ -96,7 +98,7 @@ _WORDS: dict[Permission, str] = {
 }
 
 
-class NotPermitted(PermissionError):
+class NotPermitted(UserError, PermissionError):
     """A role tried something it may not do; the message says so in plain words."""
 
 

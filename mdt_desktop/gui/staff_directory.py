@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from mdt_desktop.domain.permissions import Permission
 from mdt_desktop.domain.roles import Role
 from mdt_desktop.services import staff as staff_service
+from mdt_desktop.services.errors import as_sentence
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
@@ -145,7 +146,7 @@ class StaffDirectoryDialog(QDialog):
         try:
             staff_service.add_staff(self.store, team_id=self.user.team_id, **values)
         except (ValueError, PermissionError) as exc:
-            QMessageBox.warning(self, "Staff directory", str(exc).capitalize() + ".")
+            QMessageBox.warning(self, "Staff directory", as_sentence(exc))
             return False
         self.reload()
         return True
@@ -163,6 +164,6 @@ class StaffDirectoryDialog(QDialog):
                 self.store, existing.id, active=form.active.isChecked(), **form.values()
             )
         except (ValueError, PermissionError, LookupError) as exc:
-            QMessageBox.warning(self, "Staff directory", str(exc).capitalize() + ".")
+            QMessageBox.warning(self, "Staff directory", as_sentence(exc))
             return
         self.reload()

@@ -268,7 +268,7 @@ def read_fhir(name: str, path: Path, data: bytes) -> Iterator[AdmissionRecord | 
             if isinstance(ident, dict) and ident.get("system") == NHS_NUMBER_SYSTEM:
                 for key in (f"Patient/{res.get('id')}", full_url):
                     if key:
-                        patients[key] = ident.get("value")
+                        patients[key] = str(ident.get("value") or "")
     for res, _ in resources:
         if res.get("resourceType") != "Encounter":
             continue

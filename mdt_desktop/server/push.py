@@ -23,9 +23,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from mdt_desktop.store.schema import SyncConflict, table_of
-from mdt_desktop.sync.clock import decode
-from mdt_desktop.sync.codec import (
+from mdt_desktop.store.clock import decode
+from mdt_desktop.store.codec import (
     TABLES,
     TEAM_SCOPED,
     BadField,
@@ -33,6 +32,7 @@ from mdt_desktop.sync.codec import (
     fill_defaults,
     to_json,
 )
+from mdt_desktop.store.schema import SyncConflict, table_of
 
 from . import models, rowlog
 from .accounts import Principal

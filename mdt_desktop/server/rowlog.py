@@ -28,8 +28,8 @@ from sqlalchemy import select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
-from mdt_desktop.sync.clock import HybridLogicalClock
-from mdt_desktop.sync.codec import TABLES
+from mdt_desktop.store.clock import HybridLogicalClock
+from mdt_desktop.store.codec import TABLES
 
 from . import models
 

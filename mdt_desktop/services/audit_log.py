@@ -93,7 +93,11 @@ def _local_midnight_utc(day: date) -> datetime:
     return datetime.combine(day, time(0)).astimezone().astimezone(UTC)
 
 
-def _filtered(f: AuditFilter) -> Select[Any]:
+# An audit row with the person it names (None for entries about no one).
+AuditRows = Select[AuditEntry, str, str | None, str | None, str | None]
+
+
+def _filtered(f: AuditFilter) -> AuditRows:
     query = select(AuditEntry, Patient.family_name, Patient.given_name, Patient.title,
                    Patient.nhs_number).outerjoin(
         Patient, Patient.id == AuditEntry.patient_id

@@ -10,14 +10,18 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from mdt_desktop.domain.caseload import CaseloadStatus
 from mdt_desktop.domain.permissions import Permission, require
 from mdt_desktop.domain.roles import Role
 from mdt_desktop.interop.care_plan_fhir import CarePlanExport, CareTeamPerson, care_plan_bundle
 from mdt_desktop.reports.care_plan import CarePlanDocument, build_care_plan_pdf
 from mdt_desktop.services.care_plans import VersionInfo, history, load_plan
+from mdt_desktop.services.errors import InvalidInput
 from mdt_desktop.services.patients import patient_banner
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import CareTeamMember, CaseloadEntry, Patient, Staff, Team
+
+from .errors import NotFound
 
 FORMATS = ("pdf", "fhir")
 
@@ -40,13 +44,13 @@ def _role_label(role: str | None) -> str | None:
 def _version(store: Store, patient_id: uuid.UUID, version_id: uuid.UUID | None) -> VersionInfo:
     state = load_plan(store, patient_id)
     if state is None or state.current is None:
-        raise LookupError("This person has no care plan yet: save one first.")
+        raise NotFound("This person has no care plan yet: save one first.")
     if version_id is None or version_id == state.current.id:
         return state.current
     for v in history(store, patient_id):
         if v.id == version_id:
             return v
-    raise LookupError("That version is not part of this person's plan.")
+    raise NotFound("That version is not part of this person's plan.")
 
 
 def _care_team(store: Store, patient_id: uuid.UUID) -> tuple[list[CareTeamPerson], str | None]:
@@ -58,7 +62,7 @@ def _care_team(store: Store, patient_id: uuid.UUID) -> tuple[list[CareTeamPerson
             select(CaseloadEntry)
             .where(
                 CaseloadEntry.patient_id == patient_id,
-                CaseloadEntry.status == "active",
+                CaseloadEntry.status == CaseloadStatus.ACTIVE,
                 CaseloadEntry.deleted_at.is_(None),
             )
             .order_by(CaseloadEntry.started_on.desc())
@@ -159,7 +163,7 @@ def fhir_export_data(
     with store.session() as s:
         patient = s.get(Patient, patient_id)
         if patient is None:
-            raise LookupError("That person is not in this store.")
+            raise NotFound("That person is not in this store.")
         team = s.get(Team, patient.team_id) if patient.team_id else None
         return CarePlanExport(
             patient_id=patient.id,
@@ -207,9 +211,9 @@ def export(
     large_print: bool = False,
 ) -> ExportResult:
     if fmt not in FORMATS:
-        raise ValueError(f"The format is one of {', '.join(FORMATS)}.")
+        raise InvalidInput(f"The format is one of {', '.join(FORMATS)}.")
     if fmt == "fhir":
         if large_print:
-            raise ValueError("Large print applies to the PDF only.")
+            raise InvalidInput("Large print applies to the PDF only.")
         return export_fhir(store, patient_id, out)
     return export_pdf(store, patient_id, out, large_print=large_print)

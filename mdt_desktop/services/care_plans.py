@@ -23,10 +23,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from mdt_desktop.domain import care_plan as plan_rules
-from mdt_desktop.domain.care_plan import MergeResult, ReviewFlag
+from mdt_desktop.domain.care_plan import CarePlanStatus, MergeResult, ReviewFlag
+from mdt_desktop.domain.caseload import CaseloadStatus
 from mdt_desktop.domain.nhs_number import InvalidNhsNumber
 from mdt_desktop.domain.nhs_number import validate as validate_nhs
 from mdt_desktop.domain.permissions import Permission, require
+from mdt_desktop.services.errors import InvalidInput
 from mdt_desktop.store.context import Actor
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import (
@@ -39,11 +41,13 @@ from mdt_desktop.store.schema import (
     SyncConflict,
 )
 
+from .errors import Conflict, NotFound
+
 REVIEW_DAYS_KEY = "care_plan_review_days"
 CONFLICT_KIND = "care_plan_version"
 
 
-class StaleMerge(RuntimeError):
+class StaleMerge(Conflict, RuntimeError):
     """Someone saved again while a merge was being made: merge against the new version."""
 
 
@@ -115,7 +119,7 @@ def review_days(store: Store) -> int:
 
 def set_review_days(store: Store, days: int) -> None:
     if not 7 <= days <= 730:
-        raise ValueError("The review interval must be between 7 and 730 days.")
+        raise InvalidInput("The review interval must be between 7 and 730 days.")
     store.set_meta(REVIEW_DAYS_KEY, str(days))
 
 
@@ -251,7 +255,7 @@ def _active_entry(s: Any, patient_id: uuid.UUID) -> CaseloadEntry | None:
         select(CaseloadEntry)
         .where(
             CaseloadEntry.patient_id == patient_id,
-            CaseloadEntry.status == "active",
+            CaseloadEntry.status == CaseloadStatus.ACTIVE,
             CaseloadEntry.deleted_at.is_(None),
         )
         .order_by(CaseloadEntry.started_on.desc())
@@ -300,8 +304,8 @@ def _new_version(
 def _make_current(plan: CarePlan, version: CarePlanVersion) -> None:
     plan.current_version_id = version.id
     plan.review_on = version.review_on
-    if plan.status != "closed":
-        plan.status = "agreed" if version.agreed_on else "draft"
+    if plan.status != CarePlanStatus.CLOSED:
+        plan.status = CarePlanStatus.AGREED if version.agreed_on else CarePlanStatus.DRAFT
 
 
 def _prepare(store: Store, content: Mapping[str, Any]) -> dict[str, Any]:
@@ -332,16 +336,19 @@ def save_version(
     with store.transaction() as s:
         patient = s.get(Patient, patient_id)
         if patient is None:
-            raise LookupError("That person is not in this store.")
+            raise NotFound("That person is not in this store.")
         plan = _plan_for(s, patient_id)
         if plan is None:
             entry = _active_entry(s, patient_id)
             if entry is None:
-                raise ValueError(
+                raise InvalidInput(
                     "A care plan is kept for people on the caseload: accept their referral first."
                 )
             plan = CarePlan(
-                id=uuid.uuid4(), team_id=entry.team_id, patient_id=patient_id, status="draft"
+                id=uuid.uuid4(),
+                team_id=entry.team_id,
+                patient_id=patient_id,
+                status=CarePlanStatus.DRAFT,
             )
             s.add(plan)
             s.flush()
@@ -352,7 +359,7 @@ def save_version(
             )
         }
         if base_version_id is not None and base_version_id not in versions:
-            raise LookupError("The version this edit started from is not part of this plan.")
+            raise NotFound("The version this edit started from is not part of this plan.")
         base = versions[base_version_id] if base_version_id else None
         base_content = plan_rules.normalise(base.content) if base else None
         current = plan.current_version_id
@@ -423,7 +430,7 @@ def save_merge(
     with store.transaction() as s:
         plan = s.get(CarePlan, pending.plan_id)
         if plan is None:
-            raise LookupError("That care plan is no longer in this store.")
+            raise NotFound("That care plan is no longer in this store.")
         if plan.current_version_id != pending.theirs.id:
             raise StaleMerge(
                 "Someone saved this plan again while you were merging. Your merge has not been "
@@ -464,10 +471,10 @@ def reconcile_version(store: Store, version_id: uuid.UUID) -> str:
     with store.transaction() as s:
         version = s.get(CarePlanVersion, version_id)
         if version is None:
-            raise LookupError("That care plan version is not in this store.")
+            raise NotFound("That care plan version is not in this store.")
         plan = s.get(CarePlan, version.care_plan_id)
         if plan is None:
-            raise LookupError("That version's care plan is not in this store.")
+            raise NotFound("That version's care plan is not in this store.")
         versions = {
             v.id: v
             for v in s.scalars(
@@ -611,7 +618,7 @@ def plan_rows(store: Store, today: date, *, flagged_only: bool = False) -> list[
             select(CarePlan, Patient, CarePlanVersion)
             .join(Patient, Patient.id == CarePlan.patient_id)
             .outerjoin(CarePlanVersion, CarePlanVersion.id == CarePlan.current_version_id)
-            .where(CarePlan.deleted_at.is_(None), CarePlan.status != "closed")
+            .where(CarePlan.deleted_at.is_(None), CarePlan.status != CarePlanStatus.CLOSED)
             .order_by(CarePlan.review_on.is_(None), CarePlan.review_on, Patient.family_name)
         ).all()
         out = []
@@ -637,24 +644,6 @@ def plan_rows(store: Store, today: date, *, flagged_only: bool = False) -> list[
                 )
             )
         return out
-
-
-def review_flags(
-    store: Store, patient_ids: Iterable[uuid.UUID], today: date
-) -> dict[uuid.UUID, ReviewFlag]:
-    """Review flags for the people shown in a list (the caseload, a meeting's agenda)."""
-    ids = list(patient_ids)
-    if not ids:
-        return {}
-    with store.session() as s:
-        rows = s.execute(
-            select(CarePlan.patient_id, CarePlan.review_on).where(
-                CarePlan.patient_id.in_(ids),
-                CarePlan.deleted_at.is_(None),
-                CarePlan.status != "closed",
-            )
-        ).all()
-    return {pid: plan_rules.review_flag(review_on, today) for pid, review_on in rows}
 
 
 # --- budget --------------------------------------------------------------------------------
@@ -714,9 +703,9 @@ def patient_by_nhs_number(store: Store, text: str) -> uuid.UUID:
     try:
         nhs = validate_nhs(text)
     except InvalidNhsNumber as exc:
-        raise ValueError(str(exc)) from None
+        raise InvalidInput(str(exc)) from None
     with store.session() as s:
         pid = s.scalar(select(Patient.id).where(Patient.nhs_number == nhs))
     if pid is None:
-        raise LookupError(f"No one with NHS number {text.strip()} is in this store.")
+        raise NotFound(f"No one with NHS number {text.strip()} is in this store.")
     return pid

@@ -10,8 +10,11 @@ from sqlalchemy import select
 
 from mdt_desktop.domain.caseload import clean_text
 from mdt_desktop.domain.permissions import Permission, require
+from mdt_desktop.services.errors import InvalidInput
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import CareTeamMember, Patient, Staff
+
+from .errors import NotFound
 
 RELATIONSHIPS = {
     "professional": "Professional",
@@ -51,13 +54,13 @@ def members(store: Store, patient_id: uuid.UUID) -> list[CareTeamMember]:
 def add_member(store: Store, patient_id: uuid.UUID, member: MemberInput) -> CareTeamMember:
     require(store.actor.role, Permission.MANAGE_CARE_TEAM)
     if member.relationship not in RELATIONSHIPS:
-        raise ValueError(f"relationship is one of {', '.join(RELATIONSHIPS)}")
+        raise InvalidInput(f"Relationship is one of {', '.join(RELATIONSHIPS)}.")
     if member.is_lead and member.relationship != "professional":
-        raise ValueError("the lead professional must be a professional")
+        raise InvalidInput("The lead professional must be a professional.")
     with store.transaction() as s:
         patient = s.get(Patient, patient_id)
         if patient is None:
-            raise LookupError("that person is not in this store")
+            raise NotFound("That person is not in this store.")
         existing = list(
             s.scalars(
                 select(CareTeamMember).where(
@@ -68,10 +71,11 @@ def add_member(store: Store, patient_id: uuid.UUID, member: MemberInput) -> Care
         if member.staff_id is not None:
             staff = s.get(Staff, member.staff_id)
             if staff is None or staff.deleted_at is not None:
-                raise LookupError("that colleague is not in the staff directory")
+                raise NotFound("That colleague is not in the staff directory.")
             if any(m.staff_id == staff.id for m in existing):
-                raise ValueError(f"{staff.name} is already in the care team")
-            name, role, org = staff.name, staff.role, staff.organisation
+                raise InvalidInput(f"{staff.name} is already in the care team.")
+            name, org = staff.name, staff.organisation
+            role: str | None = staff.role
             contact = member.contact or staff.phone or staff.email
         else:
             name = clean_text(member.name, "the name", limit=200)
@@ -104,7 +108,7 @@ def remove_member(store: Store, member_id: uuid.UUID) -> None:
     with store.transaction() as s:
         row = s.get(CareTeamMember, member_id)
         if row is None or row.deleted_at is not None:
-            raise LookupError("that member is not in the care team")
+            raise NotFound("That member is not in the care team.")
         row.deleted_at = datetime.now(UTC)
 
 
@@ -113,9 +117,9 @@ def set_lead(store: Store, member_id: uuid.UUID) -> None:
     with store.transaction() as s:
         row = s.get(CareTeamMember, member_id)
         if row is None or row.deleted_at is not None:
-            raise LookupError("that member is not in the care team")
+            raise NotFound("That member is not in the care team.")
         if row.relationship != "professional":
-            raise ValueError("the lead professional must be a professional")
+            raise InvalidInput("The lead professional must be a professional.")
         for other in s.scalars(
             select(CareTeamMember).where(
                 CareTeamMember.patient_id == row.patient_id,

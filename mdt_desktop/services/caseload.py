@@ -15,7 +15,15 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mdt_desktop.domain.caseload import DEFAULT_FIRST_REVIEW_DAYS, NoteCategory, clean_text
+from mdt_desktop.domain.caseload import (
+    DEFAULT_FIRST_REVIEW_DAYS,
+    CaseloadStatus,
+    NoteCategory,
+    ReferralSource,
+    ReferralStatus,
+    Urgency,
+    clean_text,
+)
 from mdt_desktop.domain.people import format_patient_date
 from mdt_desktop.domain.permissions import Permission, allowed, require
 from mdt_desktop.store.database import Store
@@ -30,11 +38,13 @@ from mdt_desktop.store.schema import (
     Team,
 )
 
-URGENCIES = ("routine", "soon", "urgent")
-SOURCES = ("case_finding", "manual", "discharge", "external")
+from .errors import InvalidInput
+
+URGENCIES = Urgency.values()
+SOURCES = ReferralSource.values()
 
 
-class CaseloadError(ValueError):
+class CaseloadError(InvalidInput):
     """A caseload change that cannot be made as asked; the message says why."""
 
 
@@ -55,7 +65,7 @@ def refer_to_caseload(
     *,
     reason: str,
     team_id: uuid.UUID,
-    urgency: str = "routine",
+    urgency: str = Urgency.ROUTINE,
     source: str = "case_finding",
     referred_by: str | None = None,
 ) -> ReferralResult:
@@ -63,27 +73,27 @@ def refer_to_caseload(
     require(store.actor.role, Permission.REFER)
     reason = reason.strip()
     if not reason:
-        raise ValueError("a referral needs a reason")
+        raise InvalidInput("A referral needs a reason.")
     if urgency not in URGENCIES:
-        raise ValueError(f"urgency is one of {', '.join(URGENCIES)}")
+        raise InvalidInput(f"Urgency is one of {', '.join(URGENCIES)}.")
     if source not in SOURCES:
-        raise ValueError(f"source is one of {', '.join(SOURCES)}")
+        raise InvalidInput(f"Source is one of {', '.join(SOURCES)}.")
     ids = list(dict.fromkeys(patient_ids))
     if not ids:
-        raise ValueError("choose at least one person to refer")
+        raise InvalidInput("Choose at least one person to refer.")
     referrer = (referred_by or "").strip() or store.actor.name
     created: list[uuid.UUID] = []
     already: list[uuid.UUID] = []
     now = datetime.now(UTC)
     with store.transaction() as s:
         if s.get(Team, team_id) is None:
-            raise ValueError("that team is not in this store")
+            raise InvalidInput("That team is not in this store.")
         waiting = set(
             s.scalars(
                 select(Referral.patient_id).where(
                     Referral.patient_id.in_(ids),
                     Referral.team_id == team_id,
-                    Referral.status == "waiting",
+                    Referral.status == ReferralStatus.WAITING,
                     Referral.deleted_at.is_(None),
                 )
             )
@@ -93,7 +103,7 @@ def refer_to_caseload(
                 select(CaseloadEntry.patient_id).where(
                     CaseloadEntry.patient_id.in_(ids),
                     CaseloadEntry.team_id == team_id,
-                    CaseloadEntry.status == "active",
+                    CaseloadEntry.status == CaseloadStatus.ACTIVE,
                     CaseloadEntry.deleted_at.is_(None),
                 )
             )
@@ -101,7 +111,7 @@ def refer_to_caseload(
         known = set(s.scalars(select(Patient.id).where(Patient.id.in_(ids))))
         for pid in ids:
             if pid not in known:
-                raise ValueError(f"no one with id {pid} is on the registered list")
+                raise InvalidInput(f"No one with id {pid} is on the registered list.")
             if pid in waiting or pid in active:
                 already.append(pid)
                 continue
@@ -114,7 +124,7 @@ def refer_to_caseload(
                     urgency=urgency,
                     referred_by=referrer,
                     referred_at=now,
-                    status="waiting",
+                    status=ReferralStatus.WAITING,
                 )
             )
             created.append(pid)
@@ -129,7 +139,7 @@ def refer_person(
     *,
     reason: str,
     team_id: uuid.UUID,
-    urgency: str = "routine",
+    urgency: str = Urgency.ROUTINE,
     referred_by: str | None = None,
     source: str = "manual",
 ) -> uuid.UUID:
@@ -144,13 +154,13 @@ def refer_person(
         referred_by=referred_by,
     )
     if not result.created:
-        raise CaseloadError("this person is already waiting in the inbox or on the caseload")
+        raise CaseloadError("This person is already waiting in the inbox or on the caseload.")
     with store.session() as s:
         return s.scalars(
             select(Referral.id).where(
                 Referral.patient_id == patient_id,
                 Referral.team_id == team_id,
-                Referral.status == "waiting",
+                Referral.status == ReferralStatus.WAITING,
                 Referral.deleted_at.is_(None),
             )
         ).one()
@@ -174,20 +184,20 @@ def _write_event_note(s: Session, store: Store, patient_id: uuid.UUID, team_id, 
 def _waiting_referral(s: Session, referral_id: uuid.UUID) -> Referral:
     referral = s.get(Referral, referral_id)
     if referral is None or referral.deleted_at is not None:
-        raise CaseloadError("that referral is not in this store")
-    if referral.status != "waiting":
-        raise CaseloadError(f"that referral was already {referral.status}")
+        raise CaseloadError("That referral is not in this store.")
+    if referral.status != ReferralStatus.WAITING:
+        raise CaseloadError(f"That referral was already {referral.status}.")
     return referral
 
 
 def _coordinator(s: Session, staff_id: uuid.UUID | None) -> Staff:
     if staff_id is None:
-        raise CaseloadError("an active case needs a named care coordinator")
+        raise CaseloadError("An active case needs a named care coordinator.")
     staff = s.get(Staff, staff_id)
     if staff is None or staff.deleted_at is not None or not staff.active:
-        raise CaseloadError("that care coordinator is not in the staff directory")
+        raise CaseloadError("That care coordinator is not in the staff directory.")
     if not allowed(staff.role, Permission.COORDINATE_CARE):
-        raise CaseloadError(f"{staff.name} cannot be a care coordinator in their role")
+        raise CaseloadError(f"{staff.name} cannot be a care coordinator in their role.")
     return staff
 
 
@@ -204,7 +214,7 @@ def accept_referral(
     today = today or date.today()
     review = next_review_on or today + timedelta(days=DEFAULT_FIRST_REVIEW_DAYS)
     if review < today:
-        raise CaseloadError("the next review cannot be in the past")
+        raise CaseloadError("The next review cannot be in the past.")
     now = datetime.now(UTC)
     with store.transaction() as s:
         referral = _waiting_referral(s, referral_id)
@@ -213,20 +223,20 @@ def accept_referral(
             select(CaseloadEntry).where(
                 CaseloadEntry.patient_id == referral.patient_id,
                 CaseloadEntry.team_id == referral.team_id,
-                CaseloadEntry.status == "active",
+                CaseloadEntry.status == CaseloadStatus.ACTIVE,
                 CaseloadEntry.deleted_at.is_(None),
             )
         ).first()
         if already is not None:
-            raise CaseloadError("this person is already on the team's caseload")
-        referral.status = "accepted"
+            raise CaseloadError("This person is already on the team's caseload.")
+        referral.status = ReferralStatus.ACCEPTED
         referral.decided_at = now
         referral.decided_by = store.actor.name
         entry = CaseloadEntry(
             team_id=referral.team_id,
             patient_id=referral.patient_id,
             referral_id=referral.id,
-            status="active",
+            status=CaseloadStatus.ACTIVE,
             care_coordinator_id=staff.id,
             started_on=today,
             next_review_on=review,
@@ -277,7 +287,7 @@ def decline_referral(store: Store, referral_id: uuid.UUID, *, reason: str) -> No
     reason = clean_text(reason, "the reason for declining", limit=2000)
     with store.transaction() as s:
         referral = _waiting_referral(s, referral_id)
-        referral.status = "declined"
+        referral.status = ReferralStatus.DECLINED
         referral.decided_at = datetime.now(UTC)
         referral.decided_by = store.actor.name
         referral.decision_reason = reason
@@ -291,9 +301,9 @@ def decline_referral(store: Store, referral_id: uuid.UUID, *, reason: str) -> No
 def _active_entry(s: Session, entry_id: uuid.UUID) -> CaseloadEntry:
     entry = s.get(CaseloadEntry, entry_id)
     if entry is None or entry.deleted_at is not None:
-        raise CaseloadError("that case is not in this store")
-    if entry.status != "active":
-        raise CaseloadError(f"that case is already {entry.status.replace('_', ' ')}")
+        raise CaseloadError("That case is not in this store.")
+    if entry.status != CaseloadStatus.ACTIVE:
+        raise CaseloadError(f"That case is already {entry.status.replace('_', ' ')}.")
     return entry
 
 
@@ -307,27 +317,54 @@ def end_case(
 ) -> None:
     """Step an active case down (``stepped_down``) or close it (``closed``), with a reason."""
     require(store.actor.role, Permission.ACCEPT_REFERRAL)
-    if outcome not in ("stepped_down", "closed"):
-        raise CaseloadError("a case is either stepped down or closed")
+    if outcome not in (CaseloadStatus.STEPPED_DOWN, CaseloadStatus.CLOSED):
+        raise CaseloadError("A case is either stepped down or closed.")
     reason = clean_text(reason, "the reason", limit=2000)
     with store.transaction() as s:
         entry = _active_entry(s, entry_id)
-        entry.status = outcome
-        entry.ended_on = today or date.today()
-        entry.end_reason = reason
-        entry.escalated_at = None
-        words = "Stepped down" if outcome == "stepped_down" else "Closed"
-        _write_event_note(s, store, entry.patient_id, entry.team_id, f"{words}: {reason}")
-        s.flush()
-        refresh_caseload_status(s.connection(), [entry.patient_id.hex])
+        finish_case(s, store, entry, outcome=outcome, reason=reason, on=today or date.today())
 
 
-def step_down(store: Store, entry_id: uuid.UUID, *, reason: str) -> None:
-    end_case(store, entry_id, outcome="stepped_down", reason=reason)
+def finish_case(
+    s: Session, store: Store, entry: CaseloadEntry, *, outcome: str, reason: str, on: date
+) -> None:
+    """The one rule for ending a case, whether the Caseload page or an MDT decision ends it.
+
+    Status, end date and reason; the escalation flag cleared (an ended case is no longer
+    waiting for the MDT); a note in the record; the case-finding list's caseload column.
+    The caller checks the permission its own path needs and runs the transaction.
+    """
+    entry.status = outcome
+    entry.ended_on = on
+    entry.end_reason = reason
+    entry.escalated_at = None
+    if outcome == CaseloadStatus.CLOSED:
+        entry.next_review_on = None  # nothing left to review
+    words = CaseloadStatus(outcome).label
+    _write_event_note(s, store, entry.patient_id, entry.team_id, f"{words}: {reason}")
+    s.flush()
+    refresh_caseload_status(s.connection(), [entry.patient_id.hex])
 
 
-def close_case(store: Store, entry_id: uuid.UUID, *, reason: str) -> None:
-    end_case(store, entry_id, outcome="closed", reason=reason)
+def escalation_discussed(s: Session, store: Store, entry: CaseloadEntry, on: date) -> None:
+    """The MDT has discussed an escalated case: the flag goes, and the record says when.
+
+    The escalation note itself stays; this adds a caseload note after it.
+    """
+    if entry.escalated_at is None:
+        return
+    why = (entry.escalation_reason or "").strip()
+    entry.escalated_at = None
+    entry.escalation_reason = None
+    _write_event_note(
+        s,
+        store,
+        entry.patient_id,
+        entry.team_id,
+        f"Escalation discussed at the MDT on {format_patient_date(on)}"
+        + (f" ({why})" if why else "")
+        + "; no longer flagged as escalated.",
+    )
 
 
 def set_next_review(
@@ -335,7 +372,7 @@ def set_next_review(
 ) -> None:
     require(store.actor.role, Permission.COORDINATE_CARE)
     if on < (today or date.today()):
-        raise CaseloadError("the next review cannot be in the past")
+        raise CaseloadError("The next review cannot be in the past.")
     with store.transaction() as s:
         entry = _active_entry(s, entry_id)
         entry.next_review_on = on
@@ -362,25 +399,12 @@ def active_entry(
     with store.session() as s:
         query = select(CaseloadEntry).where(
             CaseloadEntry.patient_id == patient_id,
-            CaseloadEntry.status == "active",
+            CaseloadEntry.status == CaseloadStatus.ACTIVE,
             CaseloadEntry.deleted_at.is_(None),
         )
         if team_id is not None:
             query = query.where(CaseloadEntry.team_id == team_id)
         return s.scalars(query.order_by(CaseloadEntry.started_on.desc())).first()
-
-
-def waiting_referral(store: Store, patient_id: uuid.UUID) -> Referral | None:
-    with store.session() as s:
-        return s.scalars(
-            select(Referral)
-            .where(
-                Referral.patient_id == patient_id,
-                Referral.status == "waiting",
-                Referral.deleted_at.is_(None),
-            )
-            .order_by(Referral.referred_at.desc())
-        ).first()
 
 
 def escalated_since(
@@ -393,7 +417,7 @@ def escalated_since(
     with store.session() as s:
         query = select(CaseloadEntry).where(
             CaseloadEntry.team_id == team_id,
-            CaseloadEntry.status == "active",
+            CaseloadEntry.status == CaseloadStatus.ACTIVE,
             CaseloadEntry.deleted_at.is_(None),
             CaseloadEntry.escalated_at.is_not(None),
         )
@@ -435,7 +459,7 @@ def caseload_listing(
     from mdt_desktop.store import caseload as queries
 
     if status is not None and status not in queries.STATUSES:
-        raise ValueError(f"status is one of {', '.join(queries.STATUSES)}")
+        raise InvalidInput(f"Status is one of {', '.join(queries.STATUSES)}.")
     team_hex = None
     team_name = None
     if team is not None:
@@ -446,7 +470,7 @@ def caseload_listing(
                 )
             ).first()
         if found is None:
-            raise ValueError(f"there is no team called {team!r} in this store")
+            raise InvalidInput(f"There is no team called {team!r} in this store.")
         team_hex, team_name = found.id.hex, found.name
     col = queries.COL
     people = []
@@ -496,6 +520,6 @@ def clear_escalation(store: Store, entry_id: uuid.UUID) -> None:
     with store.transaction() as s:
         entry = s.get(CaseloadEntry, entry_id)
         if entry is None or entry.deleted_at is not None:
-            raise CaseloadError("that case is not in this store")
+            raise CaseloadError("That case is not in this store.")
         entry.escalated_at = None
         entry.escalation_reason = None

@@ -7,15 +7,19 @@ from datetime import date
 
 from sqlalchemy import select
 
+from mdt_desktop.domain.people import ConsentStatus
 from mdt_desktop.domain.permissions import Permission, require
+from mdt_desktop.services.errors import InvalidInput
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import Consent, Patient
 
-STATUSES = {"given": "Given", "declined": "Declined", "not_asked": "Not asked"}
+from .errors import NotFound, UserError
+
+STATUSES = ConsentStatus.labels()
 METHODS = ("In person", "By telephone", "By video call", "In writing", "Via carer or advocate")
 
 
-class ConsentDeclined(Exception):
+class ConsentDeclined(UserError):
     """The person declined consent to share: an export needs a confirmed reason."""
 
 
@@ -33,16 +37,16 @@ def record_consent(
     """A new consent record; earlier ones are kept (the newest is the one that counts)."""
     require(store.actor.role, Permission.RECORD_CONSENT)
     if status not in STATUSES:
-        raise ValueError(f"consent is one of {', '.join(STATUSES)}")
+        raise InvalidInput(f"Consent is one of {', '.join(STATUSES)}.")
     on = recorded_on or today or date.today()
     if on > (today or date.today()):
-        raise ValueError("consent cannot be recorded for a date in the future")
-    if status != "not_asked" and not (method or "").strip():
-        raise ValueError("say how consent was asked (in person, by telephone …)")
+        raise InvalidInput("Consent cannot be recorded for a date in the future.")
+    if status != ConsentStatus.NOT_ASKED and not (method or "").strip():
+        raise InvalidInput("Say how consent was asked (in person, by telephone …).")
     with store.transaction() as s:
         patient = s.get(Patient, patient_id)
         if patient is None:
-            raise LookupError("that person is not in this store")
+            raise NotFound("That person is not in this store.")
         row = Consent(
             team_id=patient.team_id,
             patient_id=patient_id,

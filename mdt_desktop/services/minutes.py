@@ -16,9 +16,9 @@ def export_minutes(store: Store, meeting_id: uuid.UUID, path: Path) -> Path:
     """Write the minutes PDF to ``path`` (whole or not at all) and audit the export."""
     path = Path(path)
     if path.suffix.lower() != ".pdf":
-        raise MeetingError("the minutes are saved as a .pdf file")
+        raise MeetingError("The minutes are saved as a .pdf file.")
     if not path.parent.is_dir():
-        raise MeetingError(f"there is no folder {path.parent}")
+        raise MeetingError(f"There is no folder {path.parent}.")
     content = minutes(store, meeting_id)
     actor = store.actor
     by = actor.name if actor.role == "system" else f"{actor.name} ({role_label(actor.role)})"

@@ -16,11 +16,18 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from mdt_desktop.domain.caseload import NoteCategory, clean_text, find_mentions
+from mdt_desktop.domain.caseload import (
+    CaseloadStatus,
+    NoteCategory,
+    ReferralStatus,
+    Urgency,
+    clean_text,
+    find_mentions,
+)
 from mdt_desktop.domain.permissions import Permission, require
+from mdt_desktop.services.errors import InvalidInput
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import (
-    Action,
     CaseloadEntry,
     Note,
     NoteMention,
@@ -30,6 +37,8 @@ from mdt_desktop.store.schema import (
     User,
 )
 
+from . import meetings
+from .errors import NotFound
 from .staff import staff_for_user
 
 
@@ -55,7 +64,7 @@ def _team_for(s, patient_id: uuid.UUID, fallback: uuid.UUID | None) -> uuid.UUID
         select(CaseloadEntry.team_id)
         .where(
             CaseloadEntry.patient_id == patient_id,
-            CaseloadEntry.status == "active",
+            CaseloadEntry.status == CaseloadStatus.ACTIVE,
             CaseloadEntry.deleted_at.is_(None),
         )
         .limit(1)
@@ -64,7 +73,7 @@ def _team_for(s, patient_id: uuid.UUID, fallback: uuid.UUID | None) -> uuid.UUID
         return entry_team
     patient = s.get(Patient, patient_id)
     if patient is None:
-        raise LookupError("that person is not in this store")
+        raise NotFound("That person is not in this store.")
     return patient.team_id or fallback
 
 
@@ -84,7 +93,7 @@ def _mentioned_staff(
     for staff_id in explicit:
         st = s.get(Staff, staff_id)
         if st is None or st.deleted_at is not None:
-            raise LookupError("a colleague mentioned is not in the staff directory")
+            raise NotFound("A colleague mentioned is not in the staff directory.")
         chosen[st.id] = st
     return list(chosen.values())
 
@@ -109,7 +118,7 @@ def write_note(
         if corrects is not None:
             original = s.get(Note, corrects)
             if original is None or original.patient_id != patient_id:
-                raise LookupError("the note to correct is not in this person's record")
+                raise NotFound("The note to correct is not in this person's record.")
         note = Note(
             team_id=team,
             patient_id=patient_id,
@@ -140,7 +149,7 @@ def correct_note(
     with store.session() as s:
         original = s.get(Note, note_id)
         if original is None or original.deleted_at is not None:
-            raise LookupError("that note is not in this store")
+            raise NotFound("That note is not in this store.")
         patient_id = original.patient_id
         team_id = original.team_id
     return write_note(
@@ -173,13 +182,13 @@ def escalate_to_next_mdt(
         entry = s.scalars(
             select(CaseloadEntry).where(
                 CaseloadEntry.patient_id == patient_id,
-                CaseloadEntry.status == "active",
+                CaseloadEntry.status == CaseloadStatus.ACTIVE,
                 CaseloadEntry.deleted_at.is_(None),
             )
         ).first()
         if entry is None:
-            raise ValueError(
-                "only someone on the caseload can be escalated to the MDT: refer them first"
+            raise InvalidInput(
+                "Only someone on the caseload can be escalated to the MDT: refer them first."
             )
         entry.escalated_at = now
         entry.escalation_reason = reason
@@ -277,8 +286,12 @@ def inbox(store: Store, user: User, *, limit: int = 200) -> Inbox:
         for ref, patient in s.execute(
             select(Referral, Patient)
             .join(Patient, Patient.id == Referral.patient_id)
-            .where(Referral.status == "waiting", Referral.deleted_at.is_(None), *team_filter)
-            .order_by(Referral.urgency == "routine", Referral.referred_at)
+            .where(
+                Referral.status == ReferralStatus.WAITING,
+                Referral.deleted_at.is_(None),
+                *team_filter,
+            )
+            .order_by(Referral.urgency == Urgency.ROUTINE, Referral.referred_at)
             .limit(limit)
         ):
             box.referrals.append(
@@ -289,7 +302,7 @@ def inbox(store: Store, user: User, *, limit: int = 200) -> Inbox:
                     ref.referred_at,
                     display_name(patient.family_name, patient.given_name, patient.title),
                     f"{ref.urgency.capitalize()} · {ref.reason}",
-                    urgent=ref.urgency == "urgent",
+                    urgent=ref.urgency == Urgency.URGENT,
                 )
             )
         for mention, note, patient in s.execute(
@@ -315,33 +328,20 @@ def inbox(store: Store, user: User, *, limit: int = 200) -> Inbox:
                     urgent=note.category == NoteCategory.ESCALATION.value,
                 )
             )
-        for action, patient in s.execute(
-            select(Action, Patient)
-            .outerjoin(Patient, Patient.id == Action.patient_id)
-            .where(
-                Action.owner_staff_id == me.id,
-                Action.status == "open",
-                Action.deleted_at.is_(None),
+    # The same query as the actions tracker's "Mine", so the two cannot disagree.
+    today = date.today()
+    for line in meetings.my_actions(store, user)[:limit]:
+        box.actions.append(
+            InboxItem(
+                "action",
+                line.id,
+                line.patient_id,
+                line.due_on,
+                line.patient or "Team action",
+                line.description,
+                urgent=line.overdue(today),
             )
-            .order_by(Action.due_on.is_(None), Action.due_on)
-            .limit(limit)
-        ):
-            who = (
-                display_name(patient.family_name, patient.given_name, patient.title)
-                if patient is not None
-                else "Team action"
-            )
-            box.actions.append(
-                InboxItem(
-                    "action",
-                    action.id,
-                    patient.id if patient is not None else None,
-                    action.due_on,
-                    who,
-                    action.description,
-                    urgent=action.due_on is not None and action.due_on < date.today(),
-                )
-            )
+        )
     return box
 
 
@@ -349,6 +349,6 @@ def mark_mention_read(store: Store, mention_id: uuid.UUID) -> None:
     with store.transaction() as s:
         mention = s.get(NoteMention, mention_id)
         if mention is None:
-            raise LookupError("that mention is not in this store")
+            raise NotFound("That mention is not in this store.")
         if mention.read_at is None:
             mention.read_at = datetime.now(UTC)

@@ -11,12 +11,14 @@ from mdt_desktop.domain.banner import Banner, BannerPerson, banner_for
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import Consent, Patient, Practice
 
+from .errors import NotFound
+
 
 def banner_person(store: Store, patient_id: uuid.UUID) -> BannerPerson:
     with store.session() as s:
         patient = s.get(Patient, patient_id)
         if patient is None:
-            raise LookupError("that person is not in this store")
+            raise NotFound("That person is not in this store.")
         practice = s.get(Practice, patient.practice_id) if patient.practice_id else None
         consent = s.scalars(
             select(Consent)

@@ -15,7 +15,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from mdt_desktop.domain.banner import Banner
-from mdt_desktop.domain.caseload import CaseFacts, Flag, flags_for
+from mdt_desktop.domain.care_plan import CarePlanStatus
+from mdt_desktop.domain.caseload import CaseFacts, CaseloadStatus, Flag, flags_for
+from mdt_desktop.domain.people import ConsentStatus
 from mdt_desktop.domain.permissions import Permission, require
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import (
@@ -101,14 +103,16 @@ def record_summary(
         entry = s.scalars(
             select(CaseloadEntry)
             .where(CaseloadEntry.patient_id == patient_id, CaseloadEntry.deleted_at.is_(None))
-            .order_by(CaseloadEntry.status != "active", CaseloadEntry.started_on.desc())
+            .order_by(
+                CaseloadEntry.status != CaseloadStatus.ACTIVE, CaseloadEntry.started_on.desc()
+            )
             .limit(1)
         ).first()
         plan = s.scalars(
             select(CarePlan).where(
                 CarePlan.patient_id == patient_id,
                 CarePlan.deleted_at.is_(None),
-                CarePlan.status != "closed",
+                CarePlan.status != CarePlanStatus.CLOSED,
             )
         ).first()
         in_hospital = (
@@ -174,7 +178,7 @@ def record_summary(
 def export_needs_confirmation(store: Store, patient_id: uuid.UUID) -> bool:
     """True when the person declined consent to share (the export must be confirmed)."""
     consent = latest_consent(store, patient_id)
-    return consent is not None and consent.status == "declined"
+    return consent is not None and consent.status == ConsentStatus.DECLINED
 
 
 def export_record(
@@ -200,8 +204,8 @@ def export_record(
     reason = (declined_reason or "").strip()
     if declined and not reason:
         raise ConsentDeclined(
-            "this person declined consent to share their record: confirm the export and "
-            "say why it is needed"
+            "This person declined consent to share their record: confirm the export and "
+            "say why it is needed."
         )
     today = today or date.today()
     banner = patient_banner(store, patient_id, today)

@@ -13,8 +13,11 @@ from sqlalchemy import func, select
 from mdt_desktop.domain.caseload import clean_text
 from mdt_desktop.domain.permissions import Permission, allowed, require
 from mdt_desktop.domain.roles import Role
+from mdt_desktop.services.errors import InvalidInput
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import Staff, User
+
+from .errors import NotFound
 
 
 def list_staff(
@@ -55,7 +58,7 @@ def add_staff(
     role = Role(role)
     email = _clean_contact(email)
     if email is not None and ("@" not in email or " " in email):
-        raise ValueError(f"{email!r} does not look like an email address")
+        raise InvalidInput(f"{email!r} does not look like an email address.")
     with store.transaction() as s:
         staff = Staff(
             team_id=team_id,
@@ -76,11 +79,11 @@ def update_staff(store: Store, staff_id: uuid.UUID, **changes: object) -> Staff:
     known = {"name", "role", "organisation", "email", "phone", "active"}
     unknown = set(changes) - known
     if unknown:
-        raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
+        raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))}.")
     with store.transaction() as s:
         staff = s.get(Staff, staff_id)
         if staff is None or staff.deleted_at is not None:
-            raise LookupError("that person is not in the staff directory")
+            raise NotFound("That person is not in the staff directory.")
         for key, value in changes.items():
             if key == "name":
                 value = clean_text(str(value), "the name", limit=200)
@@ -100,7 +103,7 @@ def staff_for_user(store: Store, user: User) -> Staff:
     with store.transaction() as s:
         fresh = s.get(User, user.id)
         if fresh is None:
-            raise LookupError("that user is not in this store")
+            raise NotFound("That user is not in this store.")
         if fresh.staff_id is not None:
             staff = s.get(Staff, fresh.staff_id)
             if staff is not None and staff.deleted_at is None:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from mdt_desktop.domain.roles import Role
+from mdt_desktop.services.errors import InvalidInput
 from mdt_desktop.store.context import Actor
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import Team, User
@@ -22,7 +23,7 @@ CURRENT_USER_KEY = "current_user_id"
 def hash_pin(pin: str) -> str:
     """PBKDF2-SHA256 with a random salt; the PIN itself is never stored."""
     if not pin.isdigit() or not 4 <= len(pin) <= 12:
-        raise ValueError("a PIN is 4 to 12 digits")
+        raise InvalidInput("A PIN is 4 to 12 digits.")
     salt = secrets.token_bytes(16)
     digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, PIN_ITERATIONS)
     return f"pbkdf2_sha256${PIN_ITERATIONS}${salt.hex()}${digest.hex()}"
@@ -55,7 +56,7 @@ def create_user(
 ) -> User:
     role = Role(role) if not isinstance(role, Role) else role
     if not name.strip():
-        raise ValueError("a user needs a name")
+        raise InvalidInput("A user needs a name.")
     with store.transaction() as s:
         user = User(
             name=name.strip(),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table
@@ -20,16 +20,10 @@ from sqlalchemy.engine import Connection
 from .database import Store
 from .ids import new_ids as new_ids  # where bulk writers have always found it
 
-BATCH_ROWS = 20_000
-
 
 def db_uuid(value: uuid.UUID | None) -> str | None:
     """SQLAlchemy's Uuid on SQLite: 32 hex digits, no dashes."""
     return value.hex if value is not None else None
-
-
-def db_date(value: date | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def db_datetime(value: datetime | None) -> str | None:

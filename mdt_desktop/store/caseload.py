@@ -16,9 +16,11 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-REFERRAL_STATUSES = ("waiting", "declined")
-CASE_STATUSES = ("active", "stepped_down", "closed")
-STATUSES = ("waiting", "active", "stepped_down", "closed", "declined")
+from mdt_desktop.domain.caseload import STATUS_LABELS, CaseloadStatus, ReferralStatus
+
+REFERRAL_STATUSES = (ReferralStatus.WAITING.value, ReferralStatus.DECLINED.value)
+CASE_STATUSES = CaseloadStatus.values()
+STATUSES = tuple(STATUS_LABELS)  # waiting, active, stepped_down, closed, declined
 
 # Columns of a row, in order (both branches).
 COLUMNS = ("id", "kind", "patient_id", "family_name", "given_name", "title", "nhs_number",
@@ -113,7 +115,7 @@ FLAG_SQL = {
 @dataclass
 class CaseloadFilter:
     team_id: str | None = None  # hex; None = every team
-    status: str = "active"
+    status: str = CaseloadStatus.ACTIVE
     coordinator_id: str | None = None  # hex; "My caseload" sets the signed-in user's
     flag: str | None = None
     practice_code: str | None = None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from mdt_desktop.sync.clock import HybridLogicalClock
+    from mdt_desktop.store.clock import HybridLogicalClock
 
 
 @dataclass(frozen=True)

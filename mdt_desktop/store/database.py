@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from mdt_desktop.sync.clock import HybridLogicalClock
+from mdt_desktop.store.clock import HybridLogicalClock
 
 from . import audit, migrate, tracking
 from .context import Actor, StoreContext

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.caseload import CaseloadStatus
 from mdt_desktop.domain.discharges import DischargeStatus, TaskStatus
 
 from .schema import (
@@ -101,7 +102,7 @@ def board_rows(
             CaseloadEntry,
             and_(
                 CaseloadEntry.patient_id == DischargePlan.patient_id,
-                CaseloadEntry.status == "active",
+                CaseloadEntry.status == CaseloadStatus.ACTIVE,
                 CaseloadEntry.deleted_at.is_(None),
             ),
         )

@@ -16,7 +16,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from mdt_desktop.domain import discharges as rules
-from mdt_desktop.domain.meetings import carried_reason
+from mdt_desktop.domain.caseload import CaseloadStatus, ReferralStatus, Urgency
+from mdt_desktop.domain.meetings import ActionStatus, AgendaStatus, MeetingStatus, carried_reason
 from mdt_desktop.domain.people import format_patient_date as fmt
 
 from .schema import (
@@ -61,7 +62,7 @@ def previous_meeting(s: Session, team_id: uuid.UUID | None, before: datetime) ->
         .where(
             Meeting.team_id == team_id,
             Meeting.starts_at < before,
-            Meeting.status != "cancelled",
+            Meeting.status != MeetingStatus.CANCELLED,
             live(Meeting),
         )
         .order_by(Meeting.starts_at.desc())
@@ -75,7 +76,7 @@ def next_planned_meeting(s: Session, team_id: uuid.UUID | None, after: datetime)
         .where(
             Meeting.team_id == team_id,
             Meeting.starts_at > after,
-            Meeting.status == "planned",
+            Meeting.status == MeetingStatus.PLANNED,
             live(Meeting),
         )
         .order_by(Meeting.starts_at)
@@ -104,7 +105,7 @@ def uncarried_not_reached(s: Session, meeting: Meeting) -> list[AgendaItem]:
                 Meeting.team_id == meeting.team_id,
                 Meeting.starts_at < meeting.starts_at,
                 Meeting.id != meeting.id,
-                AgendaItem.status == "not_reached",
+                AgendaItem.status == AgendaStatus.NOT_REACHED,
                 live(AgendaItem),
                 ~select(later.id)
                 .where(later.carried_from_id == AgendaItem.id, later.deleted_at.is_(None))
@@ -184,7 +185,9 @@ def proposals(s: Session, meeting: Meeting, today: date) -> list[Proposal]:
         out.append(Proposal(item.patient_id, "carried_forward", reason, None, item.id))
 
     active = and_(
-        CaseloadEntry.team_id == team_id, CaseloadEntry.status == "active", live(CaseloadEntry)
+        CaseloadEntry.team_id == team_id,
+        CaseloadEntry.status == CaseloadStatus.ACTIVE,
+        live(CaseloadEntry),
     )
     prev = previous_meeting(s, team_id, meeting.starts_at)
     since = prev.starts_at if prev else meeting.starts_at - timedelta(days=RECENT_DAYS)
@@ -227,13 +230,13 @@ def proposals(s: Session, meeting: Meeting, today: date) -> list[Proposal]:
         select(Referral)
         .where(
             Referral.team_id == team_id,
-            Referral.status == "waiting",
+            Referral.status == ReferralStatus.WAITING,
             live(Referral),
             Referral.referred_at <= meeting.starts_at,
         )
         .order_by(Referral.referred_at)
     ):
-        urgency = "" if referral.urgency == "routine" else f" ({referral.urgency})"
+        urgency = "" if referral.urgency == Urgency.ROUTINE else f" ({referral.urgency})"
         out.append(
             Proposal(
                 referral.patient_id,
@@ -278,7 +281,9 @@ def caseload_search(
         )
         .join(CaseloadEntry, CaseloadEntry.patient_id == Patient.id)
         .where(
-            CaseloadEntry.team_id == team_id, CaseloadEntry.status == "active", live(CaseloadEntry)
+            CaseloadEntry.team_id == team_id,
+            CaseloadEntry.status == CaseloadStatus.ACTIVE,
+            live(CaseloadEntry),
         )
     )
     words = text.strip()
@@ -324,7 +329,9 @@ def open_actions_of(s: Session, patient_id: uuid.UUID) -> list[Action]:
     return list(
         s.scalars(
             select(Action)
-            .where(Action.patient_id == patient_id, Action.status == "open", live(Action))
+            .where(
+                Action.patient_id == patient_id, Action.status == ActionStatus.OPEN, live(Action)
+            )
             .order_by(Action.due_on.asc().nulls_last())
         )
     )
@@ -344,7 +351,7 @@ def recent_notes(s: Session, patient_id: uuid.UUID, limit: int = 5) -> list[Note
 def action_rows(
     s: Session,
     *,
-    status: str | None = "open",
+    status: str | None = ActionStatus.OPEN,
     owner_staff_id: uuid.UUID | None = None,
     owner_name: str | None = None,
     overdue_on: date | None = None,
@@ -369,7 +376,7 @@ def action_rows(
             who.append(and_(Action.owner_staff_id.is_(None), Action.owner_name == owner_name))
         query = query.where(or_(*who))
     if overdue_on is not None:
-        query = query.where(Action.due_on < overdue_on, Action.status == "open")
+        query = query.where(Action.due_on < overdue_on, Action.status == ActionStatus.OPEN)
     query = query.order_by(Action.due_on.asc().nulls_last(), Action.owner_name)
     return [(a, p, m) for a, p, m in s.execute(query).all()]
 

@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from mdt_desktop.domain.people import RegistrationStatus
 from mdt_desktop.interop.records import where_text
 
 from .bulk import BulkWriter, bulk_transaction, db_uuid, indexes_rebuilt_after, new_ids
 from .database import Store
 from .schema import CodedEntry, Patient, Practice, table_of
 
+DECEASED, REGISTERED = RegistrationStatus.DECEASED, RegistrationStatus.REGISTERED
 ProgressFn = Callable[[str, int, int], None]
 # (file, line or resource, field, reason)
 RowRejection = tuple[str, str | int, str, str]
@@ -197,7 +199,7 @@ def _upsert_people(
                 elif system:
                     sources.add(system)
                 demographics = (title, family, given, dob, sex, postcode, practice_id,
-                                registered, died, "deceased" if died else "registered")  # fmt: skip
+                                registered, died, DECEASED if died else REGISTERED)  # fmt: skip
                 existing = index.get(key)
                 if existing is None:
                     pid = fresh_ids[len(inserts)]

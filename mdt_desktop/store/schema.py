@@ -35,12 +35,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+from mdt_desktop.domain.care_plan import CarePlanStatus
+from mdt_desktop.domain.caseload import CaseloadStatus, ReferralSource, ReferralStatus, Urgency
 from mdt_desktop.domain.discharges import (
     DischargeEventKind,
     DischargeStatus,
     TaskAnchor,
     TaskStatus,
 )
+from mdt_desktop.domain.meetings import (
+    ActionStatus,
+    AgendaStatus,
+    Attendance,
+    DecisionOutcome,
+    MeetingStatus,
+)
+from mdt_desktop.domain.people import ConsentStatus, RegistrationStatus, Sex
 
 from .types import JSONDoc, UTCDateTime
 
@@ -284,8 +294,8 @@ class Patient(TeamScoped, Base):
 
     __tablename__ = "patients"
     __table_args__ = (
-        _one_of("registration_status", ("registered", "left", "deceased")),
-        _one_of("sex", ("female", "male", "other", "unknown")),
+        _one_of("registration_status", RegistrationStatus.values()),
+        _one_of("sex", tuple(Sex)),
         UniqueConstraint("source_system", "source_id", name="uq_patients_source"),
         # Case-insensitive name order and prefix search; PostgreSQL gets lower() instead.
         Index(
@@ -336,7 +346,7 @@ class Consent(TeamScoped, Base):
     """Consent to share the record across the MDT's organisations."""
 
     __tablename__ = "consents"
-    __table_args__ = (_one_of("status", ("given", "declined", "not_asked")),)
+    __table_args__ = (_one_of("status", ConsentStatus.values()),)
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
     status: Mapped[str] = mapped_column(String(12))
@@ -354,9 +364,9 @@ class Referral(TeamScoped, Base):
 
     __tablename__ = "referrals"
     __table_args__ = (
-        _one_of("source", ("case_finding", "manual", "discharge", "external")),
-        _one_of("urgency", ("routine", "soon", "urgent")),
-        _one_of("status", ("waiting", "accepted", "declined", "withdrawn")),
+        _one_of("source", ReferralSource.values()),
+        _one_of("urgency", Urgency.values()),
+        _one_of("status", ReferralStatus.values()),
         Index("ix_referrals_team_status", "team_id", "status"),
     )
 
@@ -377,7 +387,7 @@ class CaseloadEntry(TeamScoped, Base):
 
     __tablename__ = "caseload_entries"
     __table_args__ = (
-        _one_of("status", ("active", "stepped_down", "closed")),
+        _one_of("status", CaseloadStatus.values()),
         Index("ix_caseload_entries_team_status", "team_id", "status"),
     )
 
@@ -443,7 +453,7 @@ class CarePlan(TeamScoped, Base):
     """The one live shared care plan of a person; its content lives in versions."""
 
     __tablename__ = "care_plans"
-    __table_args__ = (_one_of("status", ("draft", "agreed", "closed")),)
+    __table_args__ = (_one_of("status", CarePlanStatus.values()),)
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), unique=True)
     current_version_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
@@ -479,7 +489,7 @@ class CarePlanVersion(TeamScoped, Base):
 
 class Meeting(TeamScoped, Base):
     __tablename__ = "meetings"
-    __table_args__ = (_one_of("status", ("planned", "in_progress", "closed", "cancelled")),)
+    __table_args__ = (_one_of("status", MeetingStatus.values()),)
 
     starts_at: Mapped[datetime] = mapped_column(index=True)
     location: Mapped[str | None] = mapped_column(String(200))
@@ -493,7 +503,7 @@ class Meeting(TeamScoped, Base):
 
 class MeetingAttendance(TeamScoped, Base):
     __tablename__ = "meeting_attendance"
-    __table_args__ = (_one_of("attendance", ("present", "apologies", "absent")),)
+    __table_args__ = (_one_of("attendance", Attendance.values()),)
 
     meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.id"), index=True)
     staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
@@ -518,7 +528,7 @@ class AgendaItem(TeamScoped, Base):
                 "added",
             ),
         ),
-        _one_of("status", ("pending", "discussed", "not_reached")),
+        _one_of("status", AgendaStatus.values()),
     )
 
     meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.id"), index=True)
@@ -534,7 +544,7 @@ class AgendaItem(TeamScoped, Base):
 
 class Decision(TeamScoped, Base):
     __tablename__ = "decisions"
-    __table_args__ = (_one_of("outcome", ("continue", "step_up", "step_down", "refer", "close")),)
+    __table_args__ = (_one_of("outcome", DecisionOutcome.values()),)
 
     agenda_item_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("agenda_items.id"), index=True
@@ -553,7 +563,7 @@ class Action(TeamScoped, Base):
 
     __tablename__ = "actions"
     __table_args__ = (
-        _one_of("status", ("open", "done", "cancelled")),
+        _one_of("status", ActionStatus.values()),
         Index("ix_actions_status_due", "status", "due_on"),
     )
 

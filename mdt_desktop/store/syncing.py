@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from mdt_desktop.sync.codec import ORDERED_TABLES, TABLES, TEAM_SCOPED, synced_columns
+from mdt_desktop.store.codec import ORDERED_TABLES, TABLES, TEAM_SCOPED, synced_columns
 
 from . import tracking
 from .database import Store

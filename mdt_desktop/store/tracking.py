@@ -94,7 +94,7 @@ def _record(
     )
 
 
-def _before_flush(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
+def _before_flush(session: Session, _flush_context: UOWTransaction, _instances: Any) -> None:
     ctx: StoreContext | None = session.info.get(CONTEXT_KEY)
     if ctx is None:
         return

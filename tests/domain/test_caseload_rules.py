@@ -49,7 +49,7 @@ def test_each_flag_and_their_order() -> None:
 
 def test_clean_text() -> None:
     assert clean_text("  words \n", "a note") == "words"
-    with pytest.raises(ValueError, match="a note cannot be empty"):
+    with pytest.raises(ValueError, match="A note cannot be empty"):
         clean_text(" \n\t", "a note")
     with pytest.raises(ValueError, match="too long"):
         clean_text("x" * 30, "a reason", limit=20)

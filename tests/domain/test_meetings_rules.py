@@ -50,7 +50,7 @@ def test_decisions_are_checked() -> None:
     rules.check_decision("close", None, None, DAY)
     with pytest.raises(ValueError, match="one of"):
         rules.check_decision("maybe", None, None, DAY)
-    with pytest.raises(ValueError, match="name the service"):
+    with pytest.raises(ValueError, match="Name the service"):
         rules.check_decision("refer", "  ", None, DAY)
     with pytest.raises(ValueError, match="no next review"):
         rules.check_decision("close", None, DAY, DAY)

@@ -195,3 +195,25 @@ def test_importing_the_hospitals_feed_from_the_page(
     assert "1 new stays" in said[0] and "1 rows refused" in said[0]
     wait_for(page.loading)
     assert page.model.rowCount() == 1
+
+
+def test_the_follow_up_is_recorded_from_the_record(qtbot, store: Store, user, on_modal) -> None:
+    from datetime import UTC, datetime
+
+    from mdt_desktop.gui.discharges.person_tab import PersonStaysTab
+
+    pid = _person_on_caseload(store, user)
+    stay = svc.record_admission(
+        store, pid, admitted_at=datetime(2026, 11, 20, 9, tzinfo=UTC), hospital="LGI", method="21"
+    )
+    svc.record_discharge(
+        store, stay.plan_id, discharged_at=datetime(2026, 11, 25, 9, tzinfo=UTC),
+        pathway=1, destination="19",
+    )  # fmt: skip
+    tab = PersonStaysTab(store, user, pid)
+    qtbot.addWidget(tab)
+    assert tab.follow_up.isEnabled()
+    _answer(on_modal, lambda d: d.note.setPlainText("Seen at home; managing well."))
+    tab.record_follow_up()
+    assert not PROBLEMS
+    assert tab.table.item(0, 5).text() == "Done" and not tab.follow_up.isEnabled()

@@ -16,8 +16,8 @@ from support.postgres import add_user, password_of
 from mdt_desktop.server import accounts, db
 from mdt_desktop.server.app import create_app
 from mdt_desktop.store import migrate
+from mdt_desktop.store.clock import HybridLogicalClock
 from mdt_desktop.store.schema import Patient, table_of
-from mdt_desktop.sync.clock import HybridLogicalClock
 
 
 def test_the_same_alembic_history_runs_on_postgresql(server_engine: Engine) -> None:

@@ -197,7 +197,7 @@ def test_plan_rows_and_review_flags(store: Store) -> None:
         review_on = (today + timedelta(days=days)).isoformat()
         care_plans.save_version(store, pid, content(review={"review_on": review_on}), None)
         people[serial] = pid
-    flags = care_plans.review_flags(store, people.values(), today)
+    flags = {r.patient_id: r.flag for r in care_plans.plan_rows(store, today)}
     assert [flags[people[n]] for n in (1, 2, 3, 4, 5)] == [
         ReviewFlag.NONE,
         ReviewFlag.DUE_14,

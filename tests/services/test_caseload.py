@@ -62,7 +62,12 @@ def test_referral_accept_active_then_stepped_down(store: Store, hood: Neighbourh
         ).scalar()
         assert status == "create"
 
-    caseload.step_down(store, entry_id, reason="Stable for three months; back to the practice")
+    caseload.end_case(
+        store,
+        entry_id,
+        outcome="stepped_down",
+        reason="Stable for three months; back to the practice",
+    )
     with store.session() as s:
         entry = s.get(CaseloadEntry, entry_id)
         assert entry.status == "stepped_down"
@@ -74,7 +79,7 @@ def test_referral_accept_active_then_stepped_down(store: Store, hood: Neighbourh
 
     # A stepped-down case cannot be stepped down again, and the person can be referred anew.
     with pytest.raises(caseload.CaseloadError, match="already stepped down"):
-        caseload.close_case(store, entry_id, reason="again")
+        caseload.end_case(store, entry_id, outcome="closed", reason="again")
     assert _refer(store, hood) is not None
 
 
@@ -146,7 +151,7 @@ def test_review_date_and_coordinator_changes(store: Store, hood: Neighbourhood) 
         assert entry.next_review_on == date.today() + timedelta(days=7)
         assert entry.care_coordinator_id == hood.social_worker.id
     assert notes_for(store, hood.patients[0])[0].text == "Care coordinator is now Mark Fletcher."
-    caseload.close_case(store, entry_id, reason="Moved out of the area")
+    caseload.end_case(store, entry_id, outcome="closed", reason="Moved out of the area")
     assert caseload.active_entry(store, hood.patients[0]) is None
 
 

@@ -11,7 +11,7 @@ from support.care_plans import clinician, person_on_caseload
 from mdt_desktop.domain import care_plan as cp
 from mdt_desktop.services import care_plans
 from mdt_desktop.services.demo import generate_demo
-from mdt_desktop.services.demo_care_plans import add_demo_care_plans
+from mdt_desktop.services.demo.care_plans import add_demo_care_plans
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import AuditEntry, CarePlan, CarePlanVersion, OutboxEntry
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from mdt_desktop.services.demo import generate_demo
-from mdt_desktop.services.demo_caseload import add_demo_caseload
+from mdt_desktop.services.demo.caseload import add_demo_caseload
 from mdt_desktop.services.stratify import stratify_store
 from mdt_desktop.store.database import Store
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from mdt_desktop.services import meetings as m
 from mdt_desktop.services.demo import generate_demo
-from mdt_desktop.services.demo_meetings import add_demo_meetings
+from mdt_desktop.services.demo.meetings import add_demo_meetings
 from mdt_desktop.services.stratify import stratify_store
 from mdt_desktop.store.schema import CaseloadEntry, Meeting, Patient, Team
 

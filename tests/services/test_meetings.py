@@ -8,12 +8,16 @@ from support.meeting_data import MEETING_AT, TODAY, make_team
 
 from mdt_desktop.domain.permissions import NotPermitted
 from mdt_desktop.services import meetings as m
+from mdt_desktop.services import notes
+from mdt_desktop.services.staff import staff_for_user
 from mdt_desktop.services.users import create_user, ensure_team, sign_in
 from mdt_desktop.store.schema import (
     CaseloadEntry,
     Decision,
     OutboxEntry,
     RiskScore,
+    Staff,
+    User,
 )
 
 
@@ -142,7 +146,7 @@ def test_a_bad_outcome_changes_nothing(store, team) -> None:
     meeting = _schedule(store, team)
     m.build_agenda(store, meeting, today=TODAY)
     item = m.agenda(store, meeting)[0]
-    with pytest.raises(m.MeetingError, match="name the service"):
+    with pytest.raises(m.MeetingError, match="Name the service"):
         m.record_outcome(store, item.id, m.Outcome("refer", "Needs memory clinic"))
     with pytest.raises(m.MeetingError, match="needs an owner"):
         m.record_outcome(
@@ -285,3 +289,93 @@ def test_goals_read_defensively() -> None:
     assert m._goal_text({"goal": "Stay at home", "status": "on track"}) == "Stay at home (on track)"
     assert m._goal_text({"text": "Sleep better"}) == "Sleep better"
     assert m._goal_text({"id": 3}) is None and m._goal_text(7) is None
+
+
+def _entry(store, team, family):
+    with store.session() as s:
+        return s.scalars(
+            select(CaseloadEntry).where(CaseloadEntry.patient_id == team.people[family])
+        ).one()
+
+
+def test_a_decision_that_steps_down_uses_the_caseload_rule(store, team) -> None:
+    """The MDT's step-down writes the caseload note and clears the flag, as the page does."""
+    meeting = _schedule(store, team)
+    m.build_agenda(store, meeting, today=TODAY)
+    items = {line.name: line for line in m.agenda(store, meeting)}
+    m.start_meeting(store, meeting)
+    m.record_outcome(store, items["BHATTI, Nasreen (Mrs)"].id, m.Outcome("step_down", "Healing."))
+    m.record_outcome(store, items["DUNMORE, Irene (Mrs)"].id, m.Outcome("close", "Moved away."))
+    bhatti, dunmore = _entry(store, team, "Bhatti"), _entry(store, team, "Dunmore")
+    assert bhatti.status == "stepped_down" and bhatti.escalated_at is None
+    assert dunmore.status == "closed" and dunmore.next_review_on is None
+    texts = [n.text for n in notes.notes_for(store, team.people["Bhatti"])]
+    assert any(t.startswith("Stepped down: MDT ") and "Healing." in t for t in texts)
+    closed = [n for n in notes.notes_for(store, team.people["Dunmore"]) if n.category == "caseload"]
+    assert closed and closed[0].text.startswith("Closed: MDT ")
+
+
+def test_discussing_an_escalated_case_clears_the_escalation(store, team) -> None:
+    meeting = _schedule(store, team)
+    m.build_agenda(store, meeting, today=TODAY)
+    item = {line.name: line for line in m.agenda(store, meeting)}["BHATTI, Nasreen (Mrs)"]
+    assert _entry(store, team, "Bhatti").escalated_at is not None
+    m.start_meeting(store, meeting)
+    m.mark_discussed(store, item.id, "Dressings twice weekly; review in a month.")
+    entry = _entry(store, team, "Bhatti")
+    assert entry.status == "active" and entry.escalated_at is None
+    assert entry.escalation_reason is None
+    newest = notes.notes_for(store, team.people["Bhatti"])[0]
+    assert newest.category == "caseload"
+    assert newest.text.startswith("Escalation discussed at the MDT on ")
+    assert newest.text.endswith("no longer flagged as escalated.")
+
+
+def test_who_the_signed_in_user_is_is_answered_once(store, team) -> None:
+    """A profile not linked to the directory is not taken for a namesake in another team."""
+    south = ensure_team(store, "Southside Neighbourhood MDT")
+    sue = create_user(store, "Sue Palmer", "district_nurse", south)
+    with store.transaction() as s:
+        # A profile made before the staff directory: no link and no entry of her own.
+        profile = s.get(User, sue.id)
+        s.delete(s.get(Staff, profile.staff_id))
+        profile.staff_id = None
+    sue.staff_id = None
+    meeting = _schedule(store, team)
+    m.build_agenda(store, meeting, today=TODAY)
+    item = m.agenda(store, meeting)[0]
+    north_sue = team.staff["Sue Palmer"]
+    m.record_outcome(
+        store,
+        item.id,
+        m.Outcome("continue", "", actions=(m.NewAction("Visit", "Sue Palmer", north_sue),)),
+    )
+    assert m.my_actions(store, sue) == []
+    assert notes.inbox(store, sue).actions == []
+    me = staff_for_user(store, sue)
+    assert me.id != north_sue and me.team_id == south.id
+
+
+def test_inbox_actions_and_the_trackers_mine_are_one_query(store, team) -> None:
+    """An action whose owner was typed by name (no staff link) is in both lists, or neither."""
+    sue = create_user(
+        store, "Sue Palmer", "district_nurse", ensure_team(store, "Northside Neighbourhood MDT")
+    )
+    meeting = _schedule(store, team)
+    m.build_agenda(store, meeting, today=TODAY)
+    item = m.agenda(store, meeting)[0]
+    m.record_outcome(
+        store,
+        item.id,
+        m.Outcome(
+            "continue",
+            "",
+            actions=(
+                m.NewAction("Linked", "Sue Palmer", team.staff["Sue Palmer"]),
+                m.NewAction("Typed", "Sue Palmer"),
+            ),
+        ),
+    )
+    mine = {a.id for a in m.my_actions(store, sue)}
+    assert len(mine) == 2
+    assert {i.id for i in notes.inbox(store, sue).actions} == mine

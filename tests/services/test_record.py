@@ -43,7 +43,7 @@ def test_consent_declined_export_needs_confirmation_and_is_audited(
     store: Store, hood: Neighbourhood, tmp_path: Path
 ) -> None:
     pid = hood.patients[0]
-    with pytest.raises(ValueError, match="say how"):
+    with pytest.raises(ValueError, match="Say how"):
         record_consent(store, pid, "declined")
     record_consent(store, pid, "declined", method="In person", recorded_on=date(2026, 11, 1))
     consent = latest_consent(store, pid)

@@ -16,9 +16,9 @@ from mdt_desktop.server import accounts, push, rowlog
 from mdt_desktop.server.accounts import Principal
 from mdt_desktop.services import care_plans
 from mdt_desktop.store import syncing
+from mdt_desktop.store.clock import HybridLogicalClock, _wall_ms
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import CarePlan, CarePlanVersion, Note, Patient, SyncConflict
-from mdt_desktop.sync.clock import HybridLogicalClock, _wall_ms
 
 HOUR_MS = 60 * 60 * 1000
 MakeStore = Callable[[str], Store]

@@ -50,6 +50,7 @@ from mdt_desktop.domain.caseload import (
 from mdt_desktop.domain.nhs_number import format_nhs_number
 from mdt_desktop.domain.people import age_on, display_name, format_patient_date
 from mdt_desktop.domain.permissions import Permission, why_not
+from mdt_desktop.services.errors import as_sentence
 from mdt_desktop.store import caseload as queries
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
@@ -708,8 +709,7 @@ class CaseloadPage(Page):
         try:
             change()
         except (ValueError, LookupError, PermissionError) as exc:
-            text = str(exc)
-            QMessageBox.warning(self, title, text[:1].upper() + text[1:] + ".")
+            QMessageBox.warning(self, title, as_sentence(exc))
             return False
         self.message.setText(done)
         self.refresh()

@@ -8,9 +8,12 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QHeaderView,
     QLabel,
     QListWidget,
+    QMessageBox,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -19,8 +22,11 @@ from PySide6.QtWidgets import (
 
 from mdt_desktop.domain.discharges import DischargeEventKind, DischargeStatus
 from mdt_desktop.domain.people import format_local_datetime, format_patient_date
+from mdt_desktop.domain.permissions import Permission, allowed, why_not
 from mdt_desktop.services import discharges as svc
 from mdt_desktop.store.database import Store
+
+from .dialogs import FollowUpDialog
 
 HEADERS = ["Hospital", "Admitted", "Discharged", "Pathway", "Ready since", "Follow-up", "Notes"]
 
@@ -43,6 +49,13 @@ class PersonStaysTab(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._show_history)
         layout.addWidget(self.table, 2)
+        self.follow_up = QPushButton("Follow-up done…")
+        self.follow_up.setToolTip(
+            why_not(user.role, Permission.MANAGE_DISCHARGE) or "Record the community follow-up"
+        )
+        self.can_manage = allowed(user.role, Permission.MANAGE_DISCHARGE)
+        self.follow_up.clicked.connect(self.record_follow_up)
+        layout.addWidget(self.follow_up, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(QLabel("<b>What changed during the stay</b>"))
         self.history = QListWidget()
         self.history.setAccessibleName("The stay's history")
@@ -85,13 +98,38 @@ class PersonStaysTab(QWidget):
                 self.table.setItem(row, column, item)
         if self.stays:
             self.table.selectRow(0)
+        self._show_history()  # the same row selected again emits no change
+
+    def _selected(self) -> Any:
+        rows = self.table.selectionModel().selectedRows()
+        return self.stays[rows[0].row()] if rows else None
+
+    def record_follow_up(self) -> None:
+        stay = self._selected()
+        if stay is None:
+            return
+        dialog = FollowUpDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            svc.complete_follow_up(self.store, stay.plan_id, dialog.note.toPlainText())
+        except (ValueError, PermissionError) as exc:
+            QMessageBox.warning(self, "Follow-up", str(exc))
+            return
+        self.reload()
 
     def _show_history(self) -> None:
         self.history.clear()
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
+        stay = self._selected()
+        waiting = (
+            stay is not None
+            and stay.status == DischargeStatus.DISCHARGED
+            and stay.follow_up_done_at is None
+        )
+        self.follow_up.setEnabled(self.can_manage and waiting)
+        if stay is None:
             return
-        plan_id = self.stays[rows[0].row()].plan_id
+        plan_id = stay.plan_id
         for e in svc.stay_history(self.store, plan_id):
             what = DischargeEventKind(e.kind).label
             detail = e.label or (f"pathway {e.pathway}" if e.pathway is not None else "")

@@ -168,11 +168,10 @@ class ActionsTracker(QWidget):
         status = self.status.currentData()
         overdue = self.today if self.overdue_only.isChecked() else None
         if kind == "mine":
-            rows = svc.actions(
+            rows = svc.my_actions(
                 self.store,
+                self.user,
                 status=status,
-                owner_staff_id=svc.staff_id_of(self.store, self.user),
-                owner_name=self.user.name,
                 overdue_on=overdue,
                 patient_id=self.patient_id,
             )

@@ -31,6 +31,7 @@ from mdt_desktop.domain.nhs_number import format_nhs_number
 from mdt_desktop.domain.people import format_patient_date
 from mdt_desktop.domain.roles import Role
 from mdt_desktop.services import meetings as svc
+from mdt_desktop.services.errors import as_sentence
 from mdt_desktop.store.database import Store
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -41,8 +42,7 @@ def _nhs(nhs: str | None) -> str:
 
 
 def _say(parent: QWidget, title: str, exc: Exception) -> None:
-    text = str(exc)
-    QMessageBox.warning(parent, title, text[:1].upper() + text[1:] + ".")
+    QMessageBox.warning(parent, title, as_sentence(exc))
 
 
 class AttendancePanel(QWidget):

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from mdt_desktop.domain.permissions import Permission
 from mdt_desktop.domain.roles import Role
 from mdt_desktop.services import care_team
+from mdt_desktop.services.errors import as_sentence
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
@@ -208,7 +209,7 @@ class CareTeamTab(QWidget):
         try:
             change()
         except (ValueError, LookupError, PermissionError) as exc:
-            QMessageBox.warning(self, "Care team", str(exc).capitalize())
+            QMessageBox.warning(self, "Care team", as_sentence(exc))
             return False
         self.reload()
         self.changed.emit()

@@ -28,6 +28,7 @@ from mdt_desktop.domain.caseload import WRITABLE_CATEGORIES, NoteCategory
 from mdt_desktop.domain.people import format_local_datetime
 from mdt_desktop.domain.permissions import Permission, allowed
 from mdt_desktop.services import notes as notes_service
+from mdt_desktop.services.errors import as_sentence
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
@@ -169,7 +170,7 @@ class NotesTab(QWidget):
         try:
             notes_service.write_note(self.store, self.patient_id, text, category=category)
         except (ValueError, LookupError, PermissionError) as exc:
-            self.error.setText(str(exc).capitalize() + ".")
+            self.error.setText(as_sentence(exc))
             return False
         self.error.setText("")
         self.reload()
@@ -202,7 +203,7 @@ class NotesTab(QWidget):
         try:
             notes_service.correct_note(self.store, note_id, text)
         except (ValueError, LookupError, PermissionError) as exc:
-            QMessageBox.warning(self, "Correct a note", str(exc).capitalize() + ".")
+            QMessageBox.warning(self, "Correct a note", as_sentence(exc))
             return False
         self.reload()
         self.changed.emit()

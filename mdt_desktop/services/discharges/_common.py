@@ -14,6 +14,7 @@ from mdt_desktop.domain.discharges import (
     DischargeEventKind,
     DischargeStatus,
 )
+from mdt_desktop.services.errors import InvalidInput
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import (
     DischargeEvent,
@@ -22,7 +23,7 @@ from mdt_desktop.store.schema import (
 )
 
 
-class DischargeError(ValueError):
+class DischargeError(InvalidInput):
     """Something a person asked for that the discharge rules refuse; a sentence for them."""
 
 

@@ -179,7 +179,7 @@ def _patients(s: Session, numbers: Sequence[str], team_id: uuid.UUID | None) -> 
         q = select(Patient).where(Patient.nhs_number.in_(chunk), Patient.deleted_at.is_(None))
         if team_id is not None:
             q = q.where(Patient.team_id == team_id)
-        out.update((p.nhs_number, p) for p in s.scalars(q))
+        out.update((p.nhs_number, p) for p in s.scalars(q) if p.nhs_number)
     return out
 
 

@@ -40,7 +40,6 @@ class SummaryItem:
     heading: str
     text: str
     section: str  # the care-plan section it would go into
-    section_title: str
 
 
 @dataclass(frozen=True)
@@ -84,8 +83,7 @@ def _items(values: dict[str, str | None]) -> tuple[SummaryItem, ...]:
     for column, heading, section in HEADINGS:
         lines = [ln.strip(" -•*\t") for ln in (values.get(column) or "").splitlines()]
         for n, line in enumerate(x for x in lines if x):
-            title = plan_rules.SECTION_BY_KEY[section].title
-            out.append(SummaryItem(f"{column}:{n}", heading, line, section, title))
+            out.append(SummaryItem(f"{column}:{n}", heading, line, section))
     return tuple(out)
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from mdt_desktop.sync.codec import (
+from mdt_desktop.store.codec import (
     LOCAL_ONLY_COLUMNS,
     ORDERED_TABLES,
     TABLES,

@@ -13,9 +13,13 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from mdt_desktop.domain.caseload import CaseloadStatus, ReferralStatus, Urgency
+from mdt_desktop.domain.people import ConsentStatus
 from mdt_desktop.domain.permissions import Permission, allowed
+from mdt_desktop.services.staff import staff_for_user
 from mdt_desktop.store import bulk
 from mdt_desktop.store.database import Store
+from mdt_desktop.store.demo import demo_caseload_inputs
 from mdt_desktop.store.risk_inputs import refresh_caseload_status
 from mdt_desktop.store.schema import (
     CareTeamMember,
@@ -25,8 +29,11 @@ from mdt_desktop.store.schema import (
     Note,
     NoteMention,
     Referral,
+    User,
     table_of,
 )
+
+from .seeds import DEMO_TEAM
 
 CARER_NAMES = ["Susan", "Peter", "Margaret", "David", "Aisha", "Tom", "Grace", "Imran", "Linda",
                "Michael", "Sarah", "Joseph", "Priya", "Anne", "Kofi", "Helen"]  # fmt: skip
@@ -113,31 +120,19 @@ def _at(day: date, rng: random.Random) -> datetime:
 
 def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | None:
     """Give the demo team its caseload; None when the store has no demo team or people."""
-    from mdt_desktop.services.demo import DEMO_TEAM
-
     rng = random.Random(seed * 7919 + 4)
     clock = store.context.clock.now()
     writer_user = bulk.db_uuid(store.actor.user_id)
     with store.engine.connect() as conn:
-        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        team = cur.execute("SELECT id FROM teams WHERE name = ?", (DEMO_TEAM,)).fetchone()
-        if team is None:
-            return None
-        team_id = team[0]
-        staff = cur.execute(
-            "SELECT id, name, role, organisation, phone, email FROM staff "
-            "WHERE team_id = ? AND deleted_at IS NULL ORDER BY name",
-            (team_id,),
-        ).fetchall()
-        population = cur.execute("SELECT count(*) FROM risk_scores").fetchone()[0]
-        ranked = [
-            row[0]
-            for row in cur.execute(
-                "SELECT patient_id FROM risk_scores WHERE age >= 18 ORDER BY risk_score DESC, "
-                "nhs_number, patient_id LIMIT 1000"
-            )
-        ]
-        cur.close()
+        inputs = demo_caseload_inputs(conn, DEMO_TEAM)
+    if inputs is None:
+        return None
+    team_id, staff, population, ranked = (
+        inputs.team_id,
+        inputs.staff,
+        inputs.population,
+        inputs.ranked,
+    )
     if not ranked or not staff:
         return None
     # About one person in 150 is held by the team, a few hundred at most (one MDT's load).
@@ -151,11 +146,13 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
     wanted = n_active + n_waiting + n_stepped + n_closed + n_declined
     chosen = rng.sample(ranked[: min(len(ranked), wanted * 3)], wanted)
     groups = {
-        "active": chosen[:n_active],
-        "waiting": chosen[n_active : n_active + n_waiting],
-        "stepped_down": chosen[n_active + n_waiting : n_active + n_waiting + n_stepped],
-        "closed": chosen[n_active + n_waiting + n_stepped : -n_declined or None],
-        "declined": chosen[-n_declined:],
+        CaseloadStatus.ACTIVE: chosen[:n_active],
+        ReferralStatus.WAITING: chosen[n_active : n_active + n_waiting],
+        CaseloadStatus.STEPPED_DOWN: chosen[
+            n_active + n_waiting : n_active + n_waiting + n_stepped
+        ],
+        CaseloadStatus.CLOSED: chosen[n_active + n_waiting + n_stepped : -n_declined or None],
+        ReferralStatus.DECLINED: chosen[-n_declined:],
     }
     coordinators = [s for s in staff if allowed(s[2], Permission.COORDINATE_CARE)]
     # Care coordinators, matrons and district nurses hold most cases, as in life.
@@ -175,7 +172,7 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
         referrer = rng.choice(staff)[1]
         referrals.append(
             (rid, team_id, pid, rng.choice(REFERRAL_REASONS), source,
-             rng.choices(["routine", "soon", "urgent"], [6, 3, 1])[0], referrer,
+             rng.choices(Urgency.values(), [6, 3, 1])[0], referrer,
              bulk.db_datetime(_at(referred, rng)), status,
              bulk.db_datetime(_at(decided, rng)) if decided else None,
              rng.choice(coordinators)[1] if decided else None, why, clock, writer_user)
@@ -191,19 +188,19 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
         )  # fmt: skip
         return nid
 
-    for status in ("active", "stepped_down", "closed"):
+    for status in (CaseloadStatus.ACTIVE, CaseloadStatus.STEPPED_DOWN, CaseloadStatus.CLOSED):
         for pid in groups[status]:
             started = today - timedelta(days=rng.randint(20, 540))
             referred = started - timedelta(days=rng.randint(1, 14))
-            rid = referral(pid, "accepted", referred, started, None)
-            if me is not None and status == "active" and rng.random() < 0.06:
+            rid = referral(pid, ReferralStatus.ACCEPTED, referred, started, None)
+            if me is not None and status == CaseloadStatus.ACTIVE and rng.random() < 0.06:
                 coordinator = me
             else:
                 coordinator = rng.choices(coordinators, weights)[0]
             review = None
             ended = reason = None
             escalated_at = escalation = None
-            if status == "active":
+            if status == CaseloadStatus.ACTIVE:
                 # Reviews every four to twelve weeks; about one in ten is overdue.
                 review = today + timedelta(days=rng.randint(1, 84))
                 if rng.random() < 0.1:
@@ -215,7 +212,7 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
                 ended = started + timedelta(days=rng.randint(30, max(31, (today - started).days)))
                 ended = min(ended, today)
                 reason = rng.choice(
-                    STEP_DOWN_REASONS if status == "stepped_down" else CLOSE_REASONS
+                    STEP_DOWN_REASONS if status == CaseloadStatus.STEPPED_DOWN else CLOSE_REASONS
                 )
             entries.append(
                 (bulk.new_ids(1)[0], team_id, pid, rid, status, coordinator[0],
@@ -246,7 +243,7 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
                 )  # fmt: skip
             note(pid, started, "caseload", f"Referral accepted onto the caseload. Care "
                  f"coordinator: {coordinator[1]}.", coordinator)  # fmt: skip
-            for _ in range(rng.randint(1, 4) if status == "active" else 1):
+            for _ in range(rng.randint(1, 4) if status == CaseloadStatus.ACTIVE else 1):
                 category = rng.choice(list(NOTE_TEXTS))
                 day = started + timedelta(days=rng.randint(1, max(1, (today - started).days)))
                 nid = note(pid, min(day, today), category, rng.choice(NOTE_TEXTS[category]))
@@ -264,15 +261,16 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
                 text = f"Escalated to the next MDT meeting: {escalation}"
                 note(pid, escalated_at.date(), "escalation", text, escalation=escalation)
             if ended:
-                words = "Stepped down" if status == "stepped_down" else "Closed"
+                words = CaseloadStatus(status).label
                 note(pid, ended, "caseload", f"{words}: {reason}", coordinator)
             roll = rng.random()
+            consent: str | None
             if roll < 0.82:
-                consent = "given"
+                consent = ConsentStatus.GIVEN
             elif roll < 0.86:
-                consent = "declined"
+                consent = ConsentStatus.DECLINED
             else:
-                consent = None if roll < 0.95 else "not_asked"
+                consent = None if roll < 0.95 else ConsentStatus.NOT_ASKED
             if consent:
                 consents.append(
                     (bulk.new_ids(1)[0], team_id, pid, consent, started.isoformat(),
@@ -283,7 +281,7 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
     ward_rng = random.Random(seed * 7919 + 5)
     admissions: list[tuple] = []
     in_hospital = discharged = 0
-    active = groups["active"]
+    active = groups[CaseloadStatus.ACTIVE]
     n_in, n_home = max(1, len(active) // 20), max(1, len(active) * 7 // 100)
     stays = ward_rng.sample(active, min(len(active), n_in + n_home))
     for i, pid in enumerate(stays):
@@ -314,12 +312,14 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
                  bulk.db_datetime(_at(day, ward_rng)), "caseload", text, None, None, clock,
                  writer_user)
             )  # fmt: skip
-    for pid in groups["waiting"]:
-        referral(pid, "waiting", today - timedelta(days=rng.randint(0, 12)), None, None)
-    for pid in groups["declined"]:
+    for pid in groups[ReferralStatus.WAITING]:
+        referral(
+            pid, ReferralStatus.WAITING, today - timedelta(days=rng.randint(0, 12)), None, None
+        )
+    for pid in groups[ReferralStatus.DECLINED]:
         referred = today - timedelta(days=rng.randint(20, 200))
-        referral(pid, "declined", referred, referred + timedelta(days=rng.randint(3, 14)),
-                 rng.choice(DECLINE_REASONS))  # fmt: skip
+        decided = referred + timedelta(days=rng.randint(3, 14))
+        referral(pid, ReferralStatus.DECLINED, referred, decided, rng.choice(DECLINE_REASONS))
 
     meta = ["updated_at", "updated_by"]
     with bulk.bulk_transaction(store) as conn:
@@ -348,11 +348,11 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
             writer.close()
         refresh_caseload_status(conn, chosen)
     summary = DemoCaseload(
-        active=len(groups["active"]),
-        waiting=len(groups["waiting"]),
-        stepped_down=len(groups["stepped_down"]),
-        closed=len(groups["closed"]),
-        declined=len(groups["declined"]),
+        active=len(groups[CaseloadStatus.ACTIVE]),
+        waiting=len(groups[ReferralStatus.WAITING]),
+        stepped_down=len(groups[CaseloadStatus.STEPPED_DOWN]),
+        closed=len(groups[CaseloadStatus.CLOSED]),
+        declined=len(groups[ReferralStatus.DECLINED]),
         notes=len(notes),
         escalations=escalations,
         in_hospital=in_hospital,
@@ -369,9 +369,6 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
 
 def _signed_in_staff(store: Store) -> tuple | None:
     """The signed-in user's directory entry, so "My caseload" shows something in the demo."""
-    from mdt_desktop.services.staff import staff_for_user
-    from mdt_desktop.store.schema import User
-
     if store.actor.user_id is None or not allowed(store.actor.role, Permission.COORDINATE_CARE):
         return None
     with store.session() as s:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from mdt_desktop.sync.clock import HybridLogicalClock, decode, encode, hlc_to_datetime
+from mdt_desktop.store.clock import HybridLogicalClock, decode, encode, hlc_to_datetime
 
 HOUR = 60 * 60 * 1000
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -174,7 +175,7 @@ def add_demo_discharges(store: Store, seed: int, today: date) -> DemoDischarges:
 
 
 def _one_readmission(
-    s: object, stays: list[HospitalAdmission], plans: list[DischargePlan], today: date
+    s: object, stays: Sequence[HospitalAdmission], plans: list[DischargePlan], today: date
 ) -> int:
     """Someone sent home, back in as an emergency within 30 days (up to nine days later)."""
     in_now = {a.patient_id for a in stays if a.discharged_at is None}

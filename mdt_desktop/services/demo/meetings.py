@@ -14,10 +14,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from mdt_desktop.domain.caseload import CaseloadStatus
+from mdt_desktop.domain.meetings import ActionStatus, Attendance, DecisionOutcome
+from mdt_desktop.services import meetings as svc
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import Action, CaseloadEntry, Meeting
-
-from . import meetings as svc
 
 DISCUSSIONS = [
     "Daughter reports more confusion in the evenings; no falls since the last review.",
@@ -45,8 +46,9 @@ ACTIONS = [
 ]
 SERVICES = ["Memory assessment service", "Falls clinic", "Community heart failure team",
             "Palliative care team", "Dietetics"]  # fmt: skip
-OUTCOME_WEIGHTS = [("continue", 60), ("step_up", 10), ("step_down", 12), ("refer", 12),
-                   ("close", 6)]  # fmt: skip
+OUTCOME_WEIGHTS = [(DecisionOutcome.CONTINUE, 60), (DecisionOutcome.STEP_UP, 10),
+                   (DecisionOutcome.STEP_DOWN, 12), (DecisionOutcome.REFER, 12),
+                   (DecisionOutcome.CLOSE, 6)]  # fmt: skip
 
 
 def _at(day: date, hour: int = 13) -> datetime:
@@ -58,7 +60,9 @@ def _demo_team(store: Store) -> uuid.UUID | None:
     with store.session() as s:
         row = s.execute(
             select(CaseloadEntry.team_id, func.count())
-            .where(CaseloadEntry.status == "active", CaseloadEntry.deleted_at.is_(None))
+            .where(
+                CaseloadEntry.status == CaseloadStatus.ACTIVE, CaseloadEntry.deleted_at.is_(None)
+            )
             .group_by(CaseloadEntry.team_id)
             .order_by(func.count().desc())
             .limit(1)
@@ -90,7 +94,7 @@ def add_demo_meetings(store: Store, seed: int, today: date) -> int:
                 select(CaseloadEntry.patient_id)
                 .where(
                     CaseloadEntry.team_id == team_id,
-                    CaseloadEntry.status == "active",
+                    CaseloadEntry.status == CaseloadStatus.ACTIVE,
                     CaseloadEntry.deleted_at.is_(None),
                 )
                 .order_by(CaseloadEntry.started_on, CaseloadEntry.id)
@@ -117,9 +121,9 @@ def add_demo_meetings(store: Store, seed: int, today: date) -> int:
         others = [a for a in lines if a.staff_id not in (chair, note_taker)]
         away = rng.sample(others, k=min(2, max(0, len(others) - 3)))
         for person in lines:
-            value = "present"
+            value = Attendance.PRESENT
             if person in away:
-                value = "apologies" if away.index(person) == 0 else "absent"
+                value = Attendance.APOLOGIES if away.index(person) == 0 else Attendance.ABSENT
             svc.set_attendance(store, person.id, value)
         if n == 1:
             svc.add_attendee(
@@ -134,7 +138,7 @@ def add_demo_meetings(store: Store, seed: int, today: date) -> int:
         present = [
             (a.staff_id, a.name)
             for a in svc.attendance(store, meeting)
-            if a.attendance == "present"
+            if a.attendance == Attendance.PRESENT
         ]
         agenda = svc.agenda(store, meeting)
         # The last meeting ran out of time for its final case: it is carried forward.
@@ -159,9 +163,9 @@ def add_demo_meetings(store: Store, seed: int, today: date) -> int:
                 svc.Outcome(
                     outcome,
                     rng.choice(DISCUSSIONS),
-                    referred_to=rng.choice(SERVICES) if outcome == "refer" else None,
+                    referred_to=rng.choice(SERVICES) if outcome == DecisionOutcome.REFER else None,
                     next_review_on=None
-                    if outcome == "close"
+                    if outcome == DecisionOutcome.CLOSE
                     else day + timedelta(days=rng.choice((28, 42, 56, 84))),
                     actions=tuple(actions),
                 ),
@@ -171,7 +175,9 @@ def add_demo_meetings(store: Store, seed: int, today: date) -> int:
         with store.session() as s:
             open_ids = list(
                 s.scalars(
-                    select(Action.id).where(Action.meeting_id == meeting, Action.status == "open")
+                    select(Action.id).where(
+                        Action.meeting_id == meeting, Action.status == ActionStatus.OPEN
+                    )
                 )
             )
         if n < len(past_days) - 1:

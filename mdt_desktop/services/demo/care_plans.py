@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from mdt_desktop.domain import care_plan as cp
+from mdt_desktop.domain.caseload import CaseloadStatus
 from mdt_desktop.domain.roles import Role
 from mdt_desktop.store import bulk
 from mdt_desktop.store.database import Store
@@ -168,7 +169,10 @@ def add_demo_care_plans(store: Store, seed: int = 1, today: date | None = None) 
             s.execute(
                 select(CaseloadEntry.patient_id, CaseloadEntry.team_id, CaseloadEntry.started_on)
                 .join(Patient, Patient.id == CaseloadEntry.patient_id)
-                .where(CaseloadEntry.status == "active", CaseloadEntry.deleted_at.is_(None))
+                .where(
+                    CaseloadEntry.status == CaseloadStatus.ACTIVE,
+                    CaseloadEntry.deleted_at.is_(None),
+                )
                 .order_by(Patient.nhs_number)
             ).all()
         )

@@ -1,0 +1,314 @@
+"""The agenda: proposals, building, adding, carrying forward, ordering."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mdt_desktop.domain import meetings as rules
+from mdt_desktop.domain.meetings import (
+    AgendaStatus,
+    MeetingStatus,
+)
+from mdt_desktop.domain.people import format_patient_date
+from mdt_desktop.domain.permissions import Permission
+from mdt_desktop.store import meetings as q
+from mdt_desktop.store.database import Store
+from mdt_desktop.store.schema import (
+    AgendaItem,
+    Decision,
+    Meeting,
+    Patient,
+)
+
+from ._common import MeetingError, _meeting, _open_for_changes, _require
+
+# --- the agenda -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgendaLine:
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    position: int
+    name: str
+    nhs_number: str | None
+    reason_kind: str
+    reason: str
+    minutes: int
+    status: str
+    discussion: str | None
+    decision: str | None = None
+
+    @property
+    def reason_label(self) -> str:
+        return rules.REASON_LABELS.get(self.reason_kind, self.reason_kind)
+
+    @property
+    def reason_line(self) -> str:
+        return rules.reason_line(self.reason_kind, self.reason)
+
+
+def _name(p: Patient) -> str:
+    from mdt_desktop.domain.people import display_name
+
+    return display_name(p.family_name, p.given_name, p.title)
+
+
+def agenda(store: Store, meeting_id: uuid.UUID) -> list[AgendaLine]:
+    with store.session() as s:
+        items = q.agenda_items(s, meeting_id)
+        people = {
+            p.id: p
+            for p in s.scalars(select(Patient).where(Patient.id.in_([i.patient_id for i in items])))
+        }
+        decisions = _latest_decisions(s, [i.id for i in items])
+        return [
+            AgendaLine(
+                i.id,
+                i.patient_id,
+                i.position,
+                _name(people[i.patient_id]),
+                people[i.patient_id].nhs_number,
+                i.reason_kind,
+                i.reason,
+                i.minutes_allotted,
+                i.status,
+                i.discussion,
+                rules.decision_words(decisions[i.id].outcome, decisions[i.id].referred_to)
+                if i.id in decisions
+                else None,
+            )
+            for i in items
+        ]
+
+
+def _latest_decisions(s: Session, item_ids: list[uuid.UUID]) -> dict[uuid.UUID, Decision]:
+    if not item_ids:
+        return {}
+    out: dict[uuid.UUID, Decision] = {}
+    for d in s.scalars(
+        select(Decision)
+        .where(Decision.agenda_item_id.in_(item_ids), Decision.deleted_at.is_(None))
+        .order_by(Decision.decided_at)
+    ):
+        assert d.agenda_item_id is not None
+        out[d.agenda_item_id] = d
+    return out
+
+
+@dataclass(frozen=True)
+class ProposedCase:
+    patient_id: uuid.UUID
+    name: str
+    nhs_number: str | None
+    reason_kind: str
+    reason: str
+    carried_from_id: uuid.UUID | None = None
+
+    @property
+    def reason_label(self) -> str:
+        return rules.REASON_LABELS.get(self.reason_kind, self.reason_kind)
+
+    @property
+    def reason_line(self) -> str:
+        return rules.reason_line(self.reason_kind, self.reason)
+
+
+def _merge(proposals: Iterable[q.Proposal]) -> dict[uuid.UUID, tuple[str, list[str], Any]]:
+    """One line per person: the most pressing reason names it, every reason is kept."""
+    by_person: dict[uuid.UUID, list[q.Proposal]] = {}
+    for p in proposals:
+        by_person.setdefault(p.patient_id, []).append(p)
+    merged = {}
+    for pid, found in by_person.items():
+        found.sort(key=lambda p: rules.REASON_PRIORITY.index(p.reason_kind))
+        texts = list(dict.fromkeys(p.reason for p in found))
+        carried = next((p.carried_from_id for p in found if p.carried_from_id), None)
+        merged[pid] = (found[0].reason_kind, texts, carried)
+    return merged
+
+
+def propose_agenda(
+    store: Store, meeting_id: uuid.UUID, today: date | None = None
+) -> list[ProposedCase]:
+    """Who the team should discuss, not yet on this agenda: most pressing reasons first."""
+    today = today or date.today()
+    with store.session() as s:
+        meeting = _meeting(s, meeting_id)
+        on_agenda = {i.patient_id for i in q.agenda_items(s, meeting_id)}
+        merged = _merge(p for p in q.proposals(s, meeting, today) if p.patient_id not in on_agenda)
+        people = {p.id: p for p in s.scalars(select(Patient).where(Patient.id.in_(list(merged))))}
+    cases = [
+        ProposedCase(
+            pid, _name(people[pid]), people[pid].nhs_number, kind, "; ".join(texts), carried
+        )
+        for pid, (kind, texts, carried) in merged.items()
+        if pid in people
+    ]
+    cases.sort(key=lambda c: (rules.REASON_PRIORITY.index(c.reason_kind), c.name))
+    return cases
+
+
+def _next_position(s: Session, meeting_id: uuid.UUID) -> int:
+    top = s.scalar(
+        select(func.max(AgendaItem.position)).where(
+            AgendaItem.meeting_id == meeting_id, AgendaItem.deleted_at.is_(None)
+        )
+    )
+    return (top or 0) + 1
+
+
+def add_to_agenda(
+    store: Store,
+    meeting_id: uuid.UUID,
+    cases: Sequence[ProposedCase],
+    minutes: int = 5,
+) -> list[uuid.UUID]:
+    """Add proposed cases at the end of the agenda (people already on it are skipped)."""
+    _require(store, Permission.RUN_MEETING)
+    rules.check_minutes(minutes)
+    added: list[uuid.UUID] = []
+    with store.transaction() as s:
+        meeting = _meeting(s, meeting_id)
+        _open_for_changes(meeting)
+        on_agenda = {i.patient_id for i in q.agenda_items(s, meeting_id)}
+        position = _next_position(s, meeting_id)
+        for case in cases:
+            if case.patient_id in on_agenda:
+                continue
+            item = AgendaItem(
+                team_id=meeting.team_id,
+                meeting_id=meeting_id,
+                patient_id=case.patient_id,
+                position=position,
+                reason_kind=case.reason_kind,
+                reason=case.reason,
+                minutes_allotted=minutes,
+                status=AgendaStatus.PENDING,
+                carried_from_id=case.carried_from_id,
+            )
+            s.add(item)
+            s.flush()
+            added.append(item.id)
+            on_agenda.add(case.patient_id)
+            position += 1
+    return added
+
+
+def build_agenda(store: Store, meeting_id: uuid.UUID, today: date | None = None) -> int:
+    """Take every proposal onto the agenda, in the proposed order; returns how many."""
+    return len(add_to_agenda(store, meeting_id, propose_agenda(store, meeting_id, today)))
+
+
+def add_person(
+    store: Store, meeting_id: uuid.UUID, patient_id: uuid.UUID, reason: str, minutes: int = 5
+) -> uuid.UUID:
+    """Anyone on the caseload, added by search with the chair's reason."""
+    reason = reason.strip()
+    if not reason:
+        raise MeetingError("Say why this person is on the agenda.")
+    with store.session() as s:
+        patient = s.get(Patient, patient_id)
+        if patient is None:
+            raise MeetingError("That person is not in this store.")
+        on = {i.patient_id for i in q.agenda_items(s, meeting_id)}
+    if patient_id in on:
+        raise MeetingError(f"{_name(patient)} is already on this agenda.")
+    added = add_to_agenda(
+        store,
+        meeting_id,
+        [ProposedCase(patient_id, _name(patient), patient.nhs_number, "added", reason)],
+        minutes,
+    )
+    return added[0]
+
+
+def _carry_forward_into(s: Session, meeting: Meeting) -> int:
+    """Put cases not reached at earlier meetings onto this agenda (in their old order)."""
+    if meeting.status != MeetingStatus.PLANNED:
+        return 0
+    existing = q.agenda_items(s, meeting.id)
+    on_agenda = {i.patient_id for i in existing}
+    # The same person not reached twice is carried once (their latest item).
+    items: dict[uuid.UUID, AgendaItem] = {}
+    held: dict[uuid.UUID, datetime] = {}
+    for old, when in q.uncarried_not_reached_with_date(s, meeting):
+        if old.patient_id not in on_agenda:
+            items[old.patient_id] = old
+            held[old.id] = when
+    if not items:
+        return 0
+    # Carried cases go first: they have already waited a meeting.
+    for offset, item in enumerate(existing):
+        item.position = len(items) + offset + 1
+    position, carried = 1, 0
+    for old in items.values():
+        reason = rules.carried_reason(
+            old.reason_kind, old.reason, format_patient_date(held[old.id].astimezone().date())
+        )
+        s.add(
+            AgendaItem(
+                team_id=meeting.team_id,
+                meeting_id=meeting.id,
+                patient_id=old.patient_id,
+                position=position,
+                reason_kind="carried_forward",
+                reason=reason,
+                minutes_allotted=old.minutes_allotted,
+                status=AgendaStatus.PENDING,
+                carried_from_id=old.id,
+            )
+        )
+        on_agenda.add(old.patient_id)
+        position += 1
+        carried += 1
+    s.flush()
+    return carried
+
+
+def reorder_agenda(store: Store, meeting_id: uuid.UUID, item_ids: Sequence[uuid.UUID]) -> None:
+    """The agenda in this order (every item of the meeting, once)."""
+    _require(store, Permission.RUN_MEETING)
+    with store.transaction() as s:
+        meeting = _meeting(s, meeting_id)
+        _open_for_changes(meeting)
+        items = {i.id: i for i in q.agenda_items(s, meeting_id)}
+        if set(item_ids) != set(items) or len(item_ids) != len(items):
+            raise MeetingError("The agenda changed meanwhile: reload it and try again.")
+        for position, item_id in enumerate(item_ids, 1):
+            if items[item_id].position != position:
+                items[item_id].position = position
+
+
+def _open_item(s: Any, item_id: uuid.UUID) -> AgendaItem:
+    """An agenda item whose meeting may still be changed, or a MeetingError saying why not."""
+    item = s.get(AgendaItem, item_id)
+    if item is None:
+        raise MeetingError("That agenda item is not in this store.")
+    _open_for_changes(_meeting(s, item.meeting_id))
+    return item
+
+
+def set_minutes(store: Store, item_id: uuid.UUID, minutes: int) -> None:
+    _require(store, Permission.RUN_MEETING)
+    rules.check_minutes(minutes)
+    with store.transaction() as s:
+        item = _open_item(s, item_id)
+        item.minutes_allotted = minutes
+
+
+def remove_from_agenda(store: Store, item_id: uuid.UUID) -> None:
+    """Only a case not yet discussed; the row is kept as a tombstone."""
+    _require(store, Permission.RUN_MEETING)
+    with store.transaction() as s:
+        item = _open_item(s, item_id)
+        if item.status == AgendaStatus.DISCUSSED:
+            raise MeetingError("A discussed case stays on the agenda and in the minutes.")
+        item.deleted_at = datetime.now(UTC)
