@@ -23,10 +23,7 @@ _PLACEHOLDERS = ("discharge_tasks", "discharge_plans")
 
 
 def _drop(table: str) -> None:
-    with op.batch_alter_table(table, schema=None) as batch_op:
-        for index in sa.inspect(op.get_bind()).get_indexes(table):
-            batch_op.drop_index(index["name"])
-    op.drop_table(table)
+    op.drop_table(table)  # its indexes and constraints go with it, on both backends
 
 
 def upgrade() -> None:
