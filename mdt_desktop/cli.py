@@ -129,7 +129,13 @@ def cmd_import_list(args: argparse.Namespace) -> dict[str, Any]:
         team_id = user.team_id if user else None
         try:
             summary = import_files(
-                store, args.files, partial=args.partial, team_id=team_id, progress=progress
+                store,
+                args.files,
+                partial=args.partial,
+                team_id=team_id,
+                progress=progress,
+                practice=args.practice,
+                mapping=args.mapping,
             )
         except UnreadableFile as exc:
             raise CommandError(f"nothing was imported: {exc}") from None
@@ -255,6 +261,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="the files are not whole practice lists: mark no one as having left",
     )
     p.add_argument("--progress", action="store_true", help="show progress on stderr")
+    p.add_argument(
+        "--practice",
+        metavar="ODS_CODE",
+        help="the practice of a supplier file that names it only by an organisation id "
+        "(EMIS, SystmOne, Vision); remembered for the next import",
+    )
+    p.add_argument(
+        "--mapping",
+        type=Path,
+        metavar="FILE.json",
+        help="a saved mapping for a list layout the app does not know (docs/import-formats.md)",
+    )
     p.set_defaults(func=cmd_import_list)
 
     p = sub.add_parser("stratify", help="recompute eFI, risk scores and segments")
