@@ -76,6 +76,8 @@ class ImportSummary:
     # Each CSV file's layout (generic, emis-admin-patient, …) and what it skipped.
     layouts: dict[str, str] = field(default_factory=dict)
     skipped_rows: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Files or resources passed over whole, each said in a sentence (a bulk-export log).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -99,6 +101,7 @@ class ImportSummary:
             "skipped_resources": self.skipped,
             "layouts": self.layouts,
             "skipped_rows": self.skipped_rows,
+            "notes": self.notes,
             "practices_created": self.practices_created,
             "stratified": self.stratified,
             "seconds": round(self.seconds, 2),
@@ -280,6 +283,7 @@ def import_files(
         summary.coded_read += f.coded_read
         summary.skipped += f.skipped
         summary.rejections += f.rejections
+        summary.notes += f.notes
         layout = f.columns.get("layout")
         if layout:
             summary.layouts[Path(f.path).name] = layout
