@@ -107,7 +107,8 @@ def test_medication_reference_resolved_in_bundle_import_and_contained(
     }  # fmt: skip
     same_bundle = {
         "resourceType": "MedicationRequest", "id": "r1", "status": "active", "intent": "order",
-        "subject": {"reference": "Patient/p1"}, "medicationReference": {"reference": "Medication/m1"},
+        "subject": {"reference": "Patient/p1"},
+        "medicationReference": {"reference": "Medication/m1"},
         "authoredOn": "2026-06-01",
     }  # fmt: skip
     contained = {
@@ -119,7 +120,8 @@ def test_medication_reference_resolved_in_bundle_import_and_contained(
     }  # fmt: skip
     other_file = {
         "resourceType": "MedicationRequest", "id": "r3", "status": "active", "intent": "order",
-        "subject": {"reference": "Patient/p1"}, "medicationReference": {"reference": "Medication/m2"},
+        "subject": {"reference": "Patient/p1"},
+        "medicationReference": {"reference": "Medication/m2"},
         "authoredOn": "2026-06-01",
     }  # fmt: skip
     missing = {**other_file, "id": "r4", "medicationReference": {"reference": "Medication/zz"}}
