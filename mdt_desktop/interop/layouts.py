@@ -179,23 +179,71 @@ def recognise(first_row: list[str], head: str) -> Layout | None:
     return None
 
 
+# strftime codes a layout's date format may use, as regular expressions.
+_CODES = {
+    "%d": r"(?P<d>\d{1,2})", "%m": r"(?P<m>\d{1,2})", "%Y": r"(?P<Y>\d{4})",
+    "%b": r"(?P<b>[A-Za-z]{3})", "%B": r"(?P<b>[A-Za-z]{3,9})", "%H": r"\d{1,2}",
+    "%M": r"\d{2}", "%S": r"\d{2}(?:\.\d+)?", "%%": "%",
+}  # fmt: skip
+_MONTH_NUMBERS = {
+    m: i + 1
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+    )
+}
+
+
+def _compile(fmt: str) -> re.Pattern[str] | None:
+    """A format as one regular expression (much faster than strptime), or None if it uses a
+    code outside the few that dates in exports use (strptime then reads it)."""
+    out, i = [], 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            code = fmt[i : i + 2]
+            if code not in _CODES:
+                return None
+            out.append(_CODES[code])
+            i += 2
+        else:
+            out.append(re.escape(fmt[i]))
+            i += 1
+    return re.compile("".join(out))
+
+
 def date_parser(layout: Layout, today: date) -> Callable[[str], str]:
     """ISO text of a date in one of the layout's formats; ValueError says why not."""
     formats = layout.date_formats
+    compiled = [(fmt, _compile(fmt)) for fmt in formats]
     shown = " or ".join(formats)
 
-    @lru_cache(maxsize=1 << 16)
+    def one(value: str, fmt: str, pattern: re.Pattern[str] | None) -> date | None:
+        if pattern is None:
+            try:
+                return datetime.strptime(value, fmt).date()
+            except ValueError:
+                return None
+        found = pattern.fullmatch(value)
+        if found is None:
+            return None
+        parts = found.groupdict()
+        month = _MONTH_NUMBERS.get(parts["b"][:3].lower()) if parts.get("b") else int(parts["m"])
+        if month is None:
+            return None
+        try:
+            return date(int(parts["Y"]), month, int(parts["d"]))
+        except ValueError:
+            raise ValueError(f"impossible date {value!r}") from None
+
+    @lru_cache(maxsize=1 << 17)
     def parse(text: str) -> str:
         value = text.strip()
         if not value:
             raise ValueError("missing date")
-        for fmt in formats:
-            try:
-                day = datetime.strptime(value, fmt).date()
-            except ValueError:
-                continue
-            return check_date(day, value, today).isoformat()
-        if re.fullmatch(r"\d{1,2}[ /-]([A-Za-z]{3}|\d{1,2})[ /-]\d{2}( .*)?", value):
+        for fmt, pattern in compiled:
+            day = one(value, fmt, pattern)
+            if day is not None:
+                return check_date(day, value, today).isoformat()
+        if re.fullmatch(r"\d{1,2}[ /.-]([A-Za-z]{3}|\d{1,2})[ /.-]\d{2}( .*)?", value):
             raise ValueError(f"two-digit year: ambiguous ({value!r})")
         raise ValueError(f"unrecognised date {value!r} (this layout writes {shown})")
 
