@@ -144,6 +144,18 @@ def cmd_import_list(args: argparse.Namespace) -> dict[str, Any]:
         return summary.as_dict()
 
 
+def cmd_efi_load_codes(args: argparse.Namespace) -> dict[str, Any]:
+    from mdt_desktop.domain.efi import CodeListError
+    from mdt_desktop.services.efi_codes import load_codes
+
+    with _open_store(args.store) as store:
+        try:
+            loaded = load_codes(store, args.file)
+        except CodeListError as exc:
+            raise CommandError(f"the code list was not loaded: {exc}") from None
+    return {**loaded, "note": "run `mdt stratify` to score everyone with it"}
+
+
 def cmd_stratify(args: argparse.Namespace) -> dict[str, Any]:
     from mdt_desktop.services.stratify import stratify_store
 
@@ -291,6 +303,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--server", help="the server's address, e.g. https://mdt.example.nhs.uk")
     p.add_argument("--user", help="your user name on the server")
     p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser("efi", help="the eFI code list")
+    efi_sub = p.add_subparsers(dest="efi_command", required=True)
+    e = efi_sub.add_parser(
+        "load-codes", help="use a site's own eFI code list (JSON, or a folder of code sets)"
+    )
+    _store_arg(e)
+    e.add_argument("file", type=Path, metavar="FILE_OR_FOLDER")
+    e.set_defaults(func=cmd_efi_load_codes)
 
     p = sub.add_parser("audit", help="the audit log")
     audit_sub = p.add_subparsers(dest="audit_command", required=True)

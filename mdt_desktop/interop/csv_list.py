@@ -23,6 +23,7 @@ from .records import (
     CONTROL,
     MAX_NAME,
     MAX_TEXT,
+    MAX_TITLE,
     PRACTICE_CODE,
     SNOMED_CODE,
     UNCLOSED,
@@ -354,12 +355,15 @@ def iter_patients(
             if (
                 len(family) > MAX_NAME
                 or len(given) > MAX_NAME
-                or len(title) > MAX_NAME
+                or len(title) > MAX_TITLE
                 or (CONTROL.search(family + given + title))
             ):
-                for label, value in (("family name", family), ("given name", given),
-                                     ("title", title)):  # fmt: skip
-                    problem = text_problem(label, value)
+                for label, value, limit in (
+                    ("family name", family, MAX_NAME),
+                    ("given name", given, MAX_NAME),
+                    ("title", title, MAX_TITLE),
+                ):
+                    problem = text_problem(label, value, limit)
                     if problem:
                         reject(line, label, problem)
                         break

@@ -22,6 +22,8 @@ from mdt_desktop.domain import nhs_number
 from mdt_desktop.domain.people import parse_sex
 
 from .records import (
+    MAX_NAME,
+    MAX_TITLE,
     PRACTICE_CODE,
     CodedRecord,
     ParsedFile,
@@ -259,8 +261,12 @@ def _patient(
     given = " ".join(str(g) for g in official.get("given") or []) or None
     prefix = (official.get("prefix") or [None])[0]
     title = str(prefix).rstrip(".") if prefix else None
-    for label, value in (("family name", family), ("given name", given), ("title", title)):
-        problem = text_problem(label, value) if value else None
+    for label, value, limit in (
+        ("family name", family, MAX_NAME),
+        ("given name", given, MAX_NAME),
+        ("title", title, MAX_TITLE),
+    ):
+        problem = text_problem(label, value, limit) if value else None
         if problem:
             reject(label, problem)
             return None

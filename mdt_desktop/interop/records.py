@@ -18,7 +18,8 @@ _MONTHS = {m.lower(): i + 1 for i, m in enumerate(MONTHS)}
 
 
 # Bounds on what an import keeps (docs/import-formats.md): longer values are rejected.
-MAX_NAME = 200  # a family name, given name or title
+MAX_NAME = 200  # a family name or given name
+MAX_TITLE = 40  # a title (Mrs, Dr, Rev Canon): the column holds 40
 MAX_TEXT = 10_000  # free text: a term or description
 # C0 controls and DEL: never part of a name or a code, and a row holding one cannot sync.
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
