@@ -166,8 +166,14 @@ class ImportDialog(QDialog):
         else:
             kind = "registered list" if info["kind"] == "patients" else "coded entries"
             ignored = ", ".join(info["ignored"]) or "none"
+            layout = (
+                f" in the {info['layout_label']} layout (dates as "
+                f"{' or '.join(info['date_formats'])})"
+                if info.get("layout_label")
+                else ""
+            )
             self.mapping_label.setText(
-                f"{first_csv.name} reads as a <b>{kind}</b>. Columns not used: {ignored}."
+                f"{first_csv.name} reads as a <b>{kind}</b>{layout}. Columns not used: {ignored}."
             )
             self.import_button.setEnabled(True)
         headers = info["headers"]

@@ -535,8 +535,17 @@ def iter_coded(
 
 
 def preview(path: Path, limit: int = 8) -> dict:
-    """What an import of this CSV would read: its kind, the column mapping, the first rows."""
+    """What an import of this CSV would read: its kind and layout, the column mapping, the
+    date formats, the first rows."""
     text = decode(path.read_bytes(), path.name)
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    try:
+        head = next(csv.reader([first_line]), [])
+    except csv.Error:
+        head = []
+    layout = layouts.recognise(head, text[:4096])
+    if layout is not None:
+        return _layout_preview(path, text, layout, limit)
     rows = _rows(text)
     try:
         _, headers = next(rows)
@@ -552,8 +561,47 @@ def preview(path: Path, limit: int = 8) -> dict:
             break
     return {
         "kind": kind,
+        "layout": "generic" if kind == "patients" else None,
+        "layout_label": "Generic registered-list CSV" if kind == "patients" else None,
+        "date_formats": ["dd/mm/yyyy", "dd-Mmm-yyyy", "dd Mmm yyyy", "yyyy-mm-dd"],
         "headers": [h.strip() for h in headers],
         "mapping": {headers[i].strip(): field for field, i in mapped.items()},
         "ignored": ignored,
+        "rows": first,
+    }
+
+
+def _layout_preview(path: Path, text: str, layout: layouts.Layout, limit: int) -> dict:
+    if layout.encodings == ("cp1252",):
+        text = path.read_bytes().decode("cp1252").removeprefix("\ufeff")
+    rows = _rows(text, layout.delimiter)
+    first: list[list[str]] = []
+    headers: list[str] = []
+    for _, row in rows:
+        if row is UNCLOSED:
+            continue
+        if layout.header and not headers:
+            headers = [h.strip() for h in row]
+            continue
+        first.append(row)
+        if len(first) >= limit:
+            break
+    if not layout.header:
+        width = max((len(r) for r in first), default=0)
+        headers = [f"column {i + 1}" for i in range(width)]
+    mapping: dict[str, str] = {}
+    for field, column in layout.columns.items():
+        if isinstance(column, int) and column < len(headers):
+            mapping[headers[column]] = field
+        elif isinstance(column, str) and column in headers:
+            mapping[column] = field
+    return {
+        "kind": "patients",
+        "layout": layout.name,
+        "layout_label": layout.label,
+        "date_formats": list(layout.date_formats),
+        "headers": headers,
+        "mapping": mapping,
+        "ignored": [h for h in headers if h not in mapping],
         "rows": first,
     }

@@ -325,3 +325,23 @@ def test_shipped_layouts_say_where_they_came_from() -> None:
         assert layout.source, layout.name
         data = json.loads((layouts.resources_dir() / "layouts" / f"{layout.name}.json").read_text())
         assert data["name"] == layout.name
+
+
+def test_preview_names_the_layout_and_its_date_formats(tmp_path: Path) -> None:
+    from mdt_desktop.interop import csv_list
+
+    path = tmp_path / "SRPatient.csv"
+    path.write_bytes(
+        (SRPATIENT_HEADER + "\r\n" + _sr_row(1, N1, "Zoë", "Ellis", "14 Mar 1941") + "\r\n")
+        .encode("cp1252")
+    )  # fmt: skip
+    info = csv_list.preview(path)
+    assert info["layout"] == "systmone-srpatient"
+    assert info["date_formats"] == ["%d %b %Y", "%d %b %Y %H:%M:%S"]
+    assert info["mapping"]["DateBirth"] == "date_of_birth"
+    assert info["rows"][0][3] == "Zoë"
+    vision = tmp_path / "patient.csv"
+    vision.write_text(_vision_row(N1, "Price", "19410314") + "\n")
+    info = csv_list.preview(vision)
+    assert info["layout"] == "vision-patient"
+    assert info["mapping"]["column 3"] == "date_of_birth"
