@@ -18,7 +18,7 @@ from pathlib import Path
 from mdt_desktop.domain import nhs_number
 from mdt_desktop.domain.people import parse_sex
 
-from . import layouts
+from . import coded_layouts, layouts
 from .records import (
     CONTROL,
     MAX_NAME,
@@ -29,6 +29,7 @@ from .records import (
     UNCLOSED,
     UNPAIRED,
     CodedRow,
+    Marked,
     ParsedFile,
     PatientRow,
     Rejection,
@@ -178,6 +179,9 @@ def sniff_head(head: bytes) -> str | None:
         return None
     if layouts.recognise(headers, text[:4096]) is not None:
         return "patients"
+    coded = coded_layouts.recognise(headers)
+    if coded is not None:
+        return "lookup" if coded.is_lookup else "coded_entries"
     return sniff_kind(headers)
 
 
@@ -238,6 +242,17 @@ def open_csv(
         parsed.rows_hint = lines // 2 if layout.records else lines - (1 if layout.header else 0)
         parsed.layout, parsed.reader = layout, reader
         return parsed, list(layouts.CANONICAL_HEADERS), rows
+    coded = coded_layouts.recognise(headers) if options.get("mapping") is None else None
+    if coded is not None and not coded.is_lookup:
+        if coded.encodings == ("cp1252",):
+            text = raw.decode("cp1252").removeprefix("\ufeff")
+            rows = _rows(text)
+            next(rows)
+        parsed = ParsedFile(path=str(path), kind="coded_entries", size_bytes=len(text))
+        parsed.rows_hint = lines - 1
+        parsed.columns = {"layout": coded.name}
+        remapped = coded_layouts.rows(coded, headers, rows, options.get("links") or {})
+        return parsed, list(coded_layouts.CODED_HEADERS), remapped
     kind = sniff_kind(headers)
     if kind is None:
         shown = ", ".join(h.strip() for h in headers[:12]) or "(none)"
@@ -441,10 +456,13 @@ def iter_coded(
 ) -> Iterator[CodedRow]:
     """Checked coded-entry rows; a bad row goes to ``parsed.rejections`` with its reason."""
     cols, ignored = _map_headers(headers, CODED_HEADERS)
+    layout_name = parsed.columns.get("layout")
     parsed.columns = {
         "mapped": {f: headers[i].strip() for f, i in cols.items()},
         "ignored": ignored,
     }
+    if layout_name:
+        parsed.columns["layout"] = layout_name
     name = Path(parsed.path).name
     today_iso = today.isoformat()
     rejections = parsed.rejections
@@ -466,6 +484,10 @@ def iter_coded(
                 rejections.append(Rejection(name, f"line {line}", "row", "a quote opened on "
                     "this line is never closed; the row is not imported (the rows after it "
                     "are read)"))  # fmt: skip
+                continue
+            if type(row) is Marked:
+                read += 1
+                rejections.append(Rejection(name, f"line {line}", row.field, row.reason))
                 continue
             if not any(row):
                 continue

@@ -28,6 +28,14 @@ UNCLOSED: list[str] = ["\x00unclosed"]
 UNPAIRED: list[str] = ["\x00unpaired"]
 
 
+class Marked(list):
+    """A row that cannot be read, carrying its field and the reason (rejected with its line)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__()
+        self.field, self.reason = field, reason
+
+
 def text_problem(label: str, value: str, limit: int = MAX_NAME) -> str | None:
     """Why a read text cannot be kept (a control character, too long), or None."""
     if len(value) > limit:

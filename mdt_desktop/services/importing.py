@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from mdt_desktop.interop import csv_list, csv_process, fhir
+from mdt_desktop.interop import coded_layouts, csv_list, csv_process, fhir
 from mdt_desktop.interop.csv_process import CsvReaderProcess
 from mdt_desktop.interop.records import Rejection, UnreadableFile, where_text
 from mdt_desktop.store.database import Store
@@ -207,7 +207,14 @@ def import_files(
     if progress:
         progress("reading", 0, len(files))
     csv_kinds, fhir_files = _sort_files(files)
-    csv_paths = list(csv_kinds)
+    # Supplier coded entries name people and codes by the system's own ids: the patient
+    # files and code look-ups of the same import link them (interop.coded_layouts).
+    lookups = [p for p, kind in csv_kinds.items() if kind == "lookup"]
+    if any(kind == "coded_entries" for kind in csv_kinds.values()):
+        options["links"] = coded_layouts.build_links(
+            [(p, p.read_bytes()) for p, kind in csv_kinds.items() if kind in ("patients", "lookup")]
+        )
+    csv_paths = [p for p in csv_kinds if p not in lookups]
     csv_bytes = sum(p.stat().st_size for p in csv_paths)
     if parallel is None:
         parallel = csv_bytes >= PARALLEL_BYTES and csv_process.available()

@@ -345,3 +345,105 @@ def test_preview_names_the_layout_and_its_date_formats(tmp_path: Path) -> None:
     info = csv_list.preview(vision)
     assert info["layout"] == "vision-patient"
     assert info["mapping"]["column 3"] == "date_of_birth"
+
+
+SRCODE_HEADER = (
+    "RowIdentifier,IDOrganisationVisibleTo,DateEventRecorded,DateEvent,IDProfileEnteredBy,"
+    "IDDoneBy,TextualEventDoneBy,IDOrganisationDoneAt,CTV3Code,CTV3Text,SNOMEDCode,SNOMEDText,"
+    "NumericComparator,IsNumeric,NumericValue,NumericUnit,EpisodeType,IDTemplate,IDEvent,"
+    "IDPatient,IDReferralIn,IDAppointment,IDVisit,IDOrganisation,IDOrganisationRegisteredAt"
+)
+SRREPEAT_HEADER = (
+    "RowIdentifier,IDOrganisationVisibleTo,DateEventRecorded,DateEvent,IDProfileEnteredBy,"
+    "IDDoneBy,TextualEventDoneBy,IDOrganisationDoneAt,IDMultiLexProduct,IDMultiLexPack,"
+    "IDMultiLexDMD,NameOfMedication,DateMedicationTemplateStart,DateMedicationTemplateEnd,"
+    "DateMedicationTemplateReview,MedicationDosage,MedicationQuantity,MaxIssues,"
+    "CourseLengthPerIssue,DrugStatus,IDReferralIn,IDEvent,IDPatient,IDOrganisation,"
+    "IDOrganisationRegisteredAt"
+)
+
+
+def _coded_entries(store: Store) -> list[tuple]:
+    from mdt_desktop.store.schema import CodedEntry
+
+    with store.session() as s:
+        pids = {p.id: p.nhs_number for p in s.scalars(select(Patient))}
+        return sorted(
+            (pids[e.patient_id], e.code, e.kind, e.recorded_on, e.ended_on)
+            for e in s.scalars(select(CodedEntry))
+        )
+
+
+def _sr_code(row: int, patient: int, snomed: str, when: str, ctv3: str = "XaIeq") -> str:
+    cells = [""] * 25
+    cells[0], cells[1], cells[3], cells[8], cells[9] = str(row), "12345", when, ctv3, "Fall"
+    cells[10], cells[11], cells[19] = snomed, "Fall (event)" if snomed else "", str(patient)
+    return ",".join(cells)
+
+
+def test_systmone_coded_events_and_repeat_templates(
+    store: Store, tmp_path: Path, reader: str
+) -> None:
+    patients = tmp_path / "SRPatient.csv"
+    patients.write_bytes(("\r\n".join([
+        SRPATIENT_HEADER,
+        _sr_row(1, N1, "Ada", "Ellis", "14 Mar 1941"),
+        _sr_row(2, N2, "Bo", "Khan", "01 Jan 1939"),
+    ]) + "\r\n").encode("cp1252"))  # fmt: skip
+    codes = tmp_path / "SRCode.csv"
+    codes.write_bytes(("\r\n".join([
+        SRCODE_HEADER,
+        _sr_code(10, 1, "1912002", "05 Jun 2026 10:00:00"),
+        _sr_code(11, 2, "", "05 Jun 2026"),
+        _sr_code(12, 99, "1912002", "05 Jun 2026"),
+    ]) + "\r\n").encode("cp1252"))  # fmt: skip
+    repeat = [""] * 25
+    repeat[0], repeat[10], repeat[11] = "20", "317896006", "Digoxin 125microgram tablets"
+    repeat[12], repeat[22] = "01 Feb 2026", "2"
+    repeats = tmp_path / "SRRepeatTemplate.csv"
+    repeats.write_bytes((SRREPEAT_HEADER + "\r\n" + ",".join(repeat) + "\r\n").encode("cp1252"))
+    summary = _import(store, patients, codes, repeats, practice="B86001")
+    assert summary.layouts == {
+        "SRPatient.csv": "systmone-srpatient",
+        "SRCode.csv": "systmone-srcode",
+        "SRRepeatTemplate.csv": "systmone-srrepeattemplate",
+    }
+    assert _coded_entries(store) == [
+        (N1, "1912002", "condition", date(2026, 6, 5), None),
+        (N2, "317896006", "medication", date(2026, 2, 1), None),
+    ]
+    reasons = {r.where: (r.field, r.reason) for r in summary.rejections}
+    assert reasons["line 3"] == ("code", "no SNOMED CT code (only a CTV3 code)")
+    assert reasons["line 4"][0] == "patient" and "'99'" in reasons["line 4"][1]
+
+
+def test_emis_observations_through_the_clinical_code_look_up(store: Store, tmp_path: Path) -> None:
+    patients = tmp_path / "Admin_Patient.csv"
+    patients.write_text("\n".join([EMIS_HEADER, _emis_row("g1", N1, "Ellis", "1941-03-14")]))
+    lookup = tmp_path / "Coding_ClinicalCode.csv"
+    lookup.write_text(
+        "CodeId,Term,ReadTermId,SnomedCTConceptId,SnomedCTDescriptionId,NationalCode,"
+        "NationalCodeCategory,NationalDescription,EmisCodeCategoryDescription,ProcessingId\n"
+        "1001,Fall,16..00,1912002,,,,,,1\n"
+    )
+    header = ("ObservationGuid,PatientGuid,OrganisationGuid,EffectiveDate,EffectiveDatePrecision,"
+              "EnteredDate,EnteredTime,ClinicianUserInRoleGuid,EnteredByUserInRoleGuid,"
+              "ParentObservationGuid,CodeId,ProblemGuid,AssociatedText,ConsultationGuid,Value,"
+              "NumericUnit,ObservationType,NumericRangeLow,NumericRangeHigh,DocumentGuid,Deleted,"
+              "IsConfidential,ProcessingId")  # fmt: skip
+
+    def obs(guid: str, patient: str, code_id: str, deleted: str = "false") -> str:
+        cells = [""] * 23
+        cells[0], cells[1], cells[3], cells[10], cells[20] = (
+            guid, patient, "2026-05-01", code_id, deleted
+        )  # fmt: skip
+        return ",".join(cells)
+
+    observations = tmp_path / "CareRecord_Observation.csv"
+    observations.write_text("\n".join([
+        header, obs("o1", "g1", "1001"), obs("o2", "g1", "9999"), obs("o3", "g1", "1001", "true"),
+    ]) + "\n")  # fmt: skip
+    summary = _import(store, patients, lookup, observations, practice="B86001")
+    assert summary.layouts["CareRecord_Observation.csv"] == "emis-carerecord-observation"
+    assert _coded_entries(store) == [(N1, "1912002", "condition", date(2026, 5, 1), None)]
+    assert [(r.where, r.field) for r in summary.rejections] == [("line 3", "code")]
