@@ -138,6 +138,12 @@ def rows(layout: CodedLayout, headers: list[str], source: Rows, links: dict) -> 
     deleted_values = {str(v).lower() for v in deleted.get("values", [])}
     kind = spec["kind"]
     patient_file = patient["layout"]
+    inactive = spec.get("inactive") or {}
+    i_inactive = col(inactive.get("column"))
+    inactive_values = {str(v).lower() for v in inactive.get("values", [])}
+    # An issue of a medicine is a one-off: it ends on its own date (so it is never a current
+    # repeat), and still counts towards medicines prescribed in the year.
+    ends_on_its_date = bool(spec.get("ends_on_its_date"))
     for line, row in source:
         if row is UNCLOSED:
             yield line, row
@@ -173,4 +179,9 @@ def rows(layout: CodedLayout, headers: list[str], source: Rows, links: dict) -> 
             if not code:
                 yield line, Marked("code", "no SNOMED CT code (only a CTV3 code)")
                 continue
-        yield line, [nhs, code, term, row[i_date], kind, row[i_end], ""]
+        ended = row[i_end]
+        if not ended.strip() and (
+            ends_on_its_date or row[i_inactive].strip().lower() in inactive_values
+        ):
+            ended = row[i_date]
+        yield line, [nhs, code, term, row[i_date], kind, ended, ""]

@@ -447,3 +447,44 @@ def test_emis_observations_through_the_clinical_code_look_up(store: Store, tmp_p
     assert summary.layouts["CareRecord_Observation.csv"] == "emis-carerecord-observation"
     assert _coded_entries(store) == [(N1, "1912002", "condition", date(2026, 5, 1), None)]
     assert [(r.where, r.field) for r in summary.rejections] == [("line 3", "code")]
+
+
+def test_emis_drug_records_and_issues_through_the_drug_code_look_up(
+    store: Store, tmp_path: Path
+) -> None:
+    patients = tmp_path / "Admin_Patient.csv"
+    patients.write_text("\n".join([EMIS_HEADER, _emis_row("g1", N1, "Ellis", "1941-03-14")]))
+    lookup = tmp_path / "Coding_DrugCode.csv"
+    lookup.write_text(
+        "CodeId,Term,DmdProductCodeId,ProcessingId\n"
+        "501,Digoxin 125microgram tablets,317896006,1\n502,Furosemide 20mg tablets,317971007,1\n"
+    )
+    drug_header = (
+        "DrugRecordGuid,PatientGuid,OrganisationGuid,EffectiveDate,"
+        "EffectiveDatePrecision,EnteredDate,EnteredTime,ClinicianUserInRoleGuid,"
+        "EnteredByUserInRoleGuid,CodeId,Dosage,Quantity,QuantityUnit,"
+        "ProblemObservationGuid,PrescriptionType,IsActive,CancellationDate,"
+        "NumberOfIssues,NumberOfIssuesAuthorised,IsConfidential,Deleted,ProcessingId"
+    )
+    drugs = tmp_path / "Prescribing_DrugRecord.csv"
+    drugs.write_text(
+        drug_header + "\n"
+        "d1,g1,,2026-01-10,,,,,,501,,,,,Repeat,true,,,,,false,\n"
+        "d2,g1,,2025-03-01,,,,,,502,,,,,Repeat,false,,,,,false,\n"
+    )
+    issue_header = ("IssueRecordGuid,PatientGuid,OrganisationGuid,DrugRecordGuid,EffectiveDate,"
+                    "EffectiveDatePrecision,EnteredDate,EnteredTime,ClinicianUserInRoleGuid,"
+                    "EnteredByUserInRoleGuid,CodeId,Dosage,Quantity,QuantityUnit,"
+                    "ProblemObservationGuid,CourseDurationInDays,EstimatedNhsCost,IsConfidential,"
+                    "Deleted,ProcessingId")  # fmt: skip
+    issues = tmp_path / "Prescribing_IssueRecord.csv"
+    issues.write_text(issue_header + "\ni1,g1,,d1,2026-02-10,,,,,,501,,,,,28,,,false,\n")
+    summary = _import(store, patients, lookup, drugs, issues, practice="B86001")
+    assert summary.layouts["Prescribing_DrugRecord.csv"] == "emis-prescribing-drugrecord"
+    assert summary.layouts["Prescribing_IssueRecord.csv"] == "emis-prescribing-issuerecord"
+    assert not summary.rejections
+    assert _coded_entries(store) == [
+        (N1, "317896006", "medication", date(2026, 1, 10), None),
+        (N1, "317896006", "medication", date(2026, 2, 10), date(2026, 2, 10)),
+        (N1, "317971007", "medication", date(2025, 3, 1), date(2025, 3, 1)),
+    ]
