@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QTableWidget,
@@ -74,6 +75,20 @@ class ImportDialog(QDialog):
         self.preview.setObjectName("preview")
         self.preview.setMaximumHeight(220)
         layout.addWidget(self.preview)
+
+        # Supplier exports that name the practice only by an organisation id (EMIS,
+        # SystmOne, Vision) need its ODS code once; the import remembers it.
+        self.practice_row = QWidget()
+        practice_layout = QHBoxLayout(self.practice_row)
+        practice_layout.setContentsMargins(0, 0, 0, 0)
+        self.practice_label = QLabel("Practice ODS code for this export:")
+        self.practice = QLineEdit()
+        self.practice.setPlaceholderText("e.g. B86001")
+        self.practice.setMaxLength(6)
+        practice_layout.addWidget(self.practice_label)
+        practice_layout.addWidget(self.practice)
+        self.practice_row.setVisible(False)
+        layout.addWidget(self.practice_row)
 
         self.partial = QCheckBox(
             "These files are not whole practice lists (mark no one as having left)"
@@ -175,6 +190,7 @@ class ImportDialog(QDialog):
             self.mapping_label.setText(
                 f"{first_csv.name} reads as a <b>{kind}</b>{layout}. Columns not used: {ignored}."
             )
+            self.practice_row.setVisible(info.get("practice_from") == "organisation_id")
             self.import_button.setEnabled(True)
         headers = info["headers"]
         self.preview.setColumnCount(len(headers))
@@ -203,6 +219,7 @@ class ImportDialog(QDialog):
         user = current_user(self.store)
         team_id = user.team_id if user else None
         paths, partial = list(self.paths), self.partial.isChecked()
+        practice = self.practice.text().strip().upper() or None
         self.import_button.setEnabled(False)
         self.close_button.setEnabled(False)
         self.cancel_button.setVisible(True)
@@ -215,6 +232,7 @@ class ImportDialog(QDialog):
                 paths,
                 partial=partial,
                 team_id=team_id,
+                practice=practice,
                 progress=lambda stage, done, total: progress.report(done, total, stage),
                 should_cancel=lambda: progress.cancelled,
             )
@@ -253,6 +271,13 @@ class ImportDialog(QDialog):
             f"{summary.updated:,} updated, {summary.unchanged:,} unchanged, "
             f"{summary.left:,} marked as left the list. {summary.coded_inserted:,} coded "
             f"entries added. <b>{summary.rejected:,} rows rejected.</b>"
+            + (
+                " Layout: "
+                + ", ".join(f"{f} as {name}" for f, name in summary.layouts.items())
+                + "."
+                if summary.layouts
+                else ""
+            )
         )
         self.rejections.setVisible(bool(summary.rejections))
         self.save_button.setVisible(bool(summary.rejections))

@@ -622,6 +622,7 @@ def _layout_preview(path: Path, text: str, layout: layouts.Layout, limit: int) -
         "layout": layout.name,
         "layout_label": layout.label,
         "date_formats": list(layout.date_formats),
+        "practice_from": layout.practice.get("from", "column"),
         "headers": headers,
         "mapping": mapping,
         "ignored": [h for h in headers if h not in mapping],

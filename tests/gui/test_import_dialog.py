@@ -104,3 +104,31 @@ def test_a_big_import_reads_in_other_processes_from_the_dialog(
     assert dialog.summary.inserted == 3000 and dialog.summary.coded_inserted == 3000
     assert dialog.summary.rejected == 2
     assert seen and seen[-1][0] == seen[-1][1] == 3002 + 3000  # the bar ended full
+
+
+def test_a_supplier_export_asks_for_the_practice_once(qtbot, store: Store, user, tmp_path) -> None:
+    from mdt_desktop.services.importing import practice_map
+
+    header = ("RowIdentifier,IDOrganisationVisibleTo,Title,FirstName,MiddleNames,Surname,"
+              "PreviousSurname,NHSNumber,DateBirth,DateDeath,BirthPlace,Gender,SpeaksEnglish,"
+              "EmailAddress,TestPatient,SSRef,SpineMatched")  # fmt: skip
+    path = tmp_path / "SRPatient.csv"
+    path.write_bytes(
+        (header + "\r\n1,777,Mrs,Zoë,,Ellis,,9990000018,14 Mar 1941,,,F,Y,,N,,Y\r\n").encode(
+            "cp1252"
+        )
+    )
+    dialog = ImportDialog(store)
+    qtbot.addWidget(dialog)
+    dialog.set_paths([path])
+    assert "TPP SystmOne" in dialog.mapping_label.text()
+    assert "%d %b %Y" in dialog.mapping_label.text()
+    assert not dialog.practice_row.isHidden()
+    dialog.practice.setText("b86001")
+    op = dialog.start()
+    with qtbot.waitSignal(op.finished, timeout=30_000):
+        pass
+    qtbot.waitUntil(lambda: dialog.summary is not None)
+    assert dialog.summary.inserted == 1
+    assert "SRPatient.csv as systmone-srpatient" in dialog.result_label.text()
+    assert practice_map(store) == {"777": "B86001"}
