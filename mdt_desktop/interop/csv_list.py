@@ -200,9 +200,13 @@ def open_csv(
     text = decode(raw, name)
     first_line = text.split("\n", 1)[0].rstrip("\r")
     layout = None
-    if options.get("mapping"):
+    if options.get("mapping") or options.get("mapping_data"):
         try:
-            layout = layouts.load_mapping(Path(options["mapping"]))
+            layout = (
+                layouts.load_mapping(Path(options["mapping"]))
+                if options.get("mapping")
+                else layouts.check_mapping(options["mapping_data"])
+            )
         except layouts.LayoutError as exc:
             raise UnreadableFile(str(exc)) from None
     else:
@@ -242,7 +246,7 @@ def open_csv(
         parsed.rows_hint = lines // 2 if layout.records else lines - (1 if layout.header else 0)
         parsed.layout, parsed.reader = layout, reader
         return parsed, list(layouts.CANONICAL_HEADERS), rows
-    coded = coded_layouts.recognise(headers) if options.get("mapping") is None else None
+    coded = coded_layouts.recognise(headers) if layout is None else None
     if coded is not None and not coded.is_lookup:
         if coded.encodings == ("cp1252",):
             text = raw.decode("cp1252").removeprefix("\ufeff")

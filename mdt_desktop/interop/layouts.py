@@ -146,6 +146,38 @@ def load_mapping(path: Path) -> Layout:
     return _layout(data, path.name)
 
 
+def check_mapping(layout_data: dict[str, Any]) -> Layout:
+    """A mapping being made (not yet saved), checked as a saved one would be."""
+    return _layout(layout_data, "the mapping")
+
+
+def saved_mappings(folder: Path) -> list[tuple[Path, Layout]]:
+    """The mappings saved in ``folder`` (unreadable ones are passed over)."""
+    found = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            found.append((path, load_mapping(path)))
+        except LayoutError:
+            continue
+    return found
+
+
+def mapping_for(first_line: str, folder: Path) -> tuple[Path, Layout] | None:
+    """A saved mapping whose named columns are all in this header line (split as it says)."""
+    import csv
+
+    for path, layout in saved_mappings(folder):
+        try:
+            cells = next(csv.reader([first_line], delimiter=layout.delimiter), [])
+        except csv.Error:
+            continue
+        names = {h.replace("\ufeff", "").strip() for h in cells}
+        wanted = {c for c in layout.columns.values() if isinstance(c, str)}
+        if layout.header and wanted and wanted <= names:
+            return path, layout
+    return None
+
+
 def save_mapping(layout_data: dict[str, Any], path: Path) -> Layout:
     """Check a mapping, then save it by name for next time."""
     layout = _layout(layout_data, path.name)
