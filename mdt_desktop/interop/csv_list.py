@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -300,7 +300,7 @@ def iter_patients(
     """Checked registered-list rows; a bad row goes to ``parsed.rejections`` with its reason."""
     cols, ignored = _map_headers(headers, PATIENT_HEADERS)
     layout = parsed.layout
-    parse = parse_iso
+    parse: Callable[[str], str] = parse_iso
     sex_words = SEX_WORDS
     if layout is not None:
         parsed.columns = {

@@ -198,7 +198,7 @@ def import_files(
         practice = practice.strip().upper()
         if not csv_list.PRACTICE_CODE.match(practice):
             raise UnreadableFile(f"{practice!r} is not an ODS practice code (e.g. B86001)")
-    options = {
+    options: dict[str, Any] = {
         "practice": practice,
         "practice_map": practice_map(store),
         "mapping": str(mapping) if mapping else None,
