@@ -161,8 +161,10 @@ def bench_import_layouts(work: Path, args: Any) -> dict[str, Any]:
     generic, systmone = write_lists(work, n)
     mapping = {str(i + 1): code for i, (code, _, _) in enumerate(demo.PRACTICES)}
     timings: dict[str, list[float]] = {"generic": [], "systmone": []}
-    for attempt in range(2):  # alternated, so neither gains from running second
-        for name, path in (("generic", generic), ("systmone", systmone))[:: 1 - 2 * attempt]:
+    for attempt in range(3):  # alternated, so neither gains from running second
+        for name, path in (("generic", generic), ("systmone", systmone))[
+            :: -1 if attempt % 2 else 1
+        ]:
             store = Store.create(work / f"{name}-{attempt}.mdt", StoreKey.generate())
             store.set_meta("import.practice_map", __import__("json").dumps(mapping))
             t = time.perf_counter()
