@@ -488,3 +488,21 @@ def test_emis_drug_records_and_issues_through_the_drug_code_look_up(
         (N1, "317896006", "medication", date(2026, 2, 10), date(2026, 2, 10)),
         (N1, "317971007", "medication", date(2025, 3, 1), date(2025, 3, 1)),
     ]
+
+
+def test_mdt_import_list_with_practice_then_without(tmp_path: Path, capsys) -> None:
+    from mdt_desktop import cli
+
+    store_path = str(tmp_path / "s.mdt")
+    assert cli.main(["init", "--store", store_path]) == 0
+    path = tmp_path / "SRPatient.csv"
+    path.write_bytes((SRPATIENT_HEADER + "\r\n" + _sr_row(1, N1, "Ada", "Ellis", "14 Mar 1941")
+                      + "\r\n").encode("cp1252"))  # fmt: skip
+    capsys.readouterr()
+    assert cli.main(["import-list", "--store", store_path, str(path)]) == cli.EXIT_FAILED
+    assert "--practice B86001" in capsys.readouterr().err
+    assert cli.main(["import-list", "--store", store_path, str(path), "--practice", "B86001"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["inserted"] == 1 and out["layouts"] == {"SRPatient.csv": "systmone-srpatient"}
+    assert cli.main(["import-list", "--store", store_path, str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["unchanged"] == 1
