@@ -130,13 +130,31 @@ def cmd_import_list(args: argparse.Namespace) -> dict[str, Any]:
         team_id = user.team_id if user else None
         try:
             summary = import_files(
-                store, args.files, partial=args.partial, team_id=team_id, progress=progress
+                store,
+                args.files,
+                partial=args.partial,
+                team_id=team_id,
+                progress=progress,
+                practice=args.practice,
+                mapping=args.mapping,
             )
         except UnreadableFile as exc:
             raise CommandError(f"nothing was imported: {exc}") from None
         if args.progress:
             print(file=sys.stderr)
         return summary.as_dict()
+
+
+def cmd_efi_load_codes(args: argparse.Namespace) -> dict[str, Any]:
+    from mdt_desktop.domain.efi import CodeListError
+    from mdt_desktop.services.efi_codes import load_codes
+
+    with _open_store(args.store) as store:
+        try:
+            loaded = load_codes(store, args.file)
+        except CodeListError as exc:
+            raise CommandError(f"the code list was not loaded: {exc}") from None
+    return {**loaded, "note": "run `mdt stratify` to score everyone with it"}
 
 
 def cmd_stratify(args: argparse.Namespace) -> dict[str, Any]:
@@ -256,6 +274,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="the files are not whole practice lists: mark no one as having left",
     )
     p.add_argument("--progress", action="store_true", help="show progress on stderr")
+    p.add_argument(
+        "--practice",
+        metavar="ODS_CODE",
+        help="the practice of a supplier file that names it only by an organisation id "
+        "(EMIS, SystmOne, Vision); remembered for the next import",
+    )
+    p.add_argument(
+        "--mapping",
+        type=Path,
+        metavar="FILE.json",
+        help="a saved mapping for a list layout the app does not know (docs/import-formats.md)",
+    )
     p.set_defaults(func=cmd_import_list)
 
     p = sub.add_parser("stratify", help="recompute eFI, risk scores and segments")
@@ -274,6 +304,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--server", help="the server's address, e.g. https://mdt.example.nhs.uk")
     p.add_argument("--user", help="your user name on the server")
     p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser("efi", help="the eFI code list")
+    efi_sub = p.add_subparsers(dest="efi_command", required=True)
+    e = efi_sub.add_parser(
+        "load-codes", help="use a site's own eFI code list (JSON, or a folder of code sets)"
+    )
+    _store_arg(e)
+    e.add_argument("file", type=Path, metavar="FILE_OR_FOLDER")
+    e.set_defaults(func=cmd_efi_load_codes)
 
     p = sub.add_parser("audit", help="the audit log")
     audit_sub = p.add_subparsers(dest="audit_command", required=True)

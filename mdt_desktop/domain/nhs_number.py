@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -29,15 +30,31 @@ def check_digit(first_nine: str) -> int | None:
     return digit
 
 
+# Ten digits, or 3-3-4 with one space or one hyphen in both places (943 476 5919,
+# 943-476-5919). Tabs, newlines and other separators are refused: they come from broken
+# exports, not from people writing the number.
+_SHAPE = re.compile(r"[0-9]{10}|[0-9]{3}( |-)[0-9]{3}\1[0-9]{4}")
+
+
 def normalise(text: str) -> str:
-    """Strip spaces and dashes; return the ten digits or raise InvalidNhsNumber."""
-    digits = "".join(text.split()).replace("-", "")
-    if not digits:
+    """The ten digits of a number written plainly or 3-3-4; InvalidNhsNumber says why not."""
+    value = text.strip(" ")
+    if not value:
         raise InvalidNhsNumber("no NHS number given")
-    if not digits.isascii() or not digits.isdigit():
-        raise InvalidNhsNumber(f"{text.strip()!r} is not all digits")
-    if len(digits) != 10:
-        raise InvalidNhsNumber(f"an NHS number has 10 digits, {text.strip()!r} has {len(digits)}")
+    if not _SHAPE.fullmatch(value):
+        digits = value.replace(" ", "").replace("-", "")
+        if digits.isascii() and digits.isdigit() and len(digits) != 10:
+            raise InvalidNhsNumber(f"an NHS number has 10 digits, {value!r} has {len(digits)}")
+        if not value.isprintable():
+            raise InvalidNhsNumber(f"{value!r} has a tab, newline or other control character in it")
+        if digits.isascii() and digits.isdigit():
+            raise InvalidNhsNumber(
+                f"{value!r}: only a space or a hyphen may separate the 3-3-4 groups"
+            )
+        raise InvalidNhsNumber(f"{value!r} is not all digits")
+    digits = value.replace(" ", "").replace("-", "")
+    if digits == digits[0] * 10:
+        raise InvalidNhsNumber(f"{value!r} is a placeholder (one digit repeated), not a number")
     return digits
 
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QTableWidget,
@@ -74,6 +75,26 @@ class ImportDialog(QDialog):
         self.preview.setObjectName("preview")
         self.preview.setMaximumHeight(220)
         layout.addWidget(self.preview)
+
+        # Supplier exports that name the practice only by an organisation id (EMIS,
+        # SystmOne, Vision) need its ODS code once; the import remembers it.
+        self.practice_row = QWidget()
+        practice_layout = QHBoxLayout(self.practice_row)
+        practice_layout.setContentsMargins(0, 0, 0, 0)
+        self.practice_label = QLabel("Practice ODS code for this export:")
+        self.practice = QLineEdit()
+        self.practice.setPlaceholderText("e.g. B86001")
+        self.practice.setMaxLength(6)
+        practice_layout.addWidget(self.practice_label)
+        practice_layout.addWidget(self.practice)
+        self.practice_row.setVisible(False)
+        layout.addWidget(self.practice_row)
+        # A layout the app does not know is mapped, not refused (gui/import_mapping).
+        self.mapping_path: Path | None = None
+        self.map_button = QPushButton("Map the columns…")
+        self.map_button.setVisible(False)
+        self.map_button.clicked.connect(self.map_columns)
+        layout.addWidget(self.map_button)
 
         self.partial = QCheckBox(
             "These files are not whole practice lists (mark no one as having left)"
@@ -157,18 +178,44 @@ class ImportDialog(QDialog):
             self.mapping_label.setText(f"<b>{exc}</b>")
             self.import_button.setEnabled(False)
             return
+        self.map_button.setVisible(False)
+        self.mapping_path = None
         if info["kind"] is None:
-            self.mapping_label.setText(
-                f"<b>{first_csv.name}: unknown columns.</b> A registered list needs NHS Number, "
-                "Surname and Date of Birth; coded entries need NHS Number and SNOMED CT Code."
-            )
-            self.import_button.setEnabled(False)
+            from mdt_desktop.interop.layouts import mapping_for
+
+            from .import_mapping import mappings_dir
+
+            head = csv_list.decode(first_csv.read_bytes()[:65536], first_csv.name)
+            saved = mapping_for(head.split("\n", 1)[0].rstrip("\r"), mappings_dir())
+            if saved is not None:
+                self.mapping_path = saved[0]
+                self.mapping_label.setText(
+                    f"{first_csv.name} is read with the saved mapping <b>{saved[1].name}</b> "
+                    f"(dates as {' or '.join(saved[1].date_formats)})."
+                )
+                self.import_button.setEnabled(True)
+            else:
+                self.mapping_label.setText(
+                    f"<b>{first_csv.name}: unknown columns, a layout the app does not "
+                    "know.</b> Map its columns "
+                    "to fields (the mapping is saved for next time), or export the list with "
+                    "NHS Number, Surname and Date of Birth columns."
+                )
+                self.map_button.setVisible(True)
+                self.import_button.setEnabled(False)
         else:
             kind = "registered list" if info["kind"] == "patients" else "coded entries"
             ignored = ", ".join(info["ignored"]) or "none"
-            self.mapping_label.setText(
-                f"{first_csv.name} reads as a <b>{kind}</b>. Columns not used: {ignored}."
+            layout = (
+                f" in the {info['layout_label']} layout (dates as "
+                f"{' or '.join(info['date_formats'])})"
+                if info.get("layout_label")
+                else ""
             )
+            self.mapping_label.setText(
+                f"{first_csv.name} reads as a <b>{kind}</b>{layout}. Columns not used: {ignored}."
+            )
+            self.practice_row.setVisible(info.get("practice_from") == "organisation_id")
             self.import_button.setEnabled(True)
         headers = info["headers"]
         self.preview.setColumnCount(len(headers))
@@ -190,6 +237,19 @@ class ImportDialog(QDialog):
 
     # --- running -----------------------------------------------------------------------------
 
+    def map_columns(self) -> None:
+        from mdt_desktop.services.importing import expand_paths
+
+        from .import_mapping import MappingDialog
+
+        files = expand_paths(self.paths)
+        first_csv = next((p for p in files if p.suffix.lower() in (".csv", ".txt")), None)
+        if first_csv is None:
+            return
+        dialog = MappingDialog(first_csv, self)
+        if dialog.exec() and dialog.saved_path is not None:
+            self.set_paths(list(self.paths))
+
     def start(self) -> Operation:
         from mdt_desktop.services.importing import import_files
         from mdt_desktop.services.users import current_user
@@ -197,6 +257,8 @@ class ImportDialog(QDialog):
         user = current_user(self.store)
         team_id = user.team_id if user else None
         paths, partial = list(self.paths), self.partial.isChecked()
+        practice = self.practice.text().strip().upper() or None
+        mapping = self.mapping_path
         self.import_button.setEnabled(False)
         self.close_button.setEnabled(False)
         self.cancel_button.setVisible(True)
@@ -209,6 +271,8 @@ class ImportDialog(QDialog):
                 paths,
                 partial=partial,
                 team_id=team_id,
+                practice=practice,
+                mapping=mapping,
                 progress=lambda stage, done, total: progress.report(done, total, stage),
                 should_cancel=lambda: progress.cancelled,
             )
@@ -247,6 +311,13 @@ class ImportDialog(QDialog):
             f"{summary.updated:,} updated, {summary.unchanged:,} unchanged, "
             f"{summary.left:,} marked as left the list. {summary.coded_inserted:,} coded "
             f"entries added. <b>{summary.rejected:,} rows rejected.</b>"
+            + (
+                " Layout: "
+                + ", ".join(f"{f} as {name}" for f, name in summary.layouts.items())
+                + "."
+                if summary.layouts
+                else ""
+            )
         )
         self.rejections.setVisible(bool(summary.rejections))
         self.save_button.setVisible(bool(summary.rejections))

@@ -14,10 +14,41 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from mdt_desktop.domain import care_plan as cp
+from mdt_desktop.domain.roles import parse_role
 
 from .fhir import NHS_NUMBER_SYSTEM
 
 UK_CORE_PATIENT = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient"
+UK_CORE_CARE_PLAN = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-CarePlan"
+UK_CORE_CARE_TEAM = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-CareTeam"
+SNOMED = "http://snomed.info/sct"
+# CarePlan.category: 734163000 |Care plan (record artifact)|.
+CARE_PLAN_CATEGORY = {"system": SNOMED, "code": "734163000", "display": "Care plan"}
+# Care-team roles as SNOMED CT occupations. Roles with no occupation concept of their own
+# that we could confirm take the nearest parent (a nurse, a doctor, a health professional);
+# the team's own word always travels as the text.
+ROLE_CODES: dict[str, tuple[str, str]] = {
+    "gp": ("62247001", "General practitioner"),
+    "practice_nurse": ("106292003", "Professional nurse"),
+    "district_nurse": ("106292003", "Professional nurse"),
+    "community_matron": ("106292003", "Professional nurse"),
+    "social_worker": ("106328005", "Social worker"),
+    "geriatrician": ("158965000", "Medical practitioner"),
+    "mental_health_practitioner": ("223366009", "Healthcare professional"),
+    "pharmacist": ("46255001", "Pharmacist"),
+    "occupational_therapist": ("80546007", "Occupational therapist"),
+    "physiotherapist": ("36682004", "Physiotherapist"),
+    "care_coordinator": ("223366009", "Healthcare professional"),
+}
+# CarePlan.status from the person's place on the caseload: a plan of a closed or
+# stepped-down case is completed, of a declined referral revoked; a draft stays a draft.
+CASELOAD_PLAN_STATUS = {
+    "active": "active",
+    "waiting": "active",
+    "closed": "completed",
+    "stepped_down": "completed",
+    "declined": "revoked",
+}
 PLAN_ID_SYSTEM = "https://mdt-desktop.example/Id/care-plan"
 
 # Goal.lifecycleStatus and Goal.achievementStatus for our four plain-word statuses.
@@ -56,6 +87,8 @@ class CarePlanExport:
     content: dict[str, Any]
     team_name: str | None = None
     care_team: list[CareTeamPerson] = field(default_factory=list)
+    # The person's caseload entry status (active, closed, stepped_down…), if any.
+    caseload_status: str | None = None
 
 
 def _ref(kind: str, rid: uuid.UUID | str) -> str:
@@ -108,10 +141,43 @@ def _goal(e: CarePlanExport, goal: dict[str, Any], goal_uuid: str) -> dict[str, 
     if goal["target_date"]:
         target["dueDate"] = goal["target_date"]
     if goal["measure"]:
-        target["detailString"] = goal["measure"]
+        # gol-1: a target's detail needs a measure; the measure is said in words, so it
+        # travels as the measure itself (what is measured), with no detail value.
+        target["measure"] = {"text": goal["measure"]}
     if target:
         resource["target"] = [target]
     return resource
+
+
+def plan_status(plan: str, caseload: str | None) -> str:
+    """CarePlan.status: the plan's own state, then the person's place on the caseload."""
+    if plan == "draft":
+        return "draft"
+    if plan == "closed":
+        return "completed"
+    if caseload in CASELOAD_PLAN_STATUS:
+        return CASELOAD_PLAN_STATUS[caseload]
+    return "active" if plan == "agreed" else "unknown"
+
+
+def _role(text: str) -> dict[str, Any]:
+    """A care-team role as a CodeableConcept: the team's word, and its SNOMED CT occupation."""
+    shown, value = text, None
+    if text.lower().startswith("care coordinator"):
+        value = "care_coordinator"
+    else:
+        try:
+            role = parse_role(text)
+        except ValueError:
+            role = None
+        if role is not None:
+            value = role.value
+            shown = role.label if text == role.value else text
+    concept: dict[str, Any] = {"text": shown}
+    coded = ROLE_CODES.get(value or "")
+    if coded:
+        concept["coding"] = [{"system": SNOMED, "code": coded[0], "display": coded[1]}]
+    return concept
 
 
 def _care_team(e: CarePlanExport, team_uuid: str) -> dict[str, Any]:
@@ -119,13 +185,14 @@ def _care_team(e: CarePlanExport, team_uuid: str) -> dict[str, Any]:
     for person in e.care_team:
         participant: dict[str, Any] = {"member": {"display": person.name}}
         if person.role:
-            participant["role"] = [{"text": person.role}]
+            participant["role"] = [_role(person.role)]
         if person.organisation:
             participant["onBehalfOf"] = {"display": person.organisation}
         participants.append(participant)
     resource: dict[str, Any] = {
         "resourceType": "CareTeam",
         "id": team_uuid,
+        "meta": {"profile": [UK_CORE_CARE_TEAM]},
         "status": "active",
         "name": e.team_name or "Neighbourhood multidisciplinary team",
         "subject": {"reference": _ref("Patient", e.patient_id)},
@@ -180,12 +247,15 @@ def care_plan_bundle(e: CarePlanExport, *, now: datetime | None = None) -> dict[
     plan: dict[str, Any] = {
         "resourceType": "CarePlan",
         "id": plan_uuid,
-        "meta": {"versionId": str(e.version_number), "lastUpdated": saved},
+        "meta": {
+            "versionId": str(e.version_number),
+            "lastUpdated": saved,
+            "profile": [UK_CORE_CARE_PLAN],
+        },
         "identifier": [{"system": PLAN_ID_SYSTEM, "value": str(e.plan_id)}],
-        "status": {"draft": "draft", "agreed": "active", "closed": "completed"}.get(
-            e.plan_status, "unknown"
-        ),
+        "status": plan_status(e.plan_status, e.caseload_status),
         "intent": "plan",
+        "category": [{"coding": [CARE_PLAN_CATEGORY], "text": "Care plan"}],
         "title": "Shared care plan",
         "subject": {"reference": _ref("Patient", e.patient_id)},
         "created": saved,

@@ -11,22 +11,31 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
 from mdt_desktop.domain import nhs_number
 from mdt_desktop.domain.people import parse_sex
 
+from . import coded_layouts, layouts
 from .records import (
+    CONTROL,
+    MAX_NAME,
+    MAX_TEXT,
+    MAX_TITLE,
     PRACTICE_CODE,
     SNOMED_CODE,
+    UNCLOSED,
+    UNPAIRED,
     CodedRow,
+    Marked,
     ParsedFile,
     PatientRow,
     Rejection,
     UnreadableFile,
     parse_iso,
+    text_problem,
 )
 
 Rows = Iterator[tuple[int, list[str]]]
@@ -139,52 +148,139 @@ def sniff_kind(headers: list[str]) -> str | None:
     return None
 
 
-def _rows(text: str) -> Rows:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    for row in reader:
-        yield reader.line_num, row
+def _rows(text: str, delimiter: str = ",") -> Rows:
+    """(line, cells) for each record; a record running over several lines is a quote left
+    open (none of our fields holds a line break): it is marked UNCLOSED with its first line,
+    and reading starts again on the line after, so the rows it swallowed are still read."""
+    lines = text.splitlines(keepends=True)
+    start = 0
+    while start < len(lines):
+        reader = csv.reader(iter(lines[start:]) if start else lines, delimiter=delimiter)
+        previous = 0
+        for row in reader:
+            end = reader.line_num
+            if end - previous > 1 and any("\n" in c or "\r" in c for c in row):
+                yield start + previous + 1, UNCLOSED
+                start += previous + 1
+                break
+            previous = end
+            yield start + end, row
+        else:
+            return
 
 
 def sniff_head(head: bytes) -> str | None:
     """The kind of CSV by its first bytes' header row (reading it all is the reader's job)."""
     text = head.decode("utf-8-sig", errors="ignore") or head.decode("cp1252", errors="ignore")
+    first_line = text.split("\n", 1)[0]
     try:
-        headers = next(csv.reader(io.StringIO(text, newline="")), [])
+        headers = next(csv.reader(io.StringIO(first_line, newline="")), [])
     except csv.Error:
         return None
+    if layouts.recognise(headers, text[:4096]) is not None:
+        return "patients"
+    coded = coded_layouts.recognise(headers)
+    if coded is not None:
+        return "lookup" if coded.is_lookup else "coded_entries"
     return sniff_kind(headers)
 
 
-def open_csv(path: Path, data: bytes | None = None) -> tuple[ParsedFile, list[str], Rows]:
-    """Decode a CSV and recognise it by its header row; UnreadableFile says why not."""
+def open_csv(
+    path: Path, data: bytes | None = None, options: dict | None = None
+) -> tuple[ParsedFile, list[str], Rows]:
+    """Decode a CSV and recognise its layout by its first row; UnreadableFile says why not.
+
+    ``options``: ``practice`` (an ODS code for files that do not carry one),
+    ``practice_map`` (organisation id → ODS code, remembered from earlier imports) and
+    ``mapping`` (a saved mapping file for a layout the app does not know).
+    """
+    options = options or {}
     name = path.name
-    text = decode(data if data is not None else path.read_bytes(), name)
-    rows = _rows(text)
+    raw = data if data is not None else path.read_bytes()
+    text = decode(raw, name)
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    layout = None
+    if options.get("mapping") or options.get("mapping_data"):
+        try:
+            layout = (
+                layouts.load_mapping(Path(options["mapping"]))
+                if options.get("mapping")
+                else layouts.check_mapping(options["mapping_data"])
+            )
+        except layouts.LayoutError as exc:
+            raise UnreadableFile(str(exc)) from None
+    else:
+        try:
+            head = next(csv.reader([first_line]), [])
+        except csv.Error:
+            head = []
+        layout = layouts.recognise(head, text[:4096])
+    if layout is not None and layout.encodings == ("cp1252",):
+        # A Windows-1252 export is read as that even when its bytes happen to be UTF-8.
+        text = raw.decode("cp1252").removeprefix("\ufeff")
+    rows = _rows(text, layout.delimiter if layout is not None else ",")
     try:
-        _, headers = next(rows)
+        if layout is not None and not layout.header:
+            headers: list[str] = []
+        else:
+            _, headers = next(rows)
+            if headers is UNCLOSED:
+                raise UnreadableFile(f"{name}: the header row has a quote that is never closed")
     except StopIteration:
         raise UnreadableFile(f"{name}: the file is empty") from None
     except csv.Error as exc:
         raise UnreadableFile(f"{name}: not a readable CSV file ({exc})") from None
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if layout is not None:
+        reader = layouts.Reader(layout, name, options.get("practice"), options.get("practice_map"))
+        if not layout.header:
+            try:
+                _, first = next(rows)
+            except StopIteration:
+                raise UnreadableFile(f"{name}: the file is empty") from None
+            headers = first
+            rows = reader.rows(headers, rows)
+        else:
+            rows = reader.rows(headers, rows)
+        parsed = ParsedFile(path=str(path), kind="patients", size_bytes=len(text))
+        parsed.rows_hint = lines // 2 if layout.records else lines - (1 if layout.header else 0)
+        parsed.layout, parsed.reader = layout, reader
+        return parsed, list(layouts.CANONICAL_HEADERS), rows
+    coded = coded_layouts.recognise(headers) if layout is None else None
+    if coded is not None and not coded.is_lookup:
+        if coded.encodings == ("cp1252",):
+            text = raw.decode("cp1252").removeprefix("\ufeff")
+            rows = _rows(text)
+            next(rows)
+        parsed = ParsedFile(path=str(path), kind="coded_entries", size_bytes=len(text))
+        parsed.rows_hint = lines - 1
+        parsed.columns = {"layout": coded.name}
+        remapped = coded_layouts.rows(coded, headers, rows, options.get("links") or {})
+        return parsed, list(coded_layouts.CODED_HEADERS), remapped
     kind = sniff_kind(headers)
     if kind is None:
         shown = ", ".join(h.strip() for h in headers[:12]) or "(none)"
         raise UnreadableFile(
             f"{name}: unknown columns ({shown}). A registered list needs NHS Number, Surname and "
             "Date of Birth; a coded-entries file needs NHS Number and SNOMED CT Code "
-            "(see docs/import-formats.md)"
+            "(see docs/import-formats.md), or a supplier layout the app knows (EMIS "
+            "Admin_Patient, SystmOne SRPatient, Vision Patient, NHAIS download); any other "
+            "layout is read with a saved mapping (mdt import-list --mapping FILE.json)"
         )
-    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     parsed = ParsedFile(path=str(path), kind=kind, size_bytes=len(text), rows_hint=lines - 1)
     return parsed, headers, rows
 
 
 def read_csv(
-    path: Path, today: date | None = None, data: bytes | None = None, stream: bool = False
+    path: Path,
+    today: date | None = None,
+    data: bytes | None = None,
+    stream: bool = False,
+    options: dict | None = None,
 ) -> ParsedFile:
     """Read a CSV export. With ``stream``, coded entries are read as they are consumed."""
     today = today or date.today()
-    parsed, headers, rows = open_csv(path, data)
+    parsed, headers, rows = open_csv(path, data, options)
     if parsed.kind == "coded_entries" and stream:
         parsed.coded_stream = guarded(iter_coded(parsed, headers, rows, today), path.name)
         return parsed
@@ -203,10 +299,24 @@ def iter_patients(
 ) -> Iterator[PatientRow]:
     """Checked registered-list rows; a bad row goes to ``parsed.rejections`` with its reason."""
     cols, ignored = _map_headers(headers, PATIENT_HEADERS)
-    parsed.columns = {
-        "mapped": {f: headers[i].strip() for f, i in cols.items()},
-        "ignored": ignored,
-    }
+    layout = parsed.layout
+    parse: Callable[[str], str] = parse_iso
+    sex_words = SEX_WORDS
+    if layout is not None:
+        parsed.columns = {
+            "layout": layout.name,
+            "mapped": {f: str(c) for f, c in layout.columns.items()},
+            "ignored": [],
+        }
+        parse = layouts.date_parser(layout, today)
+        if layout.sex:
+            sex_words = {**SEX_WORDS, **layout.sex}
+    else:
+        parsed.columns = {
+            "layout": "generic",
+            "mapped": {f: headers[i].strip() for f, i in cols.items()},
+            "ignored": ignored,
+        }
     name = Path(parsed.path).name
     today_iso = today.isoformat()
     seen: dict[str, int] = {}
@@ -231,6 +341,15 @@ def iter_patients(
 
     try:
         for line, row in rows:
+            if row is UNCLOSED:
+                read += 1
+                reject(line, "row", "a quote opened on this line is never closed; the row "
+                       "is not imported (the rows after it are read)")  # fmt: skip
+                continue
+            if row is UNPAIRED:
+                read += 1
+                reject(line, "row", "a DOW~1 record needs the DOW~2 record after it")
+                continue
             if not any(row):
                 continue
             read += 1
@@ -250,8 +369,26 @@ def iter_patients(
             if not family:
                 reject(line, "family name", "missing family name")
                 continue
+            given, title = row[i_given].strip(), row[i_title].strip()
+            # One search over the names together: the common case costs one scan.
+            if (
+                len(family) > MAX_NAME
+                or len(given) > MAX_NAME
+                or len(title) > MAX_TITLE
+                or (CONTROL.search(family + given + title))
+            ):
+                for label, value, limit in (
+                    ("family name", family, MAX_NAME),
+                    ("given name", given, MAX_NAME),
+                    ("title", title, MAX_TITLE),
+                ):
+                    problem = text_problem(label, value, limit)
+                    if problem:
+                        reject(line, label, problem)
+                        break
+                continue
             try:
-                dob = parse_iso(row[i_dob])
+                dob = parse(row[i_dob])
             except ValueError as exc:
                 reject(line, "date of birth", str(exc))
                 continue
@@ -260,7 +397,7 @@ def iter_patients(
                 continue
             sex_text = row[i_sex].strip()
             if sex_text:
-                sex = SEX_WORDS.get(sex_text.lower())
+                sex = sex_words.get(sex_text.lower())
                 if sex is None:
                     reject(line, "sex", f"{sex_text!r} is not a recognised sex")
                     continue
@@ -280,19 +417,35 @@ def iter_patients(
                     continue
             try:
                 label = "registration date"
-                registered = parse_iso(row[i_reg]) if row[i_reg].strip() else None
+                registered = parse(row[i_reg]) if row[i_reg].strip() else None
                 label = "date of death"
-                died = parse_iso(row[i_death]) if row[i_death].strip() else None
+                died = parse(row[i_death]) if row[i_death].strip() else None
             except ValueError as exc:
                 reject(line, label, str(exc))
                 continue
+            if registered is not None and registered > today_iso:
+                reject(line, "registration date", "the registration date is in the future")
+                continue
+            if died is not None and died > today_iso:
+                reject(line, "date of death", "the date of death is in the future")
+                continue
+            postcode = row[i_pc].strip().upper() or None
+            if postcode is not None and (len(postcode) > 10 or CONTROL.search(postcode)):
+                reject(line, "postcode", f"{postcode[:20]!r} is not a postcode")
+                continue
             yield (
-                nhs, None, None, row[i_title].strip().rstrip(".") or None, family,
-                row[i_given].strip() or None, dob, sex, row[i_pc].strip().upper() or None,
-                practice, registered, died, name, line,
+                nhs, None, None, title.rstrip(".") or None, family, given or None, dob, sex,
+                postcode, practice, registered, died, name, line,
             )  # fmt: skip
     finally:
         parsed.read += read
+        reader = parsed.reader
+        if reader is not None:
+            parsed.columns["organisations"] = dict(reader.organisations)
+            parsed.columns["skipped"] = {
+                "deleted records": reader.skipped_deleted,
+                "left the practice": reader.skipped_left,
+            }
 
 
 def guarded(records: Iterator[CodedRow], name: str) -> Iterator[CodedRow]:
@@ -307,10 +460,13 @@ def iter_coded(
 ) -> Iterator[CodedRow]:
     """Checked coded-entry rows; a bad row goes to ``parsed.rejections`` with its reason."""
     cols, ignored = _map_headers(headers, CODED_HEADERS)
+    layout_name = parsed.columns.get("layout")
     parsed.columns = {
         "mapped": {f: headers[i].strip() for f, i in cols.items()},
         "ignored": ignored,
     }
+    if layout_name:
+        parsed.columns["layout"] = layout_name
     name = Path(parsed.path).name
     today_iso = today.isoformat()
     rejections = parsed.rejections
@@ -327,6 +483,16 @@ def iter_coded(
     # The hot loop of a whole-system import: a million rows, so little work per cell.
     try:
         for line, row in rows:
+            if row is UNCLOSED:
+                read += 1
+                rejections.append(Rejection(name, f"line {line}", "row", "a quote opened on "
+                    "this line is never closed; the row is not imported (the rows after it "
+                    "are read)"))  # fmt: skip
+                continue
+            if type(row) is Marked:
+                read += 1
+                rejections.append(Rejection(name, f"line {line}", row.field, row.reason))
+                continue
             if not any(row):
                 continue
             read += 1
@@ -338,6 +504,11 @@ def iter_coded(
                 rejections.append(
                     Rejection(name, f"line {line}", "NHS number", f"invalid NHS number: {exc}")
                 )
+                continue
+            term_text = row[i_term].strip()
+            if term_text and (len(term_text) > MAX_TEXT or CONTROL.search(term_text)):
+                problem = text_problem("term", term_text, MAX_TEXT)
+                rejections.append(Rejection(name, f"line {line}", "term", problem or ""))
                 continue
             code = row[i_code].strip()
             ok = code_ok.get(code)
@@ -384,14 +555,23 @@ def iter_coded(
                 except ValueError as exc:
                     rejections.append(Rejection(name, f"line {line}", "end date", str(exc)))
                     continue
-            yield (nhs, code, row[i_term].strip() or None, recorded, kind, ended, name, line)
+            yield (nhs, code, term_text or None, recorded, kind, ended, name, line)
     finally:
         parsed.coded_read += read
 
 
 def preview(path: Path, limit: int = 8) -> dict:
-    """What an import of this CSV would read: its kind, the column mapping, the first rows."""
+    """What an import of this CSV would read: its kind and layout, the column mapping, the
+    date formats, the first rows."""
     text = decode(path.read_bytes(), path.name)
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    try:
+        head = next(csv.reader([first_line]), [])
+    except csv.Error:
+        head = []
+    layout = layouts.recognise(head, text[:4096])
+    if layout is not None:
+        return _layout_preview(path, text, layout, limit)
     rows = _rows(text)
     try:
         _, headers = next(rows)
@@ -407,8 +587,48 @@ def preview(path: Path, limit: int = 8) -> dict:
             break
     return {
         "kind": kind,
+        "layout": "generic" if kind == "patients" else None,
+        "layout_label": "Generic registered-list CSV" if kind == "patients" else None,
+        "date_formats": ["dd/mm/yyyy", "dd-Mmm-yyyy", "dd Mmm yyyy", "yyyy-mm-dd"],
         "headers": [h.strip() for h in headers],
         "mapping": {headers[i].strip(): field for field, i in mapped.items()},
         "ignored": ignored,
+        "rows": first,
+    }
+
+
+def _layout_preview(path: Path, text: str, layout: layouts.Layout, limit: int) -> dict:
+    if layout.encodings == ("cp1252",):
+        text = path.read_bytes().decode("cp1252").removeprefix("\ufeff")
+    rows = _rows(text, layout.delimiter)
+    first: list[list[str]] = []
+    headers: list[str] = []
+    for _, row in rows:
+        if row is UNCLOSED:
+            continue
+        if layout.header and not headers:
+            headers = [h.strip() for h in row]
+            continue
+        first.append(row)
+        if len(first) >= limit:
+            break
+    if not layout.header:
+        width = max((len(r) for r in first), default=0)
+        headers = [f"column {i + 1}" for i in range(width)]
+    mapping: dict[str, str] = {}
+    for field, column in layout.columns.items():
+        if isinstance(column, int) and column < len(headers):
+            mapping[headers[column]] = field
+        elif isinstance(column, str) and column in headers:
+            mapping[column] = field
+    return {
+        "kind": "patients",
+        "layout": layout.name,
+        "layout_label": layout.label,
+        "date_formats": list(layout.date_formats),
+        "practice_from": layout.practice.get("from", "column"),
+        "headers": headers,
+        "mapping": mapping,
+        "ignored": [h for h in headers if h not in mapping],
         "rows": first,
     }

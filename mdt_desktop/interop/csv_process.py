@@ -75,7 +75,7 @@ def child_main() -> None:
         request = _receive(stdin)
     if request is None:
         return
-    paths, today, staging = request
+    paths, today, staging, options = request
     stdout = os.fdopen(1, "wb", closefd=False)
 
     def put(message: tuple) -> None:
@@ -85,7 +85,7 @@ def child_main() -> None:
         except BrokenPipeError:  # the parent stopped (cancelled): nothing to tell it
             os._exit(0)
 
-    _read(paths, date.fromisoformat(today), staging, put)
+    _read(paths, date.fromisoformat(today), staging, put, options)
 
 
 class _Stager:
@@ -128,7 +128,13 @@ class _Stager:
         self.conn.close()
 
 
-def _read(paths: list[str], today: date, staging: tuple[str, str] | None, put: Any) -> None:
+def _read(
+    paths: list[str],
+    today: date,
+    staging: tuple[str, str] | None,
+    put: Any,
+    options: dict | None = None,
+) -> None:
     stager: _Stager | None = None
     try:
         opened = []
@@ -138,7 +144,7 @@ def _read(paths: list[str], today: date, staging: tuple[str, str] | None, put: A
                 data = path.read_bytes()
             except OSError as exc:
                 raise UnreadableFile(f"{path}: {exc.strerror}") from None
-            opened.append(open_csv(path, data))
+            opened.append(open_csv(path, data, options))
         # Made before "files" is sent: the importer attaches it as soon as it has that.
         if staging is not None:
             stager = _Stager(*staging)
@@ -204,7 +210,9 @@ class CsvReaderProcess:
     cancelled import leaves no process behind) and deletes the staging file.
     """
 
-    def __init__(self, paths: list[Path], today: date, *, stage: bool = False) -> None:
+    def __init__(
+        self, paths: list[Path], today: date, *, stage: bool = False, options: dict | None = None
+    ) -> None:
         # What the child prints if it fails; closed in close().
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115
         # A private folder for the staging file; its key lives only in the two processes.
@@ -233,7 +241,12 @@ class CsvReaderProcess:
         self._pending: tuple | None = None
         try:
             assert self._process.stdin is not None
-            request = ([str(p.resolve()) for p in paths], today.isoformat(), self.staging)
+            request = (
+                [str(p.resolve()) for p in paths],
+                today.isoformat(),
+                self.staging,
+                options or {},
+            )
             _send(self._process.stdin, request)
             self._process.stdin.close()
             message = self._next()

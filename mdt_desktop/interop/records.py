@@ -17,6 +17,35 @@ SNOMED_CODE = re.compile(r"^[0-9]{6,18}$")
 _MONTHS = {m.lower(): i + 1 for i, m in enumerate(MONTHS)}
 
 
+# Bounds on what an import keeps (docs/import-formats.md): longer values are rejected.
+MAX_NAME = 200  # a family name or given name
+MAX_TITLE = 40  # a title (Mrs, Dr, Rev Canon): the column holds 40
+MAX_TEXT = 10_000  # free text: a term or description
+# C0 controls and DEL: never part of a name or a code, and a row holding one cannot sync.
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Markers in the row stream, rejected by the checking loop with their line.
+UNCLOSED: list[str] = ["\x00unclosed"]
+UNPAIRED: list[str] = ["\x00unpaired"]
+
+
+class Marked(list):
+    """A row that cannot be read, carrying its field and the reason (rejected with its line)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__()
+        self.field, self.reason = field, reason
+
+
+def text_problem(label: str, value: str, limit: int = MAX_NAME) -> str | None:
+    """Why a read text cannot be kept (a control character, too long), or None."""
+    if len(value) > limit:
+        return f"the {label} is {len(value):,} characters long; at most {limit:,} are kept"
+    found = CONTROL.search(value)
+    if found:
+        return f"the {label} holds a control character (U+{ord(found.group()):04X})"
+    return None
+
+
 class UnreadableFile(Exception):
     """The file as a whole could not be read: nothing from it was imported."""
 
@@ -125,34 +154,61 @@ class ParsedFile:
     skipped: int = 0
     notes: list[str] = field(default_factory=list)
     columns: dict[str, Any] = field(default_factory=dict)
+    # The supplier layout the file is in (interop.layouts), and its row reader.
+    layout: Any = None
+    reader: Any = None
+
+
+EARLIEST_YEAR = 1880
+
+
+def check_date(day: date, text: str, today: date | None = None) -> date:
+    """A read date kept only when it can be real: from 1880, and not after ``today``."""
+    if day.year < EARLIEST_YEAR:
+        raise ValueError(f"date {text.strip()!r} is before {EARLIEST_YEAR}")
+    if today is not None and day > today:
+        raise ValueError(f"date {text.strip()!r} is in the future")
+    return day
+
+
+def _two_digit(value: str) -> ValueError:
+    return ValueError(f"two-digit year: ambiguous ({value!r})")
 
 
 @lru_cache(maxsize=1 << 16)
 def parse_date(text: str) -> date:
-    """dd/mm/yyyy, dd-Mmm-yyyy or ISO yyyy-mm-dd (with an optional time, which is dropped).
+    """dd/mm/yyyy, dd-Mmm-yyyy, dd Mmm yyyy or ISO yyyy-mm-dd (an optional time is dropped).
 
-    Raises ValueError("impossible date …") when the parts do not make a real day.
+    A two-digit year is refused ("two-digit year: ambiguous"), never guessed; so is a year
+    before 1880. Raises ValueError("impossible date …") when the parts make no real day.
     """
     value = text.strip()
     if not value:
         raise ValueError("missing date")
     try:
         if "/" in value:
-            d, m, y = value.split("/")
-            return date(int(y), int(m), int(d))
-        parts = value.split("-")
-        if len(parts) == 3 and parts[1].isalpha():
+            d, m, y = value.split(" ")[0].split("/")
+            if len(y) != 4:
+                raise _two_digit(value)
+            return check_date(date(int(y), int(m), int(d)), value)
+        parts = value.split("-") if "-" in value[:6] else value.split(" ")
+        if len(parts) >= 3 and parts[1].isalpha():
             month = _MONTHS.get(parts[1].lower()[:3])
-            if month is None:
+            if month is None or len(parts[1]) not in (3, len(MONTHS[month - 1])):
                 raise ValueError
-            return date(int(parts[2]), month, int(parts[0]))
+            if len(parts[2]) != 4:
+                raise _two_digit(value)
+            return check_date(date(int(parts[2]), month, int(parts[0])), value)
         if len(value) >= 10 and value[4] == "-":
-            return date(int(value[0:4]), int(value[5:7]), int(value[8:10]))
-    except ValueError:
-        pass
-    if re.match(r"^\d{1,4}[/-]\d{1,2}[/-]\d{1,4}$|^\d{1,2}-[A-Za-z]{3}-\d{4}$", value):
+            return check_date(date(int(value[0:4]), int(value[5:7]), int(value[8:10])), value)
+    except ValueError as exc:
+        if str(exc).startswith(("two-digit", "date ")):
+            raise
+    if re.match(r"^\d{1,4}[/-]\d{1,2}[/-]\d{1,4}$|^\d{1,2}[- ][A-Za-z]{3}[- ]\d{4}$", value):
         raise ValueError(f"impossible date {value!r}")
-    raise ValueError(f"unrecognised date {value!r} (use dd/mm/yyyy, dd-Mmm-yyyy or yyyy-mm-dd)")
+    raise ValueError(
+        f"unrecognised date {value!r} (use dd/mm/yyyy, dd-Mmm-yyyy, dd Mmm yyyy or yyyy-mm-dd)"
+    )
 
 
 @lru_cache(maxsize=1 << 16)

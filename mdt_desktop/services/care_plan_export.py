@@ -165,6 +165,11 @@ def fhir_export_data(
         if patient is None:
             raise NotFound("That person is not in this store.")
         team = s.get(Team, patient.team_id) if patient.team_id else None
+        caseload_status = s.scalars(
+            select(CaseloadEntry.status)
+            .where(CaseloadEntry.patient_id == patient_id, CaseloadEntry.deleted_at.is_(None))
+            .order_by(CaseloadEntry.started_on.desc())
+        ).first()
         return CarePlanExport(
             patient_id=patient.id,
             nhs_number=patient.nhs_number,
@@ -182,6 +187,7 @@ def fhir_export_data(
             content=version.content,
             team_name=team.name if team else None,
             care_team=people,
+            caseload_status=caseload_status,
         )
 
 

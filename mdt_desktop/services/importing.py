@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -18,7 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from mdt_desktop.interop import csv_list, csv_process, fhir
+from mdt_desktop.interop import coded_layouts, csv_list, csv_process, fhir
 from mdt_desktop.interop.csv_process import CsvReaderProcess
 from mdt_desktop.interop.records import Rejection, UnreadableFile, where_text
 from mdt_desktop.store.database import Store
@@ -36,6 +37,22 @@ __all__ = [
 
 ProgressFn = Callable[[str, int, int], None]
 IMPORTABLE = {".csv", ".txt", ".json", ".ndjson"}
+# store_meta key: organisation ids of supplier files (EMIS OrganisationGuid, SystmOne
+# IDOrganisationVisibleTo, Vision SERVICE_ID) and the ODS code each was given once.
+PRACTICE_MAP_KEY = "import.practice_map"
+
+
+def practice_map(store: Store) -> dict[str, str]:
+    """The remembered organisation id → ODS code mapping."""
+    raw = store.meta().get(PRACTICE_MAP_KEY)
+    return json.loads(raw) if raw else {}
+
+
+def _remember_practices(store: Store, found: dict[str, str]) -> None:
+    known = practice_map(store)
+    if found and any(known.get(k) != v for k, v in found.items()):
+        known.update(found)
+        store.set_meta(PRACTICE_MAP_KEY, json.dumps(known, sort_keys=True))
 
 
 @dataclass
@@ -56,6 +73,11 @@ class ImportSummary:
     seconds: float = 0.0
     record_id: str | None = None
     stratified: int | None = None
+    # Each CSV file's layout (generic, emis-admin-patient, …) and what it skipped.
+    layouts: dict[str, str] = field(default_factory=dict)
+    skipped_rows: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Files or resources passed over whole, each said in a sentence (a bulk-export log).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -77,6 +99,9 @@ class ImportSummary:
                 "unchanged": self.coded_unchanged,
             },
             "skipped_resources": self.skipped,
+            "layouts": self.layouts,
+            "skipped_rows": self.skipped_rows,
+            "notes": self.notes,
             "practices_created": self.practices_created,
             "stratified": self.stratified,
             "seconds": round(self.seconds, 2),
@@ -155,20 +180,41 @@ def import_files(
     should_cancel: Callable[[], bool] | None = None,
     stratify: bool = True,
     parallel: bool | None = None,
+    practice: str | None = None,
+    mapping: Path | None = None,
 ) -> ImportSummary:
     """Import registered lists and coded entries; one transaction, bad rows reported.
 
     ``parallel`` reads the CSV files in a second process while this one writes
     (csv_process); by default only when they are big enough to gain from it.
+    ``practice`` is the ODS code for supplier files that do not carry one (remembered
+    against the file's organisation id); ``mapping`` a saved mapping for a layout the app
+    does not know (interop.layouts).
     """
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     today = today or date.today()
+    if practice is not None:
+        practice = practice.strip().upper()
+        if not csv_list.PRACTICE_CODE.match(practice):
+            raise UnreadableFile(f"{practice!r} is not an ODS practice code (e.g. B86001)")
+    options: dict[str, Any] = {
+        "practice": practice,
+        "practice_map": practice_map(store),
+        "mapping": str(mapping) if mapping else None,
+    }
     files = expand_paths(paths)
     if progress:
         progress("reading", 0, len(files))
     csv_kinds, fhir_files = _sort_files(files)
-    csv_paths = list(csv_kinds)
+    # Supplier coded entries name people and codes by the system's own ids: the patient
+    # files and code look-ups of the same import link them (interop.coded_layouts).
+    lookups = [p for p, kind in csv_kinds.items() if kind == "lookup"]
+    if any(kind == "coded_entries" for kind in csv_kinds.values()):
+        options["links"] = coded_layouts.build_links(
+            [(p, p.read_bytes()) for p, kind in csv_kinds.items() if kind in ("patients", "lookup")]
+        )
+    csv_paths = [p for p in csv_kinds if p not in lookups]
     csv_bytes = sum(p.stat().st_size for p in csv_paths)
     if parallel is None:
         parallel = csv_bytes >= PARALLEL_BYTES and csv_process.available()
@@ -184,16 +230,22 @@ def import_files(
             list_paths = [p for p in csv_paths if csv_kinds[p] != "coded_entries"]
             coded_paths = [p for p in csv_paths if csv_kinds[p] == "coded_entries"]
             if list_paths:
-                lists = stack.enter_context(CsvReaderProcess(list_paths, today))
+                lists = stack.enter_context(CsvReaderProcess(list_paths, today, options=options))
                 readers.append(lists)
             if coded_paths:
                 # A first load is staged and copied in SQL; on top of stored entries, rows
                 # come here and are checked against a set of what is stored (twice as fast
                 # for a re-import of unchanged files).
                 stage = not _has_coded_entries(store)
-                coded = stack.enter_context(CsvReaderProcess(coded_paths, today, stage=stage))
+                coded = stack.enter_context(
+                    CsvReaderProcess(coded_paths, today, stage=stage, options=options)
+                )
                 readers.append(coded)
-        parsed = [] if readers else [csv_list.read_csv(p, today, stream=True) for p in csv_paths]
+        parsed = (
+            []
+            if readers
+            else [csv_list.read_csv(p, today, stream=True, options=options) for p in csv_paths]
+        )
         if fhir_files:
             try:
                 parsed.append(fhir.read_fhir(fhir_files, today))
@@ -232,11 +284,19 @@ def import_files(
             should_cancel=should_cancel,
         )
     summary = ImportSummary(files=[str(p) for p in files], partial=partial)
+    organisations: dict[str, str] = {}
     for f in parsed + [f for r in readers for f in r.parsed]:  # counted as rows were read
         summary.read += f.read
         summary.coded_read += f.coded_read
         summary.skipped += f.skipped
         summary.rejections += f.rejections
+        summary.notes += f.notes
+        layout = f.columns.get("layout")
+        if layout:
+            summary.layouts[Path(f.path).name] = layout
+            if f.columns.get("skipped"):
+                summary.skipped_rows[Path(f.path).name] = f.columns["skipped"]
+        organisations.update(f.columns.get("organisations") or {})
     summary.inserted, summary.updated = counts.inserted, counts.updated
     summary.unchanged, summary.left = counts.unchanged, counts.left
     summary.coded_inserted, summary.coded_unchanged = counts.coded_inserted, counts.coded_unchanged
@@ -263,6 +323,7 @@ def import_files(
         )
         s.add(record)
     summary.record_id = str(record.id)
+    _remember_practices(store, organisations)
     store.audit(
         "import",
         "patients",

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from mdt_desktop.services.efi_codes import code_list
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import (
     Action,
@@ -63,4 +64,5 @@ def store_status(store: Store) -> dict[str, Any]:
         "counts": counts,
         "outbox_pending": pending,
         "sync_conflicts_open": conflicts,
+        "efi_code_list": code_list(store)[0],
     }

@@ -12,6 +12,7 @@ from functools import cache
 from mdt_desktop.domain import efi, risk
 from mdt_desktop.domain.people import age_on
 from mdt_desktop.paths import resources_dir
+from mdt_desktop.services.efi_codes import code_list
 from mdt_desktop.store.bulk import bulk_transaction
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.risk_inputs import gather, replace_scores
@@ -43,7 +44,7 @@ def stratify_store(
     """Recompute every registered person's risk in one transaction."""
     started = time.perf_counter()
     today = today or date.today()
-    deficits = efi.load_deficits()
+    deficits = code_list(store)[1]
     names = {d.id: d.name for d in deficits}
     index = efi.code_index(deficits)
     by_segment = dict.fromkeys(risk.SEGMENTS, 0)
@@ -61,7 +62,7 @@ def stratify_store(
             dob = person.date_of_birth
             age = age_on(dob, today) if dob else None
             deficit_ids = person.deficits
-            if person.repeat_medications >= efi.POLYPHARMACY_EFI:
+            if person.medicines_12m >= efi.POLYPHARMACY_EFI:
                 deficit_ids = deficit_ids | {"polypharmacy"}
             present = tuple(sorted(names[d] for d in deficit_ids if d in names))
             efi_age = None if age is None else (65 if age >= efi.EFI_AGE else 0)

@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from mdt_desktop.domain import efi
+
 from .bulk import db_datetime, indexes_rebuilt_after
 
 
@@ -26,6 +28,8 @@ class PersonCounts:
     shown: tuple = ()
     caseload_status: str = ""
     repeat_medications: int = 0
+    # Different medicines prescribed in the last 12 months (the eFI's polypharmacy rule).
+    medicines_12m: int = 0
     admissions_12m: int = 0
     ae_attendances_12m: int = 0
     last_admission: date | None = None
@@ -34,14 +38,14 @@ class PersonCounts:
 
 def gather(
     conn: Connection,
-    efi_codes: dict[str, str],
+    efi_codes: dict[str, tuple[str, ...]],
     ltc_codes: Iterable[str],
     today: date,
 ) -> Iterator[PersonCounts]:
     """One PersonCounts per person on the list (registered, alive), from five queries."""
     cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     ltc_set = frozenset(ltc_codes)
-    year_ago = (today - timedelta(days=365)).isoformat()
+    year_ago = (today - timedelta(days=efi.POLYPHARMACY_DAYS)).isoformat()
     people: dict[str, PersonCounts] = {}
     for pid, dob, family, given, title, nhs, practice in cur.execute(
         "SELECT p.id, p.date_of_birth, p.family_name, p.given_name, p.title, p.nhs_number, "
@@ -60,11 +64,14 @@ def gather(
     # One pass over the coded entries gathers every count at once; condition codes come
     # back as one string per person and are mapped to deficits and long-term conditions
     # here (joining code tables inside the query measured slower).
-    for pid, conditions, meds, admissions, ae, last in cur.execute(
+    for pid, conditions, meds, meds_12m, admissions, ae, last in cur.execute(
         "SELECT patient_id, "
         "group_concat(CASE WHEN kind = 'condition' THEN "
         "CASE WHEN ended_on IS NULL THEN code ELSE '~' || code END END), "
         "count(DISTINCT CASE WHEN kind = 'medication' AND ended_on IS NULL THEN code END), "
+        # Prescribed within the year: issued in it, still current, or stopped within it.
+        "count(DISTINCT CASE WHEN kind = 'medication' AND (ended_on IS NULL "
+        "OR ended_on >= :since OR recorded_on >= :since) THEN code END), "
         "sum(kind = 'admission' AND recorded_on >= :since), "
         "sum(kind = 'ae_attendance' AND recorded_on >= :since), "
         "max(CASE WHEN kind = 'admission' AND recorded_on >= :since THEN recorded_on END) "
@@ -79,13 +86,14 @@ def gather(
             for code in conditions.split(","):
                 ended = code.startswith("~")
                 code = code.lstrip("~")
-                deficit = efi_codes.get(code)
-                if deficit is not None:
-                    person.deficits.add(deficit)
+                deficits = efi_codes.get(code)
+                if deficits is not None:
+                    person.deficits.update(deficits)
                 if not ended and code in ltc_set:
                     current.add(code)
             person.long_term_conditions = len(current)
         person.repeat_medications = meds
+        person.medicines_12m = meds_12m
         person.admissions_12m = admissions or 0
         person.ae_attendances_12m = ae or 0
         person.last_admission = date.fromisoformat(last) if last else None

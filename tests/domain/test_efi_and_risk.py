@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from fractions import Fraction
 
 import pytest
 
@@ -28,7 +29,7 @@ def codes_for(n: int) -> list[str]:
      (13, "severe"), (20, "severe")],
 )  # fmt: skip
 def test_category_boundaries(count: int, category: str) -> None:
-    result = efi.compute_efi(codes_for(count), repeat_medications=0, age=80)
+    result = efi.compute_efi(codes_for(count), medicines_12m=0, age=80)
     assert result.count == count and result.category == category
 
 
@@ -58,27 +59,85 @@ def test_two_codes_of_one_deficit_count_once() -> None:
 
 
 def test_code_list_is_well_formed() -> None:
+    from mdt_desktop.domain.snomed import concept_problem
+
     data = json.loads((resources_dir() / "efi" / "deficits.json").read_text())
     assert len(data["deficits"]) == 36
     assert len({d["id"] for d in data["deficits"]}) == 36
     for deficit in data["deficits"]:
         for entry in deficit["snomed"]:
-            assert entry["code"].isdigit() and 6 <= len(entry["code"]) <= 18, entry
+            # Every code a valid SNOMED CT concept id (Verhoeff, partition) with a term.
+            assert concept_problem(entry["code"]) is None, (deficit["id"], entry)
+            assert entry["term"].strip(), entry
+
+
+def test_the_invalid_and_misfiled_codes_are_gone() -> None:
     index = efi.code_index(DEFICITS)
-    assert sum(len(d.codes) for d in DEFICITS) == len(index)  # no code in two deficits
+    for invalid in ("299474006", "408425003", "224255008", "22839006"):
+        assert invalid not in index
+    assert "weight_loss_anorexia" not in index.get("248062006", ())  # self-harm terms
+    assert "urinary_incontinence" not in index.get("4800001", ())  # pyuria
+    # Lives in a nursing home: requirement for care, not social vulnerability.
+    assert index.get("160734000") == ("requirement_for_care",)
+
+
+def test_a_code_in_two_deficits_scores_both(tmp_path) -> None:
+    data = json.loads((resources_dir() / "efi" / "deficits.json").read_text())
+    shared = data["deficits"][0]["snomed"][0]
+    data["deficits"][1]["snomed"].append(shared)
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps(data))
+    deficits = efi.load_deficits(path)
+    result = efi.compute_efi([shared["code"], shared["code"]], 0, 80, deficits)
+    assert result.count == 2
+    assert set(result.deficits) == {data["deficits"][0]["name"], data["deficits"][1]["name"]}
 
 
 def test_a_broken_list_is_refused(tmp_path) -> None:
     data = json.loads((resources_dir() / "efi" / "deficits.json").read_text())
-    data["deficits"][1]["snomed"].append(data["deficits"][0]["snomed"][0])
     bad = tmp_path / "bad.json"
+    data["deficits"][1]["snomed"].append({"code": "299474006", "term": "Foot problem"})
     bad.write_text(json.dumps(data))
-    with pytest.raises(ValueError, match="is in both"):
+    with pytest.raises(efi.CodeListError, match="Verhoeff"):
         efi.load_deficits(bad)
+    data["deficits"][1]["snomed"][-1] = {"code": "1912002", "term": " "}
+    bad.write_text(json.dumps(data))
+    with pytest.raises(efi.CodeListError, match="no term"):
+        efi.load_deficits(bad)
+    data["deficits"][1]["snomed"][-1] = {"code": "191201018", "term": "a description id"}
+    bad.write_text(json.dumps(data))
+    with pytest.raises(efi.CodeListError, match="partition 01"):
+        efi.load_deficits(bad)
+    data["deficits"][1]["snomed"].pop()
     data["deficits"].pop()
     bad.write_text(json.dumps(data))
-    with pytest.raises(ValueError, match="36 deficits"):
+    with pytest.raises(efi.CodeListError, match="36 deficits"):
         efi.load_deficits(bad)
+
+
+def test_published_code_sets_read_from_a_folder(tmp_path) -> None:
+    """The published sets' file layout (efi-<name>.snomed.txt, code TAB term)."""
+    for index, name in enumerate(efi.PUBLISHED_SET_NAMES):
+        folder = tmp_path / "sets" / name / "1"
+        folder.mkdir(parents=True)
+        lines = ["1912002\tFall (event)"] if name == "falls" else []
+        lines.append("49808004\tOld-age (finding)" if index % 2 else "52448006\tDementia")
+        (folder / f"efi-{name}.snomed.txt").write_text("\n".join(lines) + "\n")
+    data = efi.read_published_sets(tmp_path / "sets")
+    deficits = efi.parse_code_list(data)
+    index = efi.code_index(deficits)
+    assert len(index["49808004"]) == 17 and len(index["52448006"]) == 18
+    assert index["1912002"] == ("falls",)
+    assert next(d for d in deficits if d.id == "polypharmacy").rule
+
+
+def test_band_boundaries_unchanged() -> None:
+    assert [efi.categorise(n) for n in (0, 4, 5, 8, 9, 12, 13, 36)] == [
+        "fit", "fit", "mild", "mild", "moderate", "moderate", "severe", "severe",
+    ]  # fmt: skip
+    assert (
+        (Fraction(12, 100), "fit"), (Fraction(24, 100), "mild"), (Fraction(36, 100), "moderate"),
+    ) == efi.BOUNDARIES  # fmt: skip
 
 
 def _inputs(**kw) -> risk.RiskInputs:

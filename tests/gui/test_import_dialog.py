@@ -104,3 +104,76 @@ def test_a_big_import_reads_in_other_processes_from_the_dialog(
     assert dialog.summary.inserted == 3000 and dialog.summary.coded_inserted == 3000
     assert dialog.summary.rejected == 2
     assert seen and seen[-1][0] == seen[-1][1] == 3002 + 3000  # the bar ended full
+
+
+def test_a_supplier_export_asks_for_the_practice_once(qtbot, store: Store, user, tmp_path) -> None:
+    from mdt_desktop.services.importing import practice_map
+
+    header = ("RowIdentifier,IDOrganisationVisibleTo,Title,FirstName,MiddleNames,Surname,"
+              "PreviousSurname,NHSNumber,DateBirth,DateDeath,BirthPlace,Gender,SpeaksEnglish,"
+              "EmailAddress,TestPatient,SSRef,SpineMatched")  # fmt: skip
+    path = tmp_path / "SRPatient.csv"
+    path.write_bytes(
+        (header + "\r\n1,777,Mrs,Zoë,,Ellis,,9990000018,14 Mar 1941,,,F,Y,,N,,Y\r\n").encode(
+            "cp1252"
+        )
+    )
+    dialog = ImportDialog(store)
+    qtbot.addWidget(dialog)
+    dialog.set_paths([path])
+    assert "TPP SystmOne" in dialog.mapping_label.text()
+    assert "%d %b %Y" in dialog.mapping_label.text()
+    assert not dialog.practice_row.isHidden()
+    dialog.practice.setText("b86001")
+    op = dialog.start()
+    with qtbot.waitSignal(op.finished, timeout=30_000):
+        pass
+    qtbot.waitUntil(lambda: dialog.summary is not None)
+    assert dialog.summary.inserted == 1
+    assert "SRPatient.csv as systmone-srpatient" in dialog.result_label.text()
+    assert practice_map(store) == {"777": "B86001"}
+
+
+def test_an_unknown_layout_is_mapped_previewed_saved_and_reused(
+    qtbot, store: Store, user, tmp_path, monkeypatch
+) -> None:
+    from mdt_desktop.gui.import_mapping import MappingDialog
+
+    monkeypatch.setenv("MDT_DATA_DIR", str(tmp_path / "data"))
+    path = tmp_path / "B86001-export.csv"
+    path.write_text(
+        "Patient NHS;Family;Given;Born\n9990000018;Ellis;Ada;14.03.1941\n"
+        "9990000026;Khan;Bo;1.1.41\n"
+    )
+    dialog = ImportDialog(store)
+    qtbot.addWidget(dialog)
+    dialog.set_paths([path])
+    assert "does not know" in dialog.mapping_label.text()
+    assert not dialog.map_button.isHidden() and not dialog.import_button.isEnabled()
+
+    mapping = MappingDialog(path, dialog)
+    qtbot.addWidget(mapping)
+    assert not mapping.save_button.isEnabled()  # nothing mapped yet: the reason is shown
+    for header, field in (("Patient NHS", "nhs_number"), ("Family", "family_name"),
+                          ("Given", "given_name"), ("Born", "date_of_birth")):  # fmt: skip
+        combo = mapping.choices[header]
+        combo.setCurrentIndex(combo.findData(field))
+    mapping.date_format.setCurrentIndex(mapping.date_format.findData("%d.%m.%Y"))
+    mapping.name.setText("practice-export")
+    assert mapping.save_button.isEnabled()
+    assert mapping.preview.rowCount() == 2
+    assert mapping.preview.item(0, 1).text() == "Ellis"
+    assert mapping.preview.item(0, 3).text() == "1941-03-14"
+    assert "two-digit year" in mapping.preview.item(1, 5).text()
+    mapping.save()
+    assert mapping.saved_path == tmp_path / "data" / "mappings" / "practice-export.json"
+
+    # Next time the same export is read with the saved mapping, by name.
+    dialog.set_paths([path])
+    assert "saved mapping <b>practice-export</b>" in dialog.mapping_label.text()
+    op = dialog.start()
+    with qtbot.waitSignal(op.finished, timeout=30_000):
+        pass
+    qtbot.waitUntil(lambda: dialog.summary is not None)
+    assert dialog.summary.inserted == 1 and dialog.summary.rejected == 1
+    assert dialog.summary.layouts == {path.name: "practice-export"}

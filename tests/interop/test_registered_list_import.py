@@ -330,6 +330,7 @@ def test_ndjson_bulk_export_imports(store: Store, tmp_path: Path) -> None:
             "resourceType": "Encounter",
             "id": "e1",
             "class": {"code": "IMP"},
+            "hospitalization": {"admitSource": {"coding": [{"code": "emd"}]}},
             "subject": {"reference": "Patient/p1"},
             "period": {"start": "2026-09-01T10:00:00Z", "end": "2026-09-05T10:00:00Z"},
         }

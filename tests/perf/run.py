@@ -248,6 +248,12 @@ def bench_cold_start(work: Path, args: argparse.Namespace) -> Result:
     }
 
 
+def bench_import_layouts(work: Path, args: argparse.Namespace) -> Result:
+    from tests.perf.bench_import import bench_import_layouts as run
+
+    return run(work, args)
+
+
 def bench_import(work: Path, args: argparse.Namespace) -> Result:
     from tests.perf.bench_import import bench_import as run
 
@@ -372,6 +378,7 @@ def bench_discharges(work: Path, args: argparse.Namespace) -> Result:
 BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "store_open": bench_store_open,
     "import": bench_import,
+    "import_layouts": bench_import_layouts,
     "bulk_insert": bench_bulk_insert,
     "demo": bench_demo,
     "stratify": bench_stratify,

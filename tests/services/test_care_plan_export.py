@@ -140,3 +140,13 @@ def test_cli_export_careplan_pdf_and_fhir(tmp_path: Path, capsys) -> None:
     assert cli.main([*argv, "--nhs", nhs, "--format", "fhir", "--large-print"]) == 1
     assert "PDF only" in capsys.readouterr().err
     assert not bad.exists()
+
+
+def test_fhir_plan_status_comes_from_the_caseload(store: Store, tmp_path: Path) -> None:
+    pid = _plan(store)
+    with store.transaction() as s:
+        s.scalars(select(CaseloadEntry)).first().status = "stepped_down"
+    out = tmp_path / "plan.json"
+    export_fhir(store, pid, out)
+    plan = json.loads(out.read_text(encoding="utf-8"))["entry"][1]["resource"]
+    assert plan["status"] == "completed"
