@@ -1,0 +1,90 @@
+"""Planned spend from amount × frequency, burn rate and where the money is heading."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
+
+from .money import as_pence, round_half_even
+from .vocab import Frequency
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or its last day if shorter (31 Jan → 28 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def occurrences(frequency: Frequency | str, first_on: date, start: date, end: date) -> int:
+    """How many times a line falls due in ``start``..``end`` inclusive, starting ``first_on``."""
+    frequency = Frequency(frequency)
+    if end < start or end < first_on:
+        return 0
+    if frequency is Frequency.ONE_OFF:
+        return 1 if start <= first_on <= end else 0
+    if frequency in (Frequency.WEEKLY, Frequency.FOUR_WEEKLY):
+        step = 7 if frequency is Frequency.WEEKLY else 28
+        # The first due day on or after ``start``, then every ``step`` days until ``end``.
+        skip = max(0, -(-(start - first_on).days // step))
+        first = first_on + timedelta(days=skip * step)
+        return 0 if first > end else (end - first).days // step + 1
+    count, n = 0, 0
+    while (due := add_months(first_on, n)) <= end:
+        count += due >= start
+        n += 1
+    return count
+
+
+def planned_spend(
+    amount: int, frequency: Frequency | str, first_on: date, start: date, end: date
+) -> int:
+    """Planned pence for a line of ``amount`` each time over ``start``..``end``."""
+    return as_pence(amount) * occurrences(frequency, first_on, start, end)
+
+
+@dataclass(frozen=True)
+class Projection:
+    burn_per_day: Fraction  # pence a day, exact
+    projected_spend: int  # by the period's end
+    projected_balance: int  # at the period's end
+    runs_out_on: date | None  # None if the money lasts the period
+
+    def variance_share(self, allocated: int) -> Fraction | None:
+        """(projected spend − allocated) / allocated: over is positive; None with no allocation."""
+        if allocated <= 0:
+            return None
+        return Fraction(self.projected_spend - allocated, allocated)
+
+
+def project(
+    *,
+    period_start: date,
+    period_end: date,
+    today: date,
+    spent: int,
+    balance: int,
+    committed: int = 0,
+) -> Projection:
+    """Straight-line projection from the spend so far.
+
+    The burn rate is what has been spent per day since the period began (today counted);
+    the rest of the period is assumed to go the same way. What is committed but not yet paid
+    is counted as spend to come on top, since a commitment is a promise to pay.
+    """
+    as_of = min(max(today, period_start), period_end)
+    elapsed = (as_of - period_start).days + 1
+    remaining = (period_end - as_of).days
+    burn = Fraction(as_pence(spent), elapsed) if elapsed > 0 else Fraction(0)
+    future = round_half_even(burn * remaining) + max(0, committed)
+    projected_balance = balance - future
+    runs_out: date | None = None
+    if balance - max(0, committed) <= 0:
+        runs_out = as_of
+    elif burn > 0:
+        days = (Fraction(balance - max(0, committed)) / burn).__ceil__()
+        day = as_of + timedelta(days=days)
+        runs_out = day if day <= period_end else None
+    return Projection(burn, spent + future, projected_balance, runs_out)
