@@ -1,0 +1,38 @@
+"""Personal health budgets: the use cases the GUI, the CLI and the server share.
+
+Importable as ``from mdt_desktop.services import budgets; budgets.post_entry(...)``.
+"""
+
+from .core import (
+    add_line,
+    agree_budget,
+    change_status,
+    create_budget,
+    plan_goal_ids,
+    post_entry,
+    reverse_entry,
+    team_of,
+    update_details,
+)
+from .overview import BudgetSummary, TeamReport, summaries, summary, team_report
+from .reviews import (
+    PausedLine,
+    decide_reconsideration,
+    follow_admissions,
+    hospital_surplus,
+    make_decision,
+    mark_notice_sent,
+    pause_for_admission,
+    record_review,
+    request_reconsideration,
+    request_review,
+    restart_after_discharge,
+)
+
+__all__ = [
+    "BudgetSummary", "PausedLine", "TeamReport", "add_line", "agree_budget", "change_status",
+    "create_budget", "decide_reconsideration", "follow_admissions", "hospital_surplus",
+    "make_decision", "mark_notice_sent", "pause_for_admission", "plan_goal_ids", "post_entry",
+    "record_review", "request_reconsideration", "request_review", "restart_after_discharge",
+    "reverse_entry", "summaries", "summary", "team_of", "team_report", "update_details",
+]  # fmt: skip

@@ -1,0 +1,556 @@
+"""Reads of personal health budgets: typed rows, every total a SQL aggregate.
+
+A ledger entry carries its signed effects (allocated, balance, spent, committed), so a
+budget's or a line's figures are ``SUM``s over its entries: no loop in Python adds money up.
+Counts behind alerts (payments with no evidence, payments on no line) are SQL counts too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.orm import Session, aliased
+
+from mdt_desktop.domain.budgets import (
+    EntryKind,
+    HeldAs,
+    ReviewClock,
+    ReviewFact,
+    ReviewKind,
+    ReviewReason,
+    clock_for,
+)
+
+from .schema import (
+    Budget,
+    BudgetDecision,
+    BudgetLine,
+    BudgetReconsideration,
+    BudgetReview,
+    BudgetStatementImport,
+    BudgetStatementTransaction,
+    BudgetStatusChange,
+    LedgerEntry,
+    Patient,
+)
+
+
+class Figures(NamedTuple):
+    allocated: int
+    balance: int
+    spent: int
+    committed: int
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.committed
+
+
+ZERO = Figures(0, 0, 0, 0)
+
+
+class BudgetRow(NamedTuple):
+    id: uuid.UUID
+    team_id: uuid.UUID | None
+    patient_id: uuid.UUID
+    family_name: str
+    given_name: str | None
+    nhs_number: str | None
+    kind: str
+    funding_source: str
+    held_as: str
+    status: str
+    period_start: date
+    period_end: date
+    indicative_pence: int | None
+    allocation_pence: int | None
+    holder: str | None
+    representative: str | None
+    nominee: str | None
+    managed_account: bool
+    risk_arrangements: str | None
+    account_reference: str | None
+    renews_budget_id: uuid.UUID | None
+    figures: Figures
+    payments_without_evidence: int
+    unlinked_payments: int
+    renewed: bool
+
+    @property
+    def person(self) -> str:
+        return f"{self.family_name.upper()}, {self.given_name or ''}".rstrip(", ")
+
+
+class LineRow(NamedTuple):
+    id: uuid.UUID
+    budget_id: uuid.UUID
+    description: str
+    category: str
+    provider: str | None
+    funding_source: str
+    held_as: str
+    goal_ids: tuple[str, ...]
+    amount_pence: int
+    frequency: str
+    starts_on: date
+    ends_on: date | None
+    paused_at: datetime | None
+    figures: Figures
+
+
+class EntryRow(NamedTuple):
+    id: uuid.UUID
+    budget_id: uuid.UUID
+    line_id: uuid.UUID | None
+    kind: str
+    entry_on: date
+    amount_pence: int
+    allocated_effect: int
+    balance_effect: int
+    spent_effect: int
+    committed_effect: int
+    reverses_id: uuid.UUID | None
+    settles_id: uuid.UUID | None
+    reference: str | None
+    evidence: str | None
+    payee: str | None
+    note: str | None
+    posted_at: datetime
+    posted_by: str
+    reversed_by: uuid.UUID | None
+    running_balance: int
+
+
+@dataclass(frozen=True)
+class ReportGroup:
+    key: str
+    budgets: int
+    allocated: int
+    committed: int
+    spent: int
+    balance: int
+
+
+def _live(model: Any) -> Any:
+    return model.deleted_at.is_(None)
+
+
+def _sums(group_by: Any) -> Any:
+    e = LedgerEntry
+    return (
+        select(
+            group_by.label("key"),
+            func.coalesce(func.sum(e.allocated_effect), 0).label("allocated"),
+            func.coalesce(func.sum(e.balance_effect), 0).label("balance"),
+            func.coalesce(func.sum(e.spent_effect), 0).label("spent"),
+            func.coalesce(func.sum(e.committed_effect), 0).label("committed"),
+        )
+        .where(_live(e))
+        .group_by(group_by)
+    )
+
+
+def _not_reversed() -> Any:
+    r = aliased(LedgerEntry)
+    return ~select(r.id).where(r.reverses_id == LedgerEntry.id).exists()
+
+
+def _payment_counts() -> Any:
+    """Per budget: standing payments with no evidence held as a direct payment; on no line."""
+    e, line = LedgerEntry, BudgetLine
+    held = func.coalesce(line.held_as, Budget.held_as)
+    no_evidence = and_(
+        held == HeldAs.DIRECT_PAYMENT.value,
+        func.coalesce(func.trim(e.evidence), "") == "",
+    )
+    return (
+        select(
+            e.budget_id.label("budget_id"),
+            func.sum(case((no_evidence, 1), else_=0)).label("no_evidence"),
+            func.sum(case((e.line_id.is_(None), 1), else_=0)).label("unlinked"),
+        )
+        .join(Budget, Budget.id == e.budget_id)
+        .outerjoin(line, line.id == e.line_id)
+        .where(_live(e), e.kind == EntryKind.PAYMENT.value, _not_reversed())
+        .group_by(e.budget_id)
+    )
+
+
+def budget_rows(
+    s: Session,
+    *,
+    team_id: uuid.UUID | None = None,
+    patient_id: uuid.UUID | None = None,
+    budget_ids: Iterable[uuid.UUID] | None = None,
+    statuses: Sequence[str] | None = None,
+) -> list[BudgetRow]:
+    """Budgets with their figures, one query; ordered by person then period."""
+    sums = _sums(LedgerEntry.budget_id).subquery()
+    counts = _payment_counts().subquery()
+    renewal = aliased(Budget)
+    renewed = (
+        select(renewal.id)
+        .where(renewal.renews_budget_id == Budget.id, _live(renewal))
+        .exists()
+        .label("renewed")
+    )
+    q = (
+        select(
+            Budget,
+            Patient.family_name,
+            Patient.given_name,
+            Patient.nhs_number,
+            func.coalesce(sums.c.allocated, 0),
+            func.coalesce(sums.c.balance, 0),
+            func.coalesce(sums.c.spent, 0),
+            func.coalesce(sums.c.committed, 0),
+            func.coalesce(counts.c.no_evidence, 0),
+            func.coalesce(counts.c.unlinked, 0),
+            renewed,
+        )
+        .join(Patient, Patient.id == Budget.patient_id)
+        .outerjoin(sums, sums.c.key == Budget.id)
+        .outerjoin(counts, counts.c.budget_id == Budget.id)
+        .where(_live(Budget))
+        .order_by(Patient.family_name, Patient.given_name, Budget.period_start)
+    )
+    if team_id is not None:
+        q = q.where(Budget.team_id == team_id)
+    if patient_id is not None:
+        q = q.where(Budget.patient_id == patient_id)
+    if budget_ids is not None:
+        q = q.where(Budget.id.in_(list(budget_ids)))
+    if statuses:
+        q = q.where(Budget.status.in_(list(statuses)))
+    out = []
+    for b, fam, given, nhs, al, bal, sp, com, noev, unl, ren in s.execute(q):
+        out.append(
+            BudgetRow(
+                b.id,
+                b.team_id,
+                b.patient_id,
+                fam,
+                given,
+                nhs,
+                b.kind,
+                b.funding_source,
+                b.held_as,
+                b.status,
+                b.period_start,
+                b.period_end,
+                b.indicative_pence,
+                b.allocation_pence,
+                b.holder,
+                b.representative,
+                b.nominee,
+                bool(b.managed_account),
+                b.risk_arrangements,
+                b.account_reference,
+                b.renews_budget_id,
+                Figures(int(al), int(bal), int(sp), int(com)),
+                int(noev),
+                int(unl),
+                bool(ren),
+            )
+        )
+    return out
+
+
+def budget_row(s: Session, budget_id: uuid.UUID) -> BudgetRow:
+    rows = budget_rows(s, budget_ids=[budget_id])
+    if not rows:
+        raise LookupError("That budget is not in this store.")
+    return rows[0]
+
+
+def line_rows(s: Session, budget_id: uuid.UUID) -> list[LineRow]:
+    sums = _sums(LedgerEntry.line_id).where(LedgerEntry.budget_id == budget_id).subquery()
+    q = (
+        select(
+            BudgetLine,
+            func.coalesce(sums.c.allocated, 0),
+            func.coalesce(sums.c.balance, 0),
+            func.coalesce(sums.c.spent, 0),
+            func.coalesce(sums.c.committed, 0),
+        )
+        .outerjoin(sums, sums.c.key == BudgetLine.id)
+        .where(BudgetLine.budget_id == budget_id, _live(BudgetLine))
+        .order_by(BudgetLine.starts_on, BudgetLine.description)
+    )
+    return [
+        LineRow(
+            ln.id,
+            ln.budget_id,
+            ln.description,
+            ln.category,
+            ln.provider,
+            ln.funding_source,
+            ln.held_as,
+            tuple(str(g) for g in ln.goal_ids or ()),
+            ln.amount_pence,
+            ln.frequency,
+            ln.starts_on,
+            ln.ends_on,
+            ln.paused_at,
+            Figures(int(a), int(b), int(sp), int(c)),
+        )
+        for ln, a, b, sp, c in s.execute(q)
+    ]
+
+
+def ledger_rows(
+    s: Session, budget_id: uuid.UUID, start: date | None = None, end: date | None = None
+) -> list[EntryRow]:
+    """The ledger in date order with a running balance (a window SUM), reversals linked."""
+    e = LedgerEntry
+    r = aliased(LedgerEntry)
+    running = func.sum(e.balance_effect).over(order_by=(e.entry_on, e.posted_at, e.id))
+    reversed_by = select(r.id).where(r.reverses_id == e.id, _live(r)).limit(1).scalar_subquery()
+    inner = (
+        select(e, reversed_by.label("reversed_by"), running.label("running"))
+        .where(e.budget_id == budget_id, _live(e))
+        .subquery()
+    )
+    q = select(inner).order_by(inner.c.entry_on, inner.c.posted_at, inner.c.id)
+    if start is not None:
+        q = q.where(inner.c.entry_on >= start)
+    if end is not None:
+        q = q.where(inner.c.entry_on <= end)
+    names = EntryRow._fields
+    out = []
+    for row in s.execute(q).mappings():
+        values = {n: row[n] for n in names if n not in ("reversed_by", "running_balance")}
+        out.append(
+            EntryRow(**values, reversed_by=row["reversed_by"], running_balance=int(row["running"]))
+        )
+    return out
+
+
+def figures_between(s: Session, budget_id: uuid.UUID, start: date, end: date) -> dict[str, int]:
+    """Opening balance, money in and money out of a period, as SQL sums."""
+    e = LedgerEntry
+    q = select(
+        func.coalesce(func.sum(case((e.entry_on < start, e.balance_effect), else_=0)), 0),
+        func.coalesce(
+            func.sum(
+                case(
+                    (and_(e.entry_on.between(start, end), e.balance_effect > 0), e.balance_effect),
+                    else_=0,
+                )
+            ),
+            0,
+        ),
+        func.coalesce(
+            func.sum(
+                case(
+                    (and_(e.entry_on.between(start, end), e.balance_effect < 0), -e.balance_effect),
+                    else_=0,
+                )
+            ),
+            0,
+        ),
+        func.coalesce(func.sum(case((e.entry_on.between(start, end), e.spent_effect), else_=0)), 0),
+    ).where(e.budget_id == budget_id, _live(e))
+    opening, money_in, money_out, spent = s.execute(q).one()
+    return {
+        "opening": int(opening),
+        "money_in": int(money_in),
+        "money_out": int(money_out),
+        "closing": int(opening) + int(money_in) - int(money_out),
+        "spent": int(spent),
+    }
+
+
+def entry(s: Session, entry_id: uuid.UUID) -> LedgerEntry | None:
+    return s.get(LedgerEntry, entry_id)
+
+
+def is_reversed(s: Session, entry_id: uuid.UUID) -> bool:
+    return (
+        s.scalar(
+            select(func.count())
+            .select_from(LedgerEntry)
+            .where(LedgerEntry.reverses_id == entry_id, _live(LedgerEntry))
+        )
+        or 0
+    ) > 0
+
+
+def open_commitment(s: Session, commitment_id: uuid.UUID) -> int:
+    """What is still owed on a commitment: its amount less what payments have settled."""
+    e = LedgerEntry
+    settled = s.scalar(
+        select(func.coalesce(func.sum(e.committed_effect), 0)).where(
+            e.settles_id == commitment_id, _live(e)
+        )
+    )
+    own = s.scalar(
+        select(func.coalesce(func.sum(e.committed_effect), 0)).where(
+            (e.id == commitment_id) | (e.reverses_id == commitment_id), _live(e)
+        )
+    )
+    return int(own or 0) + int(settled or 0)
+
+
+# --- reviews and the clocks ----------------------------------------------------------------
+
+
+def review_facts(
+    s: Session, budget_ids: Iterable[uuid.UUID] | None = None
+) -> dict[uuid.UUID, list[ReviewFact]]:
+    q = select(
+        BudgetReview.budget_id,
+        BudgetReview.kind,
+        BudgetReview.reason,
+        BudgetReview.requested_on,
+        BudgetReview.held_on,
+    ).where(_live(BudgetReview))
+    if budget_ids is not None:
+        q = q.where(BudgetReview.budget_id.in_(list(budget_ids)))
+    out: dict[uuid.UUID, list[ReviewFact]] = {}
+    for bid, kind, reason, asked, held in s.execute(q):
+        out.setdefault(bid, []).append(
+            ReviewFact(ReviewKind(kind), ReviewReason(reason), asked, held)
+        )
+    return out
+
+
+def first_payments(
+    s: Session, budget_ids: Iterable[uuid.UUID] | None = None
+) -> dict[uuid.UUID, dict[ReviewClock, date]]:
+    """Per budget and clock, the date of the first standing payment of direct-payment money."""
+    e, line = LedgerEntry, BudgetLine
+    source = func.coalesce(line.funding_source, Budget.funding_source)
+    held = func.coalesce(line.held_as, Budget.held_as)
+    q = (
+        select(e.budget_id, source, held, func.min(e.entry_on))
+        .join(Budget, Budget.id == e.budget_id)
+        .outerjoin(line, line.id == e.line_id)
+        .where(
+            _live(e),
+            e.kind == EntryKind.PAYMENT.value,
+            held == literal(HeldAs.DIRECT_PAYMENT.value),
+            _not_reversed(),
+        )
+        .group_by(e.budget_id, source, held)
+    )
+    if budget_ids is not None:
+        q = q.where(e.budget_id.in_(list(budget_ids)))
+    out: dict[uuid.UUID, dict[ReviewClock, date]] = {}
+    for bid, src, how, first in s.execute(q):
+        clock = clock_for(src, how)
+        if clock is None:
+            continue
+        per = out.setdefault(bid, {})
+        if clock not in per or first < per[clock]:
+            per[clock] = first
+    return out
+
+
+# --- the team report -----------------------------------------------------------------------
+
+
+def report_groups(s: Session, team_id: uuid.UUID | None, by: str) -> list[ReportGroup]:
+    """Allocated, committed, spent and balance of live budgets grouped by kind or source."""
+    column = {"kind": Budget.kind, "funding_source": Budget.funding_source}[by]
+    e = LedgerEntry
+    q = (
+        select(
+            column,
+            func.count(func.distinct(Budget.id)),
+            func.coalesce(func.sum(e.allocated_effect), 0),
+            func.coalesce(func.sum(e.committed_effect), 0),
+            func.coalesce(func.sum(e.spent_effect), 0),
+            func.coalesce(func.sum(e.balance_effect), 0),
+        )
+        .select_from(Budget)
+        .outerjoin(e, and_(e.budget_id == Budget.id, _live(e)))
+        .where(_live(Budget), Budget.status != "closed")
+        .group_by(column)
+        .order_by(column)
+    )
+    if team_id is not None:
+        q = q.where(Budget.team_id == team_id)
+    return [
+        ReportGroup(str(k), int(n), int(a), int(c), int(sp), int(b))
+        for k, n, a, c, sp, b in s.execute(q)
+    ]
+
+
+# --- decisions, status history, imports ---------------------------------------------------
+
+
+def status_history(s: Session, budget_id: uuid.UUID) -> list[BudgetStatusChange]:
+    return list(
+        s.scalars(
+            select(BudgetStatusChange)
+            .where(BudgetStatusChange.budget_id == budget_id, _live(BudgetStatusChange))
+            .order_by(BudgetStatusChange.changed_at)
+        )
+    )
+
+
+def decisions(s: Session, budget_id: uuid.UUID) -> list[BudgetDecision]:
+    return list(
+        s.scalars(
+            select(BudgetDecision)
+            .where(BudgetDecision.budget_id == budget_id, _live(BudgetDecision))
+            .order_by(BudgetDecision.decided_on)
+        )
+    )
+
+
+def reconsiderations(s: Session, decision_id: uuid.UUID) -> list[BudgetReconsideration]:
+    return list(
+        s.scalars(
+            select(BudgetReconsideration)
+            .where(BudgetReconsideration.decision_id == decision_id, _live(BudgetReconsideration))
+            .order_by(BudgetReconsideration.requested_on)
+        )
+    )
+
+
+def known_fingerprints(s: Session, fingerprints: Iterable[str]) -> set[str]:
+    wanted = list(fingerprints)
+    found: set[str] = set()
+    t = BudgetStatementTransaction
+    for start in range(0, len(wanted), 900):
+        chunk = wanted[start : start + 900]
+        found.update(s.scalars(select(t.fingerprint).where(t.fingerprint.in_(chunk), _live(t))))
+    return found
+
+
+def import_by_hash(s: Session, sha256: str) -> BudgetStatementImport | None:
+    return s.scalars(
+        select(BudgetStatementImport).where(
+            BudgetStatementImport.file_sha256 == sha256, _live(BudgetStatementImport)
+        )
+    ).first()
+
+
+def unmatched_transactions(
+    s: Session, import_id: uuid.UUID | None = None
+) -> list[BudgetStatementTransaction]:
+    t = BudgetStatementTransaction
+    q = select(t).where(t.match_status == "unmatched", _live(t))
+    if import_id is not None:
+        q = q.where(t.import_id == import_id)
+    return list(s.scalars(q.order_by(t.transaction_on, t.row_number)))
+
+
+def statement_total(s: Session, account_reference: str) -> int:
+    """Net of every imported transaction on one account (money in positive), as one SUM."""
+    t = BudgetStatementTransaction
+    return int(
+        s.scalar(
+            select(func.coalesce(func.sum(t.amount_pence), 0)).where(
+                t.account_reference == account_reference, _live(t)
+            )
+        )
+        or 0
+    )
