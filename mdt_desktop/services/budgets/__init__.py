@@ -15,6 +15,7 @@ from .core import (
     update_details,
 )
 from .overview import BudgetSummary, TeamReport, summaries, summary, team_report
+from .payments import ImportResult, Reconciliation, import_payments, reconciliation_text
 from .reviews import (
     PausedLine,
     decide_reconsideration,
@@ -30,9 +31,11 @@ from .reviews import (
 )
 
 __all__ = [
-    "BudgetSummary", "PausedLine", "TeamReport", "add_line", "agree_budget", "change_status",
-    "create_budget", "decide_reconsideration", "follow_admissions", "hospital_surplus",
-    "make_decision", "mark_notice_sent", "pause_for_admission", "plan_goal_ids", "post_entry",
-    "record_review", "request_reconsideration", "request_review", "restart_after_discharge",
-    "reverse_entry", "summaries", "summary", "team_of", "team_report", "update_details",
+    "BudgetSummary", "ImportResult", "PausedLine", "Reconciliation", "TeamReport", "add_line",
+    "agree_budget", "change_status", "create_budget", "decide_reconsideration",
+    "follow_admissions", "hospital_surplus", "import_payments", "make_decision",
+    "mark_notice_sent", "pause_for_admission", "plan_goal_ids", "post_entry",
+    "reconciliation_text", "record_review", "request_reconsideration", "request_review",
+    "restart_after_discharge", "reverse_entry", "summaries", "summary", "team_of",
+    "team_report", "update_details",
 ]  # fmt: skip
