@@ -13,17 +13,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from mdt_desktop.domain.budgets import (
     EntryKind,
+    FundingSource,
     HeldAs,
     ReviewClock,
     ReviewFact,
     ReviewKind,
     ReviewReason,
-    clock_for,
 )
 
 from .schema import (
@@ -160,25 +160,41 @@ def _not_reversed() -> Any:
     return ~select(r.id).where(r.reverses_id == LedgerEntry.id).exists()
 
 
-def _payment_counts() -> Any:
-    """Per budget: standing payments with no evidence held as a direct payment; on no line."""
-    e, line = LedgerEntry, BudgetLine
-    held = func.coalesce(line.held_as, Budget.held_as)
-    no_evidence = and_(
-        held == HeldAs.DIRECT_PAYMENT.value,
-        func.coalesce(func.trim(e.evidence), "") == "",
-    )
-    return (
-        select(
-            e.budget_id.label("budget_id"),
-            func.sum(case((no_evidence, 1), else_=0)).label("no_evidence"),
-            func.sum(case((e.line_id.is_(None), 1), else_=0)).label("unlinked"),
-        )
-        .join(Budget, Budget.id == e.budget_id)
-        .outerjoin(line, line.id == e.line_id)
-        .where(_live(e), e.kind == EntryKind.PAYMENT.value, _not_reversed())
-        .group_by(e.budget_id)
-    )
+def _per_budget() -> Any:
+    """Every per-budget figure in one pass over the ledger (its budget index, no joins).
+
+    A reversal counts against what it reverses (``counts_as`` with sign −1), so the counts
+    of payments without evidence or without a line are of payments still standing. The first
+    direct payment on each clock is the earliest payment, reversed or not: a clock started by
+    a payment later reversed is due earlier, never later.
+    """
+    e = LedgerEntry
+    sign = case((e.kind == EntryKind.REVERSAL.value, -1), else_=1)
+    payment = e.counts_as == EntryKind.PAYMENT.value
+    direct = e.held_as == HeldAs.DIRECT_PAYMENT.value
+    social = e.funding_source == FundingSource.SOCIAL_CARE.value
+    first_of = and_(e.kind == EntryKind.PAYMENT.value, direct)
+    no_evidence = func.coalesce(func.trim(e.evidence), "") == ""
+    return select(
+        e.budget_id.label("budget_id"),
+        func.sum(e.allocated_effect).label("allocated"),
+        func.sum(e.balance_effect).label("balance"),
+        func.sum(e.spent_effect).label("spent"),
+        func.sum(e.committed_effect).label("committed"),
+        func.sum(case((and_(payment, direct, no_evidence), sign), else_=0)).label("no_evidence"),
+        func.sum(case((and_(payment, e.line_id.is_(None)), sign), else_=0)).label("unlinked"),
+        func.min(case((and_(first_of, ~social), e.entry_on))).label("first_nhs"),
+        func.min(case((and_(first_of, social), e.entry_on))).label("first_social"),
+    ).group_by(e.budget_id)
+
+
+_BUDGET_COLUMNS = (
+    Budget.id, Budget.team_id, Budget.patient_id, Patient.family_name, Patient.given_name,
+    Patient.nhs_number, Budget.kind, Budget.funding_source, Budget.held_as, Budget.status,
+    Budget.period_start, Budget.period_end, Budget.indicative_pence, Budget.allocation_pence,
+    Budget.holder, Budget.representative, Budget.nominee, Budget.managed_account,
+    Budget.risk_arrangements, Budget.account_reference, Budget.renews_budget_id,
+)  # fmt: skip
 
 
 def budget_rows(
@@ -188,10 +204,22 @@ def budget_rows(
     patient_id: uuid.UUID | None = None,
     budget_ids: Iterable[uuid.UUID] | None = None,
     statuses: Sequence[str] | None = None,
+    first_payments: dict[uuid.UUID, dict[ReviewClock, date]] | None = None,
 ) -> list[BudgetRow]:
-    """Budgets with their figures, one query; ordered by person then period."""
-    sums = _sums(LedgerEntry.budget_id).subquery()
-    counts = _payment_counts().subquery()
+    """Budgets with their figures, one query; ordered by person then period.
+
+    Pass a dict as ``first_payments`` to have it filled, per budget, with the date of the
+    first direct payment on each review clock (from the same pass over the ledger).
+    """
+    agg = _per_budget()
+    ids = None if budget_ids is None else list(budget_ids)
+    if ids is not None:
+        agg = agg.where(LedgerEntry.budget_id.in_(ids))
+    elif patient_id is not None:
+        agg = agg.where(
+            LedgerEntry.budget_id.in_(select(Budget.id).where(Budget.patient_id == patient_id))
+        )
+    sums = agg.subquery()
     renewal = aliased(Budget)
     renewed = (
         select(renewal.id)
@@ -201,21 +229,19 @@ def budget_rows(
     )
     q = (
         select(
-            Budget,
-            Patient.family_name,
-            Patient.given_name,
-            Patient.nhs_number,
+            *_BUDGET_COLUMNS,
             func.coalesce(sums.c.allocated, 0),
             func.coalesce(sums.c.balance, 0),
             func.coalesce(sums.c.spent, 0),
             func.coalesce(sums.c.committed, 0),
-            func.coalesce(counts.c.no_evidence, 0),
-            func.coalesce(counts.c.unlinked, 0),
+            func.coalesce(sums.c.no_evidence, 0),
+            func.coalesce(sums.c.unlinked, 0),
             renewed,
+            sums.c.first_nhs,
+            sums.c.first_social,
         )
         .join(Patient, Patient.id == Budget.patient_id)
-        .outerjoin(sums, sums.c.key == Budget.id)
-        .outerjoin(counts, counts.c.budget_id == Budget.id)
+        .outerjoin(sums, sums.c.budget_id == Budget.id)
         .where(_live(Budget))
         .order_by(Patient.family_name, Patient.given_name, Budget.period_start)
     )
@@ -223,42 +249,34 @@ def budget_rows(
         q = q.where(Budget.team_id == team_id)
     if patient_id is not None:
         q = q.where(Budget.patient_id == patient_id)
-    if budget_ids is not None:
-        q = q.where(Budget.id.in_(list(budget_ids)))
+    if ids is not None:
+        q = q.where(Budget.id.in_(ids))
     if statuses:
         q = q.where(Budget.status.in_(list(statuses)))
     out = []
-    for b, fam, given, nhs, al, bal, sp, com, noev, unl, ren in s.execute(q):
-        out.append(
-            BudgetRow(
-                b.id,
-                b.team_id,
-                b.patient_id,
-                fam,
-                given,
-                nhs,
-                b.kind,
-                b.funding_source,
-                b.held_as,
-                b.status,
-                b.period_start,
-                b.period_end,
-                b.indicative_pence,
-                b.allocation_pence,
-                b.holder,
-                b.representative,
-                b.nominee,
-                bool(b.managed_account),
-                b.risk_arrangements,
-                b.account_reference,
-                b.renews_budget_id,
-                Figures(int(al), int(bal), int(sp), int(com)),
-                int(noev),
-                int(unl),
-                bool(ren),
-            )
+    n = len(_BUDGET_COLUMNS)
+    for values in s.execute(q):
+        al, bal, sp, com, noev, unl, ren, first_nhs, first_social = values[n:]
+        head = list(values[:n])
+        head[17] = bool(head[17])  # managed_account
+        row = BudgetRow(
+            *head, Figures(int(al), int(bal), int(sp), int(com)), int(noev), int(unl), bool(ren)
         )
+        out.append(row)
+        if first_payments is not None:
+            clocks = {}
+            if first_nhs is not None:
+                clocks[ReviewClock.NHS_DIRECT_PAYMENT] = _as_date(first_nhs)
+            if first_social is not None:
+                clocks[ReviewClock.SOCIAL_CARE_DIRECT_PAYMENT] = _as_date(first_social)
+            if clocks:
+                first_payments[row.id] = clocks
     return out
+
+
+def _as_date(value: date | str) -> date:
+    # MIN over a CASE loses the column's type on SQLite: the stored ISO text comes back.
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def budget_row(s: Session, budget_id: uuid.UUID) -> BudgetRow:
@@ -423,32 +441,9 @@ def review_facts(
 def first_payments(
     s: Session, budget_ids: Iterable[uuid.UUID] | None = None
 ) -> dict[uuid.UUID, dict[ReviewClock, date]]:
-    """Per budget and clock, the date of the first standing payment of direct-payment money."""
-    e, line = LedgerEntry, BudgetLine
-    source = func.coalesce(line.funding_source, Budget.funding_source)
-    held = func.coalesce(line.held_as, Budget.held_as)
-    q = (
-        select(e.budget_id, source, held, func.min(e.entry_on))
-        .join(Budget, Budget.id == e.budget_id)
-        .outerjoin(line, line.id == e.line_id)
-        .where(
-            _live(e),
-            e.kind == EntryKind.PAYMENT.value,
-            held == literal(HeldAs.DIRECT_PAYMENT.value),
-            _not_reversed(),
-        )
-        .group_by(e.budget_id, source, held)
-    )
-    if budget_ids is not None:
-        q = q.where(e.budget_id.in_(list(budget_ids)))
+    """Per budget and clock, the date of the first direct payment of that clock's money."""
     out: dict[uuid.UUID, dict[ReviewClock, date]] = {}
-    for bid, src, how, first in s.execute(q):
-        clock = clock_for(src, how)
-        if clock is None:
-            continue
-        per = out.setdefault(bid, {})
-        if clock not in per or first < per[clock]:
-            per[clock] = first
+    budget_rows(s, budget_ids=budget_ids, first_payments=out)
     return out
 
 

@@ -607,7 +607,9 @@ class Budget(TeamScoped, Base):
     risk_arrangements: Mapped[str | None] = mapped_column(Text)
     # The account or prepaid card a statement names, to match imported transactions.
     account_reference: Mapped[str | None] = mapped_column(String(64), index=True)
-    renews_budget_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("budgets.id"))
+    renews_budget_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("budgets.id"), index=True
+    )
     created_at: Mapped[datetime]
 
 
@@ -681,6 +683,13 @@ def _ledger_checks() -> tuple[CheckConstraint, ...]:
     rules.append("(kind = 'reversal' AND reverses_id IS NOT NULL)")
     return (
         _vocab("kind", k),
+        _vocab("counts_as", k),
+        _vocab("held_as", budget_words.HeldAs),
+        _vocab("funding_source", budget_words.FundingSource),
+        CheckConstraint(
+            "(kind = 'reversal' AND counts_as <> 'reversal') OR counts_as = kind",
+            name="counts_as_kind",
+        ),
         CheckConstraint(
             "(kind = 'adjustment' AND amount_pence <> 0) OR (kind <> 'adjustment' "
             "AND amount_pence > 0)",
@@ -704,7 +713,8 @@ class LedgerEntry(TeamScoped, Base):
         Index("ix_budget_ledger_entries_line_id", "line_id"),
     )
     CONTENT = (
-        "budget_id", "line_id", "kind", "entry_on", "amount_pence", "allocated_effect",
+        "budget_id", "line_id", "kind", "counts_as", "held_as", "funding_source", "entry_on",
+        "amount_pence", "allocated_effect",
         "balance_effect", "spent_effect", "committed_effect", "reverses_id", "settles_id",
         "reference", "evidence", "payee", "deleted_at",
     )  # fmt: skip
@@ -712,6 +722,12 @@ class LedgerEntry(TeamScoped, Base):
     budget_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("budgets.id"))
     line_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("budget_lines.id"))
     kind: Mapped[str] = mapped_column(String(20))
+    # What the entry counts as in the alert counts: its kind, or for a reversal the kind of
+    # the entry reversed (which it then subtracts). With held_as and funding_source (of the
+    # line, else the budget, when posted) every per-budget figure is one pass over the ledger.
+    counts_as: Mapped[str] = mapped_column(String(20))
+    held_as: Mapped[str] = mapped_column(String(16))
+    funding_source: Mapped[str] = mapped_column(String(24))
     entry_on: Mapped[date] = mapped_column(Date)
     amount_pence: Mapped[int] = mapped_column(BigInteger)
     allocated_effect: Mapped[int] = mapped_column(BigInteger)

@@ -24,7 +24,8 @@ depends_on = None
 # What a ledger row is: once written none of it may change (sync may still stamp the row's
 # clock and move it to the server's team on the first sync).
 LEDGER_CONTENT = (
-    "budget_id", "line_id", "kind", "entry_on", "amount_pence", "allocated_effect",
+    "budget_id", "line_id", "kind", "counts_as", "held_as", "funding_source", "entry_on",
+    "amount_pence", "allocated_effect",
     "balance_effect", "spent_effect", "committed_effect", "reverses_id", "settles_id",
     "reference", "evidence", "payee", "note", "posted_at", "posted_by", "deleted_at",
 )  # fmt: skip
@@ -178,6 +179,9 @@ def upgrade() -> None:
             batch_op.f("ix_budgets_account_reference"), ["account_reference"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_budgets_patient_id"), ["patient_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_budgets_renews_budget_id"), ["renews_budget_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_budgets_team_id"), ["team_id"], unique=False)
         batch_op.create_index("ix_budgets_team_status", ["team_id", "status"], unique=False)
 
@@ -358,6 +362,9 @@ def upgrade() -> None:
         sa.Column("budget_id", sa.Uuid(), nullable=False),
         sa.Column("line_id", sa.Uuid(), nullable=True),
         sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("counts_as", sa.String(length=20), nullable=False),
+        sa.Column("held_as", sa.String(length=16), nullable=False),
+        sa.Column("funding_source", sa.String(length=24), nullable=False),
         sa.Column("entry_on", sa.Date(), nullable=False),
         sa.Column("amount_pence", sa.BigInteger(), nullable=False),
         sa.Column("allocated_effect", sa.BigInteger(), nullable=False),
@@ -390,6 +397,22 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "kind IN ('allocation', 'commitment', 'payment', 'refund', 'adjustment', 'reversal', 'offset_unused', 'repayment_demand')",
             name=op.f("ck_budget_ledger_entries_kind_valid"),
+        ),
+        sa.CheckConstraint(
+            "held_as IN ('notional', 'third_party', 'direct_payment')",
+            name=op.f("ck_budget_ledger_entries_held_as_valid"),
+        ),
+        sa.CheckConstraint(
+            "counts_as IN ('allocation', 'commitment', 'payment', 'refund', 'adjustment', 'reversal', 'offset_unused', 'repayment_demand')",
+            name=op.f("ck_budget_ledger_entries_counts_as_valid"),
+        ),
+        sa.CheckConstraint(
+            "funding_source IN ('nhs_chc', 's117_aftercare', 'personal_wheelchair', 'other_nhs', 'social_care')",
+            name=op.f("ck_budget_ledger_entries_funding_source_valid"),
+        ),
+        sa.CheckConstraint(
+            "(kind = 'reversal' AND counts_as <> 'reversal') OR counts_as = kind",
+            name=op.f("ck_budget_ledger_entries_counts_as_kind"),
         ),
         sa.ForeignKeyConstraint(
             ["budget_id"], ["budgets.id"], name=op.f("fk_budget_ledger_entries_budget_id_budgets")

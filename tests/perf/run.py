@@ -363,6 +363,12 @@ def bench_sync(work: Path, args: argparse.Namespace) -> Result:
     return run(work, args)
 
 
+def bench_budgets(work: Path, args: argparse.Namespace) -> Result:
+    from tests.perf.bench_budgets import bench_budgets as run
+
+    return run(work, args)
+
+
 BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "store_open": bench_store_open,
     "import": bench_import,
@@ -375,6 +381,7 @@ BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "minutes": bench_minutes,
     "caseload": bench_caseload,
     "sync": bench_sync,
+    "budgets": bench_budgets,
 }
 
 

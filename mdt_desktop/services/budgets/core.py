@@ -361,11 +361,22 @@ def _add_entry(
         )
     else:
         effects = rules.effects_of(kind, amount, settles=settles)
+    line = s.get(BudgetLine, line_id) if line_id is not None else None
+    if reverses is not None:
+        counts_as, held_as, source = reverses.kind, reverses.held_as, reverses.funding_source
+        evidence = reverses.evidence  # the same receipt: the counts of missing evidence net off
+    else:
+        counts_as = kind.value
+        held_as = line.held_as if line is not None else budget.held_as
+        source = line.funding_source if line is not None else budget.funding_source
     entry = LedgerEntry(
         team_id=budget.team_id,
         budget_id=budget.id,
         line_id=line_id,
         kind=kind.value,
+        counts_as=counts_as,
+        held_as=held_as,
+        funding_source=source,
         entry_on=on,
         # A reversal's amount is the size of what it reverses; its effects carry the sign.
         amount_pence=rules.as_pence(abs(amount) if reverses is not None else amount),

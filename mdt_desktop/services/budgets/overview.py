@@ -62,10 +62,13 @@ def summaries(
 ) -> list[BudgetSummary]:
     """Every budget asked for with its projection, review and alerts: three queries in all."""
     with store.session() as s:
-        rows = reads.budget_rows(s, team_id=team_id, patient_id=patient_id, budget_ids=budget_ids)
+        firsts: dict[uuid.UUID, dict[rules.ReviewClock, date]] = {}
+        rows = reads.budget_rows(
+            s, team_id=team_id, patient_id=patient_id, budget_ids=budget_ids,
+            first_payments=firsts,
+        )  # fmt: skip
         ids = None if budget_ids is None and patient_id is None else [r.id for r in rows]
         reviews = reads.review_facts(s, ids)
-        firsts = reads.first_payments(s, ids)
     out = []
     for r in rows:
         live = BudgetStatus(r.status) in rules.LIVE_STATUSES
@@ -117,11 +120,23 @@ class TeamReport:
     budgets: int
 
 
+def _groups(rows: list[BudgetSummary], key: str) -> list[reads.ReportGroup]:
+    """Per kind or source, the sums of the budgets' SQL totals (budgets, not entries, here)."""
+    acc: dict[str, list[int]] = {}
+    for b in rows:
+        if b.row.status == BudgetStatus.CLOSED.value:
+            continue
+        f = b.row.figures
+        t = acc.setdefault(getattr(b.row, key), [0, 0, 0, 0, 0])
+        for i, v in enumerate((1, f.allocated, f.committed, f.spent, f.balance)):
+            t[i] += v
+    return [reads.ReportGroup(k, *v) for k, v in sorted(acc.items())]
+
+
 def team_report(store: Store, today: date, team_id: uuid.UUID | None = None) -> TeamReport:
-    with store.session() as s:
-        by_kind = reads.report_groups(s, team_id, "kind")
-        by_source = reads.report_groups(s, team_id, "funding_source")
+    """Allocated, committed and spent by type and by funding source; reviews overdue."""
     all_ = summaries(store, today, team_id=team_id)
+    by_kind, by_source = _groups(all_, "kind"), _groups(all_, "funding_source")
     overdue = [b for b in all_ if any(a.kind is rules.AlertKind.REVIEW_OVERDUE for a in b.alerts)]
     counts: dict[str, int] = {}
     for b in all_:
