@@ -549,3 +549,16 @@ def statement_total(s: Session, account_reference: str) -> int:
         )
         or 0
     )
+
+
+def line_spend_between(
+    s: Session, budget_id: uuid.UUID, start: date, end: date
+) -> dict[uuid.UUID, int]:
+    """Per line, what was spent between two dates (a SQL sum per line)."""
+    e = LedgerEntry
+    q = (
+        select(e.line_id, func.sum(e.spent_effect))
+        .where(e.budget_id == budget_id, e.line_id.is_not(None), e.entry_on.between(start, end))
+        .group_by(e.line_id)
+    )
+    return {lid: int(v or 0) for lid, v in s.execute(q)}

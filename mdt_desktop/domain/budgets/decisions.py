@@ -86,6 +86,10 @@ def notice_points(d: DecisionDraft) -> list[tuple[str, str]]:
         points.append(("Repay by", f"{d.repay_by:%d-%b-%Y}" if d.repay_by else ""))
         points.append(("Who must repay", d.repayer or ""))
     if d.reconsideration_route:
-        until = f" by {d.reconsider_by:%d-%b-%Y}" if d.reconsider_by else ""
-        points.append(("Asking for reconsideration", f"{d.reconsideration_route}{until}"))
+        route = d.reconsideration_route.strip()
+        if not route.endswith((".", "!", "?")):
+            route += "."
+        if d.reconsider_by:
+            route += f" Please ask by {d.reconsider_by:%d-%b-%Y}."
+        points.append(("Asking for reconsideration", route))
     return points

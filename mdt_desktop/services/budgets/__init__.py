@@ -14,6 +14,14 @@ from .core import (
     team_of,
     update_details,
 )
+from .documents import (
+    decision_letter,
+    export_decision_letter,
+    export_statement,
+    export_team_report,
+    statement_document,
+    team_report_document,
+)
 from .overview import BudgetSummary, TeamReport, summaries, summary, team_report
 from .payments import ImportResult, Reconciliation, import_payments, reconciliation_text
 from .reviews import (
@@ -31,11 +39,39 @@ from .reviews import (
 )
 
 __all__ = [
-    "BudgetSummary", "ImportResult", "PausedLine", "Reconciliation", "TeamReport", "add_line",
-    "agree_budget", "change_status", "create_budget", "decide_reconsideration",
-    "follow_admissions", "hospital_surplus", "import_payments", "make_decision",
-    "mark_notice_sent", "pause_for_admission", "plan_goal_ids", "post_entry",
-    "reconciliation_text", "record_review", "request_reconsideration", "request_review",
-    "restart_after_discharge", "reverse_entry", "summaries", "summary", "team_of",
-    "team_report", "update_details",
+    "BudgetSummary",
+    "ImportResult",
+    "PausedLine",
+    "Reconciliation",
+    "TeamReport",
+    "add_line",
+    "agree_budget",
+    "change_status",
+    "create_budget",
+    "decide_reconsideration",
+    "decision_letter",
+    "export_decision_letter",
+    "export_statement",
+    "export_team_report",
+    "follow_admissions",
+    "hospital_surplus",
+    "import_payments",
+    "make_decision",
+    "mark_notice_sent",
+    "pause_for_admission",
+    "plan_goal_ids",
+    "post_entry",
+    "reconciliation_text",
+    "record_review",
+    "request_reconsideration",
+    "request_review",
+    "restart_after_discharge",
+    "reverse_entry",
+    "statement_document",
+    "summaries",
+    "summary",
+    "team_of",
+    "team_report",
+    "team_report_document",
+    "update_details",
 ]  # fmt: skip
