@@ -580,6 +580,9 @@ def generate_demo(
     from .demo_meetings import add_demo_meetings  # MDT meetings, when there is a caseload
 
     add_demo_meetings(store, seed, today)
+    from .demo_budgets import add_demo_budgets  # personal budgets, when there is a caseload
+
+    add_demo_budgets(store, seed, today)
     return DemoSummary(
         patients=patients,
         coded_entries=coded,
