@@ -13,6 +13,7 @@ def _signed_in(store: Any, user_name: str | None) -> str:
     from mdt_desktop.cli import CommandError
     from mdt_desktop.services.users import actor_for, current_user, list_users
 
+    user: Any
     if user_name:
         matches = [u for u in list_users(store) if u.name.lower() == user_name.lower()]
         if not matches:

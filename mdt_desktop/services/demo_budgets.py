@@ -108,7 +108,7 @@ def add_demo_budgets(store: Store, seed: int, today: date) -> DemoBudgets | None
     }  # fmt: skip
     overdue = 0
     overspend: uuid.UUID | None = None
-    card_budget: tuple[uuid.UUID, uuid.UUID | None, dict[str, Any]] | None = None
+    card_budget: tuple[uuid.UUID, uuid.UUID, dict[str, Any]] | None = None
     for n, (patient_hex, team_hex, content) in enumerate(chosen):
         patient_id, team_id = uuid.UUID(str(patient_hex)), uuid.UUID(str(team_hex))
         kind, source, held_as, allocation, line_specs = PROFILES[n % len(PROFILES)]

@@ -255,13 +255,13 @@ def budget_rows(
         q = q.where(Budget.status.in_(list(statuses)))
     out = []
     n = len(_BUDGET_COLUMNS)
-    for values in s.execute(q):
+    for result in s.execute(q):
+        values: list[Any] = list(result)
         al, bal, sp, com, noev, unl, ren, first_nhs, first_social = values[n:]
-        head = list(values[:n])
+        head = values[:n]
         head[17] = bool(head[17])  # managed_account
-        row = BudgetRow(
-            *head, Figures(int(al), int(bal), int(sp), int(com)), int(noev), int(unl), bool(ren)
-        )
+        figures = Figures(int(al), int(bal), int(sp), int(com))
+        row = BudgetRow._make([*head, figures, int(noev), int(unl), bool(ren)])
         out.append(row)
         if first_payments is not None:
             clocks = {}
@@ -561,4 +561,4 @@ def line_spend_between(
         .where(e.budget_id == budget_id, e.line_id.is_not(None), e.entry_on.between(start, end))
         .group_by(e.line_id)
     )
-    return {lid: int(v or 0) for lid, v in s.execute(q)}
+    return {lid: int(v or 0) for lid, v in s.execute(q) if lid is not None}

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -157,7 +158,12 @@ def team_report_document(
     ) -> tuple[pdf.ReportGroupRow, ...]:
         return tuple(
             pdf.ReportGroupRow(
-                vocab(g.key).label, g.budgets, g.allocated, g.committed, g.spent, g.balance
+                cast(Any, vocab(g.key)).label,
+                g.budgets,
+                g.allocated,
+                g.committed,
+                g.spent,
+                g.balance,
             )
             for g in rows
         )
