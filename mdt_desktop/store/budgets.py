@@ -29,6 +29,7 @@ from mdt_desktop.domain.budgets import (
 from .schema import (
     Budget,
     BudgetDecision,
+    BudgetLedgerTotals,
     BudgetLine,
     BudgetReconsideration,
     BudgetReview,
@@ -37,6 +38,7 @@ from .schema import (
     BudgetStatusChange,
     LedgerEntry,
     Patient,
+    table_of,
 )
 
 
@@ -205,21 +207,28 @@ def budget_rows(
     budget_ids: Iterable[uuid.UUID] | None = None,
     statuses: Sequence[str] | None = None,
     first_payments: dict[uuid.UUID, dict[ReviewClock, date]] | None = None,
+    from_ledger: bool = False,
 ) -> list[BudgetRow]:
     """Budgets with their figures, one query; ordered by person then period.
 
+    On a laptop the figures come from ``budget_ledger_totals``, which triggers keep equal to
+    the ledger's sums; on the server (or with ``from_ledger``) from one pass over the ledger.
     Pass a dict as ``first_payments`` to have it filled, per budget, with the date of the
-    first direct payment on each review clock (from the same pass over the ledger).
+    first direct payment on each review clock.
     """
-    agg = _per_budget()
     ids = None if budget_ids is None else list(budget_ids)
-    if ids is not None:
-        agg = agg.where(LedgerEntry.budget_id.in_(ids))
-    elif patient_id is not None:
-        agg = agg.where(
-            LedgerEntry.budget_id.in_(select(Budget.id).where(Budget.patient_id == patient_id))
-        )
-    sums = agg.subquery()
+    sums: Any
+    if not from_ledger and s.get_bind().dialect.name == "sqlite":
+        sums = table_of(BudgetLedgerTotals)
+    else:
+        agg = _per_budget()
+        if ids is not None:
+            agg = agg.where(LedgerEntry.budget_id.in_(ids))
+        elif patient_id is not None:
+            agg = agg.where(
+                LedgerEntry.budget_id.in_(select(Budget.id).where(Budget.patient_id == patient_id))
+            )
+        sums = agg.subquery()
     renewal = aliased(Budget)
     renewed = (
         select(renewal.id)

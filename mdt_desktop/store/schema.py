@@ -607,9 +607,7 @@ class Budget(TeamScoped, Base):
     risk_arrangements: Mapped[str | None] = mapped_column(Text)
     # The account or prepaid card a statement names, to match imported transactions.
     account_reference: Mapped[str | None] = mapped_column(String(64), index=True)
-    renews_budget_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("budgets.id"), index=True
-    )
+    renews_budget_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("budgets.id"), index=True)
     created_at: Mapped[datetime]
 
 
@@ -747,6 +745,27 @@ class LedgerEntry(TeamScoped, Base):
     posted_by: Mapped[str] = mapped_column(String(200))
     posted_by_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     import_transaction_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+
+
+class BudgetLedgerTotals(Base):
+    """Per budget, the running sums of its ledger (local, derived, not synced).
+
+    Kept by triggers on every ledger insert (laptop writes, bulk imports and rows pulled by
+    sync alike), so the Budgets page and the team report read one row per budget instead of
+    summing every entry. Rebuilt from the ledger by the migration that made it.
+    """
+
+    __tablename__ = "budget_ledger_totals"
+
+    budget_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    allocated: Mapped[int] = mapped_column(BigInteger, default=0)
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    spent: Mapped[int] = mapped_column(BigInteger, default=0)
+    committed: Mapped[int] = mapped_column(BigInteger, default=0)
+    no_evidence: Mapped[int] = mapped_column(Integer, default=0)
+    unlinked: Mapped[int] = mapped_column(Integer, default=0)
+    first_nhs: Mapped[date | None] = mapped_column(Date)
+    first_social: Mapped[date | None] = mapped_column(Date)
 
 
 class BudgetReview(TeamScoped, Base):

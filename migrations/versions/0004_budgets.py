@@ -70,6 +70,72 @@ def _ledger_append_only() -> None:
     )
 
 
+def _effects_of(row: str, sign: str) -> dict[str, str]:
+    """What one ledger row adds to its budget's totals (``sign`` -1 takes it away)."""
+    counted = f"(CASE WHEN {row}.kind = 'reversal' THEN -1 ELSE 1 END) * {sign}"
+    payment = f"{row}.counts_as = 'payment'"
+    direct = f"{row}.held_as = 'direct_payment'"
+    first = f"{row}.kind = 'payment' AND {direct}"
+    return {
+        "allocated": f"{sign} * {row}.allocated_effect",
+        "balance": f"{sign} * {row}.balance_effect",
+        "spent": f"{sign} * {row}.spent_effect",
+        "committed": f"{sign} * {row}.committed_effect",
+        "no_evidence": f"CASE WHEN {payment} AND {direct} AND "
+        f"COALESCE(TRIM({row}.evidence), '') = '' THEN {counted} ELSE 0 END",
+        "unlinked": f"CASE WHEN {payment} AND {row}.line_id IS NULL THEN {counted} ELSE 0 END",
+        "first_nhs": f"CASE WHEN {first} AND {row}.funding_source <> 'social_care' "
+        f"THEN {row}.entry_on END",
+        "first_social": f"CASE WHEN {first} AND {row}.funding_source = 'social_care' "
+        f"THEN {row}.entry_on END",
+    }
+
+
+TOTAL_COLUMNS = (
+    "allocated", "balance", "spent", "committed", "no_evidence", "unlinked", "first_nhs",
+    "first_social",
+)  # fmt: skip
+
+
+def _totals_triggers() -> None:
+    """SQLite: the per-budget totals follow every insert into (and purge from) the ledger."""
+    if op.get_bind().dialect.name != "sqlite":
+        return  # the server sums the ledger itself (store/budgets.py)
+    names = ", ".join(TOTAL_COLUMNS)
+    sums = ", ".join(f"{c} = {c} + excluded.{c}" for c in TOTAL_COLUMNS[:6])
+    dates = ", ".join(
+        f"{c} = CASE WHEN {c} IS NULL THEN excluded.{c} WHEN excluded.{c} IS NULL THEN {c} "
+        f"ELSE min({c}, excluded.{c}) END"
+        for c in TOTAL_COLUMNS[6:]
+    )
+    added = _effects_of("NEW", "1")
+    op.execute(
+        "CREATE TRIGGER budget_ledger_totals_insert AFTER INSERT ON budget_ledger_entries "
+        f"BEGIN INSERT INTO budget_ledger_totals (budget_id, {names}) VALUES (NEW.budget_id, "
+        + ", ".join(added[c] for c in TOTAL_COLUMNS)
+        + f") ON CONFLICT(budget_id) DO UPDATE SET {sums}, {dates}; END"
+    )
+    taken = _effects_of("OLD", "-1")
+    op.execute(
+        "CREATE TRIGGER budget_ledger_totals_delete AFTER DELETE ON budget_ledger_entries "
+        "BEGIN UPDATE budget_ledger_totals SET "
+        + ", ".join(f"{c} = {c} + {taken[c]}" for c in TOTAL_COLUMNS[:6])
+        + " WHERE budget_id = OLD.budget_id; END"
+    )
+    op.execute(
+        "CREATE TRIGGER budget_ledger_totals_budget_gone AFTER DELETE ON budgets "
+        "BEGIN DELETE FROM budget_ledger_totals WHERE budget_id = OLD.id; END"
+    )
+    every = _effects_of("e", "1")
+    op.execute(
+        f"INSERT INTO budget_ledger_totals (budget_id, {names}) SELECT e.budget_id, "
+        + ", ".join(
+            f"{'min' if c.startswith('first') else 'sum'}({every[c]})" for c in TOTAL_COLUMNS
+        )
+        + " FROM budget_ledger_entries e GROUP BY e.budget_id"
+    )
+
+
 def _drop_ledger_triggers() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS budget_ledger_no_update ON budget_ledger_entries")
@@ -78,6 +144,8 @@ def _drop_ledger_triggers() -> None:
     else:
         op.execute("DROP TRIGGER IF EXISTS budget_ledger_no_update")
         op.execute("DROP TRIGGER IF EXISTS budget_ledger_no_delete")
+        for name in ("insert", "delete", "budget_gone"):
+            op.execute(f"DROP TRIGGER IF EXISTS budget_ledger_totals_{name}")
 
 
 def upgrade() -> None:
@@ -548,11 +616,26 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_budget_statement_transactions_team_id"), ["team_id"], unique=False
         )
+    op.create_table(
+        "budget_ledger_totals",
+        sa.Column("budget_id", sa.Uuid(), nullable=False),
+        sa.Column("allocated", sa.BigInteger(), nullable=False),
+        sa.Column("balance", sa.BigInteger(), nullable=False),
+        sa.Column("spent", sa.BigInteger(), nullable=False),
+        sa.Column("committed", sa.BigInteger(), nullable=False),
+        sa.Column("no_evidence", sa.Integer(), nullable=False),
+        sa.Column("unlinked", sa.Integer(), nullable=False),
+        sa.Column("first_nhs", sa.Date(), nullable=True),
+        sa.Column("first_social", sa.Date(), nullable=True),
+        sa.PrimaryKeyConstraint("budget_id", name=op.f("pk_budget_ledger_totals")),
+    )
     _ledger_append_only()
+    _totals_triggers()
 
 
 def downgrade() -> None:
     _drop_ledger_triggers()
+    op.drop_table("budget_ledger_totals")
     with op.batch_alter_table("budget_statement_transactions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_budget_statement_transactions_team_id"))
         batch_op.drop_index(batch_op.f("ix_budget_statement_transactions_import_id"))

@@ -105,3 +105,28 @@ def test_statement_figures_for_any_split_equal_the_ledger(store: Store) -> None:
     assert whole["closing"] == row.figures.balance == b["closing"]
     assert a["closing"] == b["opening"]
     assert a["money_out"] + b["money_out"] == whole["money_out"] == 10_000
+
+
+def test_trigger_kept_totals_equal_the_ledger_after_every_kind_of_write(
+    store: Store, tmp_path
+) -> None:
+    setup = agreed_budget(store)
+    other = agreed_budget(store, 2, held_as="third_party")
+    c = budgets.post_entry(store, setup.budget_id, "commitment", 5_000, date(2026, 5, 1),
+                           line_id=setup.equipment_line)  # fmt: skip
+    budgets.post_entry(store, setup.budget_id, "payment", 4_000, date(2026, 5, 2),
+                       line_id=setup.equipment_line, settles_id=c)  # fmt: skip
+    p = budgets.post_entry(store, setup.budget_id, "payment", 700, date(2026, 5, 3))
+    budgets.reverse_entry(store, p, "Wrong budget.")
+    budgets.post_entry(store, other.budget_id, "payment", 900, date(2026, 5, 4))
+    card = tmp_path / "card.csv"
+    card.write_text("Date,Card,Payee,Amount\n05/05/2026,CARD-0001,Own PA,-450.00\n"
+                    "06/05/2026,CARD-0001,Shop,-1.00\n")  # fmt: skip
+    budgets.import_payments(store, card, today=date(2026, 6, 1))
+    first: dict = {}
+    again: dict = {}
+    with store.session() as s:
+        kept = reads.budget_rows(s, first_payments=first)
+        summed = reads.budget_rows(s, first_payments=again, from_ledger=True)
+    assert kept == summed and first == again
+    assert kept[0].figures != kept[1].figures
