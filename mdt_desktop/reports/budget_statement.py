@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from mdt_desktop.domain.budgets import format_pence
@@ -67,9 +69,18 @@ class StatementDocument:
     notes: tuple[str, ...] = ()
 
 
+def _money(pence: int | None, st: Styles, *, bold: bool = False) -> Flowable:
+    """An amount set right-aligned in its cell, so pounds line up down a column."""
+    style = ParagraphStyle(
+        "money_bold" if bold else "money", parent=st.cell_header if bold else st.cell,
+        alignment=TA_RIGHT,
+    )  # fmt: skip
+    return para("" if pence is None else format_pence(pence), style)
+
+
 def _money_table(rows: Sequence[tuple[str, int]], st: Styles) -> Flowable:
     w = content_width()
-    return ruled(None, [(label, format_pence(v)) for label, v in rows], (w * 0.62, w * 0.38), st)
+    return ruled(None, [(label, _money(v, st)) for label, v in rows], (w * 0.62, w * 0.38), st)
 
 
 def statement_story(doc: StatementDocument, st: Styles) -> list[Flowable]:
@@ -122,9 +133,9 @@ def statement_story(doc: StatementDocument, st: Styles) -> list[Flowable]:
                     (
                         ln.description + (" (paused: in hospital)" if ln.paused else ""),
                         ln.plan,
-                        format_pence(ln.planned_in_period),
-                        format_pence(ln.spent_in_period),
-                        format_pence(ln.spent_to_date),
+                        _money(ln.planned_in_period, st),
+                        _money(ln.spent_in_period, st),
+                        _money(ln.spent_to_date, st),
                     )
                     for ln in doc.lines
                 ],
@@ -142,8 +153,8 @@ def statement_story(doc: StatementDocument, st: Styles) -> list[Flowable]:
                 [
                     (
                         f"{fmt(e.on)}: {e.what}",
-                        format_pence(e.money_in - e.money_out),
-                        format_pence(e.balance),
+                        _money(e.money_in - e.money_out, st),
+                        _money(e.balance, st),
                     )
                     for e in doc.entries
                 ],
@@ -160,9 +171,9 @@ def statement_story(doc: StatementDocument, st: Styles) -> list[Flowable]:
                         fmt(e.on),
                         e.what,
                         e.reference,
-                        format_pence(e.money_in) if e.money_in else "",
-                        format_pence(e.money_out) if e.money_out else "",
-                        format_pence(e.balance),
+                        _money(e.money_in or None, st),
+                        _money(e.money_out or None, st),
+                        _money(e.balance, st),
                     )
                     for e in doc.entries
                 ],
@@ -250,7 +261,7 @@ def _group_table(title: str, rows: Sequence[ReportGroupRow], st: Styles) -> list
     ]
     if st.large_print:
         blocks: list[Flowable] = [para(title, st.heading)]
-        for label, n, a, c, sp, b in data:
+        for label, n, a, c, sp, b in data:  # labelled lines: amounts read after their label
             blocks.append(
                 KeepTogether(
                     [
@@ -263,11 +274,16 @@ def _group_table(title: str, rows: Sequence[ReportGroupRow], st: Styles) -> list
                 )
             )
         return blocks
+    aligned = [
+        (label, n, *(_money(v, st, bold=label == "Total") for v in (r.allocated, r.committed,
+                                                                   r.spent, r.balance)))
+        for (label, n, *_), r in zip(data, (*rows, totals), strict=True)
+    ]  # fmt: skip
     return [
         para(title, st.heading),
         ruled(
             ["", "Budgets", "Allocated", "Committed", "Spent", "Balance"],
-            data,
+            aligned,
             (w * 0.26, w * 0.12, w * 0.155, w * 0.155, w * 0.155, w * 0.155),
             st,
         ),
