@@ -364,3 +364,22 @@ def test_a_repayment_notice_needs_what_reg_15_lists() -> None:
         "A substantial amount of the money has not been used is not a ground to stop the direct "
         "payment."
     ]
+
+
+@given(st.integers(-(10**12), 10**12), st.integers(1, 10**6))
+def test_integer_rounding_is_exact_half_to_even(numerator: int, denominator: int) -> None:
+    from mdt_desktop.domain.budgets.forecast import _div_half_even
+
+    assert _div_half_even(numerator, denominator) == round(Fraction(numerator, denominator))
+
+
+@given(st.integers(0, 10**8), st.integers(-(10**8), 10**8), st.integers(0, 10**6), DAYS, DAYS)
+def test_run_out_day_is_the_first_day_the_money_is_gone(spent, balance, committed, d1, d2) -> None:
+    start, today = min(d1, d2), max(d1, d2)
+    end = today + timedelta(days=400)
+    p = b.project(period_start=start, period_end=end, today=today, spent=spent,
+                  balance=balance, committed=committed)  # fmt: skip
+    if p.runs_out_on is not None and p.runs_out_on > today and spent:
+        days = (p.runs_out_on - today).days
+        left = balance - committed
+        assert left - p.burn_per_day * days <= 0 < left - p.burn_per_day * (days - 1)

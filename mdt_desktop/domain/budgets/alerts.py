@@ -41,8 +41,12 @@ def budget_alerts(
     out: list[Alert] = []
     if not facts.live:
         return ()
-    variance = facts.projection.variance_share(facts.allocated)
-    if variance is not None and variance > variance_share:
+    # (projected − allocated) / allocated against the share, cross-multiplied in integers.
+    alloc, projected = facts.allocated, facts.projection.projected_spend
+    num, den = variance_share.numerator, variance_share.denominator
+    over = alloc > 0 and (projected - alloc) * den > num * alloc
+    under = alloc > 0 and (alloc - projected) * den > num * alloc
+    if over:
         out.append(
             Alert(
                 AlertKind.PROJECTED_OVERSPEND,
@@ -51,7 +55,7 @@ def budget_alerts(
                 f"{format_pence(facts.allocated)} allocated.",
             )
         )
-    elif variance is not None and -variance > variance_share:
+    elif under:
         out.append(
             Alert(
                 AlertKind.PROJECTED_UNDERSPEND,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 
-from .money import as_pence, round_half_even
+from .money import as_pence
 from .vocab import Frequency
 
 
@@ -59,6 +59,13 @@ class Projection:
         return Fraction(self.projected_spend - allocated, allocated)
 
 
+def _div_half_even(numerator: int, denominator: int) -> int:
+    q, r = divmod(numerator, denominator)
+    if 2 * r > denominator or (2 * r == denominator and q % 2):
+        q += 1
+    return q
+
+
 def project(
     *,
     period_start: date,
@@ -77,14 +84,18 @@ def project(
     as_of = min(max(today, period_start), period_end)
     elapsed = (as_of - period_start).days + 1
     remaining = (period_end - as_of).days
-    burn = Fraction(as_pence(spent), elapsed) if elapsed > 0 else Fraction(0)
-    future = round_half_even(burn * remaining) + max(0, committed)
+    spent = as_pence(spent)
+    # Integer arithmetic throughout (the team report projects thousands of budgets): the
+    # burn rate is spent/elapsed pence a day, rounded once, half to even, where pence result.
+    future = _div_half_even(spent * remaining, elapsed) + max(0, committed)
     projected_balance = balance - future
+    available = balance - max(0, committed)
     runs_out: date | None = None
-    if balance - max(0, committed) <= 0:
+    if available <= 0:
         runs_out = as_of
-    elif burn > 0:
-        days = (Fraction(balance - max(0, committed)) / burn).__ceil__()
+    elif spent > 0:
+        days = -(-(available * elapsed) // spent)  # ceiling: the day it is gone
         day = as_of + timedelta(days=days)
         runs_out = day if day <= period_end else None
+    burn = Fraction(spent, elapsed)
     return Projection(burn, spent + future, projected_balance, runs_out)
