@@ -194,6 +194,10 @@ def test_projection_burn_rate_and_run_out_day() -> None:
         balance=100_000,
     )
     assert steady.runs_out_on is None and steady.projected_balance == 100_000
+    # A penny spent against a large balance: the run-out day lies past any date, so none.
+    slow = b.project(period_start=date(2028, 2, 11), period_end=date(2029, 1, 1),
+                     today=date(2028, 12, 31), spent=1, balance=1_912_784, committed=0)  # fmt: skip
+    assert slow.runs_out_on is None
 
 
 # --- the review clock ---------------------------------------------------------------------

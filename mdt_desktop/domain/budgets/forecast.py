@@ -47,10 +47,16 @@ def planned_spend(
 
 @dataclass(frozen=True)
 class Projection:
-    burn_per_day: Fraction  # pence a day, exact
+    spent_so_far: int
+    days_elapsed: int
     projected_spend: int  # by the period's end
     projected_balance: int  # at the period's end
     runs_out_on: date | None  # None if the money lasts the period
+
+    @property
+    def burn_per_day(self) -> Fraction:
+        """Pence a day, exact (made only when asked for: reports project thousands)."""
+        return Fraction(self.spent_so_far, self.days_elapsed)
 
     def variance_share(self, allocated: int) -> Fraction | None:
         """(projected spend − allocated) / allocated: over is positive; None with no allocation."""
@@ -95,7 +101,6 @@ def project(
         runs_out = as_of
     elif spent > 0:
         days = -(-(available * elapsed) // spent)  # ceiling: the day it is gone
-        day = as_of + timedelta(days=days)
-        runs_out = day if day <= period_end else None
-    burn = Fraction(spent, elapsed)
-    return Projection(burn, spent + future, projected_balance, runs_out)
+        # Compared in days first: a slow burn on a large balance lies beyond any date.
+        runs_out = as_of + timedelta(days=days) if days <= remaining else None
+    return Projection(spent, elapsed, spent + future, projected_balance, runs_out)
