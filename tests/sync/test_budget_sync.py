@@ -6,6 +6,9 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from support.postgres import LiveServer, add_user, sync
 
 from mdt_desktop.domain.roles import Role
@@ -62,3 +65,18 @@ def test_two_laptops_post_payments_offline_and_both_keep_both(
         assert row.figures.spent == 12_345 + 67_890
     assert held[0] == held[1]
     assert syncing.open_conflicts(a) == 0 and syncing.open_conflicts(b) == 0
+    # The server's copy of the ledger is append-only too.
+    for sql in (
+        "UPDATE budget_ledger_entries SET amount_pence = 1 WHERE id = :i",
+        "DELETE FROM budget_ledger_entries WHERE id = :i",
+    ):
+        with (
+            pytest.raises(DBAPIError, match="cannot be changed or deleted"),
+            live_server.engine.begin() as conn,
+        ):
+            conn.execute(text(sql), {"i": pa})
+    with live_server.engine.connect() as conn:
+        amount = conn.execute(
+            text("SELECT amount_pence FROM budget_ledger_entries WHERE id = :i"), {"i": pa}
+        ).scalar()
+    assert amount == 12_345
