@@ -139,3 +139,32 @@ def test_decision_letter_lists_what_regulation_15_requires(store: Store, tmp_pat
     ):
         assert required in text, required
     _fonts_embedded(out)
+
+
+@needs_poppler
+def test_stop_and_reduce_letters_name_their_regulation_in_large_print(
+    store: Store, tmp_path: Path
+) -> None:
+    setup = agreed_budget(store)
+    clinician(store, Role.SOCIAL_WORKER, "Sol Worker")
+    reduce = budgets.make_decision(
+        store, setup.budget_id, kind="reduce", grounds=["unused_funds_offset"],
+        reasons="Unused money from the winter months.", decided_on=date(2026, 9, 1),
+        effective_on=date(2026, 10, 1), amount_pence=120_000,
+        reconsideration_route="Ask the care coordinator",
+    )  # fmt: skip
+    stop = budgets.make_decision(
+        store, setup.budget_id, kind="stop", grounds=["consent_withdrawn"],
+        reasons="Zoë asked for the team to arrange her care instead.",
+        decided_on=date(2026, 9, 2), effective_on=date(2026, 9, 30),
+    )  # fmt: skip
+    for did, regulation, must in (
+        (reduce, "regulation 13", "Amount of the reduction £1,200.00"),
+        (stop, "regulation 17", "Takes effect on 30-Sep-2026"),
+    ):
+        out = budgets.export_decision_letter(store, did, tmp_path / f"{regulation}.pdf",
+                                             large_print=True)  # fmt: skip
+        text = " ".join(_pages(out))
+        assert regulation in text and must in text
+        assert _min_size(out) >= 16
+    assert "Ask the care coordinator. " in " ".join(_pages(tmp_path / "regulation 13.pdf"))
