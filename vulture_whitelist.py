@@ -21,6 +21,8 @@ _.resolved_by  # ORM attributes written for the audit trail and sync
 _.destination_version
 _.reconciled_by
 _.reconciled_version_id
+_.notice_sent_on
+_.paused_admission_id
 _.last_login_at
 
 # Vocabulary members and labels: stored values the CHECK constraints list and the GUI
@@ -47,6 +49,9 @@ stepped_down  # the demo's summary
 discharged_recently
 effective_from  # a delay-reason scheme's dates, from its code table
 care_plan_version_id  # the version a discharge summary is set beside
+posted_by  # a ledger row's author, shown in statements and the CLI
+paused_on  # when a budget line was paused for a hospital stay
+DEFAULT_RECONSIDERATION_DAYS  # the notice's stated time limit, from the regulations
 
 # The sync client's sign-out, for the session work on the server side.
 _.sign_out

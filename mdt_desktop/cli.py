@@ -322,6 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_care_plan_commands(sub)
     _add_meeting_commands(sub)
     _add_discharge_commands(sub)
+    from mdt_desktop.cli_budgets import add_budget_commands
+
+    add_budget_commands(sub, _store_arg)
     return parser
 
 

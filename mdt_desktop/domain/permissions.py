@@ -25,7 +25,10 @@ class Permission(StrEnum):
     RUN_MEETING = "run_meeting"  # schedule, build the agenda, chair, take minutes
     RECORD_DECISION = "record_decision"
     RECORD_BUDGET_SPEND = "record_budget_spend"
-    MANAGE_BUDGET = "manage_budget"  # allocation and budget lines
+    MANAGE_BUDGET = "manage_budget"  # set up a budget, its lines and reviews
+    AGREE_BUDGET = "agree_budget"  # agree the allocation; move a budget between statuses
+    # Reduce, repay or stop a direct payment (regs 13, 15, 17), decide a reconsideration.
+    MAKE_BUDGET_DECISION = "make_budget_decision"
     MANAGE_DISCHARGE = "manage_discharge"
     EXPORT_RECORD = "export_record"
     MANAGE_STAFF = "manage_staff"
@@ -46,16 +49,30 @@ _CLINICAL = _EVERYONE | {
     Permission.RUN_MEETING,
 }
 
+# Those who hold budgets for the team: set them up, agree them and make decisions on them. A
+# care coordinator sets budgets up and records spend; agreeing and deciding stay with them.
+_BUDGET_HOLDER = {
+    Permission.RECORD_BUDGET_SPEND,
+    Permission.MANAGE_BUDGET,
+    Permission.AGREE_BUDGET,
+    Permission.MAKE_BUDGET_DECISION,
+}
+
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.GP: frozenset(_CLINICAL | {Permission.MANAGE_BUDGET, Permission.VIEW_AUDIT}),
+    Role.GP: frozenset(
+        _CLINICAL
+        | {
+            Permission.MANAGE_BUDGET,
+            Permission.AGREE_BUDGET,
+            Permission.MAKE_BUDGET_DECISION,
+            Permission.VIEW_AUDIT,
+        }
+    ),
     Role.PRACTICE_NURSE: frozenset(_CLINICAL),
     Role.DISTRICT_NURSE: frozenset(_CLINICAL | {Permission.RECORD_BUDGET_SPEND}),
-    Role.COMMUNITY_MATRON: frozenset(
-        _CLINICAL | {Permission.RECORD_BUDGET_SPEND, Permission.MANAGE_BUDGET}
-    ),
-    Role.SOCIAL_WORKER: frozenset(
-        _CLINICAL | {Permission.RECORD_BUDGET_SPEND, Permission.MANAGE_BUDGET}
-    ),
+    Role.COMMUNITY_MATRON: frozenset(_CLINICAL | _BUDGET_HOLDER),
+    # Social workers agree and decide on the social-care part of integrated budgets.
+    Role.SOCIAL_WORKER: frozenset(_CLINICAL | _BUDGET_HOLDER),
     Role.GERIATRICIAN: frozenset(_CLINICAL),
     Role.MENTAL_HEALTH_PRACTITIONER: frozenset(_CLINICAL),
     Role.PHARMACIST: frozenset(_CLINICAL - {Permission.ACCEPT_REFERRAL}),
@@ -90,6 +107,8 @@ _WORDS: dict[Permission, str] = {
     Permission.RECORD_DECISION: "record MDT decisions",
     Permission.RECORD_BUDGET_SPEND: "record budget spend",
     Permission.MANAGE_BUDGET: "set budgets and budget lines",
+    Permission.AGREE_BUDGET: "agree budgets or change their status",
+    Permission.MAKE_BUDGET_DECISION: "reduce, recover or stop a direct payment",
     Permission.MANAGE_DISCHARGE: "manage discharge plans",
     Permission.EXPORT_RECORD: "export records",
     Permission.MANAGE_STAFF: "manage the staff directory",

@@ -32,12 +32,10 @@ from mdt_desktop.services.errors import InvalidInput
 from mdt_desktop.store.context import Actor
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import (
-    BudgetLine,
     CarePlan,
     CarePlanVersion,
     CaseloadEntry,
     Patient,
-    PersonalHealthBudget,
     SyncConflict,
 )
 
@@ -649,50 +647,58 @@ def plan_rows(store: Store, today: date, *, flagged_only: bool = False) -> list[
 # --- budget --------------------------------------------------------------------------------
 
 
-def _pounds(pence: int) -> str:
-    sign = "-" if pence < 0 else ""
-    pounds, p = divmod(abs(pence), 100)
-    return f"{sign}£{pounds:,}.{p:02d}"
-
-
 def budget_summary(store: Store, patient_id: uuid.UUID) -> str | None:
-    """Plain words for the plan's budget section from the person's budgets; None if none."""
+    """Plain words for the plan's budget section from the person's live budgets and their
+    lines with spend so far, and per goal what is funded; None if the person has none."""
+    from mdt_desktop.domain.budgets import LIVE_STATUSES, BudgetStatus, format_pence
+    from mdt_desktop.domain.budgets import vocab as words
+    from mdt_desktop.domain.people import format_patient_date as fmt
+    from mdt_desktop.store import budgets as budget_store
+
+    statuses = [s.value for s in (*LIVE_STATUSES, BudgetStatus.INDICATIVE)]
     with store.session() as s:
-        budgets = list(
-            s.scalars(
-                select(PersonalHealthBudget)
-                .where(
-                    PersonalHealthBudget.patient_id == patient_id,
-                    PersonalHealthBudget.deleted_at.is_(None),
-                    PersonalHealthBudget.status.in_(("planned", "active", "suspended")),
-                )
-                .order_by(PersonalHealthBudget.period_start)
-            )
-        )
+        budgets = budget_store.budget_rows(s, patient_id=patient_id, statuses=statuses)
         if not budgets:
             return None
-        kinds = {
-            "notional": "notional budget (held by the NHS)",
-            "third_party": "third-party budget",
-            "direct_payment": "direct payment",
-        }
-        from mdt_desktop.domain.people import format_patient_date as fmt
-
         parts = []
         for b in budgets:
+            amount = b.allocation_pence if b.allocation_pence is not None else b.indicative_pence
             parts.append(
-                f"{_pounds(b.allocation_pence)} {kinds.get(b.kind, b.kind)} from "
-                f"{fmt(b.period_start)} to {fmt(b.period_end)} ({b.status})."
+                f"{format_pence(amount or 0)} {words.BudgetKind(b.kind).label.lower()} "
+                f"({words.FundingSource(b.funding_source).label}; "
+                f"{words.HeldAs(b.held_as).label.lower()}) from {fmt(b.period_start)} to "
+                f"{fmt(b.period_end)} ({words.BudgetStatus(b.status).label.lower()}); "
+                f"{format_pence(b.figures.spent)} spent, {format_pence(b.figures.balance)} left."
             )
-            lines = s.scalars(
-                select(BudgetLine).where(
-                    BudgetLine.budget_id == b.id, BudgetLine.deleted_at.is_(None)
+            for line in budget_store.line_rows(s, b.id):
+                freq = words.Frequency(line.frequency).label.lower()
+                paused = " (paused while in hospital)" if line.paused_at else ""
+                parts.append(
+                    f"- {line.description}: {format_pence(line.amount_pence)}, {freq}; "
+                    f"{format_pence(line.figures.spent)} spent{paused}"
                 )
-            )
-            for line in lines:
-                freq = f", {line.frequency}" if line.frequency else ""
-                parts.append(f"- {line.description}: {_pounds(line.planned_pence)}{freq}")
         return "\n".join(parts)
+
+
+def funded_goals(store: Store, patient_id: uuid.UUID) -> dict[str, list[str]]:
+    """Per care-plan goal id, the budget lines that fund it ("Personal assistants £450.50
+    weekly"), from the person's live budgets."""
+    from mdt_desktop.domain.budgets import LIVE_STATUSES, BudgetStatus, format_pence
+    from mdt_desktop.domain.budgets import vocab as words
+    from mdt_desktop.store import budgets as budget_store
+
+    statuses = [s.value for s in (*LIVE_STATUSES, BudgetStatus.INDICATIVE)]
+    out: dict[str, list[str]] = {}
+    with store.session() as s:
+        for b in budget_store.budget_rows(s, patient_id=patient_id, statuses=statuses):
+            for line in budget_store.line_rows(s, b.id):
+                text = (
+                    f"{line.description} {format_pence(line.amount_pence)} "
+                    f"{words.Frequency(line.frequency).label.lower()}"
+                )
+                for goal_id in line.goal_ids:
+                    out.setdefault(goal_id, []).append(text)
+    return out
 
 
 # --- finding people ------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import (
     Action,
     AuditEntry,
+    Budget,
     CarePlan,
     CaseloadEntry,
     CodedEntry,
@@ -19,7 +20,6 @@ from mdt_desktop.store.schema import (
     Note,
     OutboxEntry,
     Patient,
-    PersonalHealthBudget,
     SyncConflict,
     Synced,
 )
@@ -33,7 +33,7 @@ COUNTED: dict[str, type] = {
     "notes": Note,
     "meetings": Meeting,
     "actions": Action,
-    "budgets": PersonalHealthBudget,
+    "budgets": Budget,
     "discharge_plans": DischargePlan,
 }
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -35,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+from mdt_desktop.domain.budgets import vocab as budget_words
 from mdt_desktop.domain.care_plan import CarePlanStatus
 from mdt_desktop.domain.caseload import CaseloadStatus, ReferralSource, ReferralStatus, Urgency
 from mdt_desktop.domain.discharges import (
@@ -580,55 +582,324 @@ class Action(TeamScoped, Base):
 
 
 # --- Personal health budgets --------------------------------------------------------------
+# Money is integer pence throughout (BigInteger: no float column exists in this section).
+# Vocabularies come from mdt_desktop.domain.budgets; each CHECK is built from its StrEnum.
 
 
-class PersonalHealthBudget(TeamScoped, Base):
-    """Money is integer pence throughout."""
+def _vocab(column: str, enum: type[StrEnum]) -> CheckConstraint:
+    return _one_of(column, budget_words.values(enum))
 
-    __tablename__ = "personal_health_budgets"
+
+class Budget(TeamScoped, Base):
+    """One personal budget of one person for one period: health, social care or integrated."""
+
+    __tablename__ = "budgets"
     __table_args__ = (
-        _one_of("kind", ("notional", "third_party", "direct_payment")),
-        _one_of("status", ("planned", "active", "suspended", "ended")),
+        _vocab("kind", budget_words.BudgetKind),
+        _vocab("funding_source", budget_words.FundingSource),
+        _vocab("held_as", budget_words.HeldAs),
+        _vocab("status", budget_words.BudgetStatus),
+        CheckConstraint("period_end >= period_start", name="period_order"),
+        CheckConstraint("indicative_pence IS NULL OR indicative_pence >= 0", name="indicative"),
+        CheckConstraint("allocation_pence IS NULL OR allocation_pence >= 0", name="allocation"),
+        Index("ix_budgets_team_status", "team_id", "status"),
     )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    allocation_pence: Mapped[int] = mapped_column(BigInteger)
+    funding_source: Mapped[str] = mapped_column(String(24))
+    # How the money is held where a line does not say otherwise (a mix is allowed per line).
+    held_as: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="indicative")
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(12), default="active")
+    indicative_pence: Mapped[int | None] = mapped_column(BigInteger)
+    allocation_pence: Mapped[int | None] = mapped_column(BigInteger)
     holder: Mapped[str | None] = mapped_column(String(200))
+    representative: Mapped[str | None] = mapped_column(String(200))
+    nominee: Mapped[str | None] = mapped_column(String(200))
+    managed_account: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The agreed risk-management arrangements (reg 8 requires them in the care plan).
+    risk_arrangements: Mapped[str | None] = mapped_column(Text)
+    # The account or prepaid card a statement names, to match imported transactions.
+    account_reference: Mapped[str | None] = mapped_column(String(64), index=True)
+    renews_budget_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("budgets.id"), index=True)
+    created_at: Mapped[datetime]
+
+
+class BudgetStatusChange(TeamScoped, Base):
+    """Each change of a budget's status: who, when and why (never edited)."""
+
+    __tablename__ = "budget_status_changes"
+    __table_args__ = (
+        _one_of("to_status", budget_words.values(budget_words.BudgetStatus)),
+        Index("ix_budget_status_changes_budget_at", "budget_id", "changed_at"),
+    )
+
+    budget_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("budgets.id"))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    changed_at: Mapped[datetime]
+    changed_by: Mapped[str] = mapped_column(String(200))
+    changed_by_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class BudgetLine(TeamScoped, Base):
-    """A planned use of the budget, tied to a care-plan outcome (goal)."""
+    """A planned use of the budget, serving care-plan goals by their stable ids."""
 
     __tablename__ = "budget_lines"
-
-    budget_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("personal_health_budgets.id"), index=True
+    __table_args__ = (
+        _vocab("category", budget_words.LineCategory),
+        _vocab("frequency", budget_words.Frequency),
+        _vocab("funding_source", budget_words.FundingSource),
+        _vocab("held_as", budget_words.HeldAs),
+        CheckConstraint("amount_pence >= 0", name="amount"),
     )
+
+    budget_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("budgets.id"), index=True)
     description: Mapped[str] = mapped_column(Text)
-    care_plan_goal_ref: Mapped[str | None] = mapped_column(String(64))
-    planned_pence: Mapped[int] = mapped_column(BigInteger)
-    frequency: Mapped[str | None] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(24))
+    provider: Mapped[str | None] = mapped_column(String(200))
+    funding_source: Mapped[str] = mapped_column(String(24))
+    held_as: Mapped[str] = mapped_column(String(16))
+    # Stable ids of the care-plan goals served: a line follows its goal across plan versions.
+    goal_ids: Mapped[list[Any]]
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    frequency: Mapped[str] = mapped_column(String(12))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    # Set while the person is in hospital for a line that cannot be used there.
+    paused_at: Mapped[datetime | None]
+    paused_admission_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+def _ledger_checks() -> tuple[CheckConstraint, ...]:
+    """Each kind's effects, as the domain computes them, enforced by the database too."""
+    k = budget_words.EntryKind
+    fixed = {
+        k.ALLOCATION: ("amount_pence", "amount_pence", "0", "0"),
+        k.COMMITMENT: ("0", "0", "0", "amount_pence"),
+        k.REFUND: ("0", "amount_pence", "-amount_pence", "0"),
+        k.OFFSET_UNUSED: ("0", "-amount_pence", "0", "0"),
+        k.REPAYMENT_DEMAND: ("0", "-amount_pence", "0", "0"),
+        k.ADJUSTMENT: ("amount_pence", "amount_pence", "0", "0"),
+    }
+    rules = [
+        f"(kind = '{kind.value}' AND allocated_effect = {a} AND balance_effect = {b} "
+        f"AND spent_effect = {sp} AND committed_effect = {c})"
+        for kind, (a, b, sp, c) in fixed.items()
+    ]
+    rules.append(
+        "(kind = 'payment' AND allocated_effect = 0 AND balance_effect = -amount_pence "
+        "AND spent_effect = amount_pence AND committed_effect BETWEEN -amount_pence AND 0)"
+    )
+    rules.append("(kind = 'reversal' AND reverses_id IS NOT NULL)")
+    return (
+        _vocab("kind", k),
+        _vocab("counts_as", k),
+        _vocab("held_as", budget_words.HeldAs),
+        _vocab("funding_source", budget_words.FundingSource),
+        CheckConstraint(
+            "(kind = 'reversal' AND counts_as <> 'reversal') OR counts_as = kind",
+            name="counts_as_kind",
+        ),
+        CheckConstraint(
+            "(kind = 'adjustment' AND amount_pence <> 0) OR (kind <> 'adjustment' "
+            "AND amount_pence > 0)",
+            name="amount",
+        ),
+        CheckConstraint(" OR ".join(rules), name="effects"),
+    )
 
 
 class LedgerEntry(TeamScoped, Base):
-    """Spend (negative) or credit (positive) against a budget, in pence."""
+    """An append-only ledger entry: a correction is a reversal plus a new entry.
 
-    __tablename__ = "ledger_entries"
-    __table_args__ = (_one_of("kind", ("spend", "refund", "adjustment", "top_up")),)
+    The four effect columns are the entry's signed change to each running figure (see
+    domain/budgets/ledger.py), so every total is a SUM; triggers refuse edits and deletes.
+    """
 
-    budget_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("personal_health_budgets.id"), index=True
+    __tablename__ = "budget_ledger_entries"
+    __table_args__ = (
+        *_ledger_checks(),
+        Index("ix_budget_ledger_entries_budget_on", "budget_id", "entry_on"),
+        Index("ix_budget_ledger_entries_line_id", "line_id"),
     )
-    budget_line_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("budget_lines.id"))
-    posted_on: Mapped[date] = mapped_column(Date)
+    CONTENT = (
+        "budget_id", "line_id", "kind", "counts_as", "held_as", "funding_source", "entry_on",
+        "amount_pence", "allocated_effect",
+        "balance_effect", "spent_effect", "committed_effect", "reverses_id", "settles_id",
+        "reference", "evidence", "payee", "deleted_at",
+    )  # fmt: skip
+
+    budget_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("budgets.id"))
+    line_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("budget_lines.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    # What the entry counts as in the alert counts: its kind, or for a reversal the kind of
+    # the entry reversed (which it then subtracts). With held_as and funding_source (of the
+    # line, else the budget, when posted) every per-budget figure is one pass over the ledger.
+    counts_as: Mapped[str] = mapped_column(String(20))
+    held_as: Mapped[str] = mapped_column(String(16))
+    funding_source: Mapped[str] = mapped_column(String(24))
+    entry_on: Mapped[date] = mapped_column(Date)
     amount_pence: Mapped[int] = mapped_column(BigInteger)
-    kind: Mapped[str] = mapped_column(String(12))
-    description: Mapped[str | None] = mapped_column(Text)
+    allocated_effect: Mapped[int] = mapped_column(BigInteger)
+    balance_effect: Mapped[int] = mapped_column(BigInteger)
+    spent_effect: Mapped[int] = mapped_column(BigInteger)
+    committed_effect: Mapped[int] = mapped_column(BigInteger)
+    reverses_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("budget_ledger_entries.id"), index=True
+    )
+    settles_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("budget_ledger_entries.id"))
     reference: Mapped[str | None] = mapped_column(String(100))
+    # A receipt or invoice reference; a direct payment without one is flagged.
+    evidence: Mapped[str | None] = mapped_column(String(200))
+    payee: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    posted_at: Mapped[datetime]
+    posted_by: Mapped[str] = mapped_column(String(200))
+    posted_by_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    import_transaction_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+
+
+class BudgetLedgerTotals(Base):
+    """Per budget, the running sums of its ledger (local, derived, not synced).
+
+    Kept by triggers on every ledger insert (laptop writes, bulk imports and rows pulled by
+    sync alike), so the Budgets page and the team report read one row per budget instead of
+    summing every entry. Rebuilt from the ledger by the migration that made it.
+    """
+
+    __tablename__ = "budget_ledger_totals"
+
+    budget_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    allocated: Mapped[int] = mapped_column(BigInteger, default=0)
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    spent: Mapped[int] = mapped_column(BigInteger, default=0)
+    committed: Mapped[int] = mapped_column(BigInteger, default=0)
+    no_evidence: Mapped[int] = mapped_column(Integer, default=0)
+    unlinked: Mapped[int] = mapped_column(Integer, default=0)
+    first_nhs: Mapped[date | None] = mapped_column(Date)
+    first_social: Mapped[date | None] = mapped_column(Date)
+
+
+class BudgetReview(TeamScoped, Base):
+    """A review of a budget: on the statutory clock or prompted by an event."""
+
+    __tablename__ = "budget_reviews"
+    __table_args__ = (
+        _vocab("kind", budget_words.ReviewKind),
+        _vocab("reason", budget_words.ReviewReason),
+    )
+
+    budget_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("budgets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(String(24))
+    requested_on: Mapped[date] = mapped_column(Date)
+    held_on: Mapped[date | None] = mapped_column(Date)
+    # What reg 14 asks a review to cover, each answered.
+    plan_meets_needs: Mapped[bool | None]
+    used_effectively: Mapped[bool | None]
+    amount_sufficient: Mapped[bool | None]
+    obligations_met: Mapped[bool | None]
+    outcome: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime]
+
+
+class BudgetDecision(TeamScoped, Base):
+    """A decision to reduce, repay or stop a direct payment, and its written notice."""
+
+    __tablename__ = "budget_decisions"
+    __table_args__ = (
+        _vocab("kind", budget_words.DecisionKind),
+        CheckConstraint("amount_pence IS NULL OR amount_pence > 0", name="amount"),
+    )
+
+    budget_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("budgets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    grounds: Mapped[list[Any]]
+    reasons: Mapped[str] = mapped_column(Text)
+    decided_on: Mapped[date] = mapped_column(Date)
+    effective_on: Mapped[date | None] = mapped_column(Date)
+    amount_pence: Mapped[int | None] = mapped_column(BigInteger)
+    repay_by: Mapped[date | None] = mapped_column(Date)
+    repayer: Mapped[str | None] = mapped_column(String(200))
+    reconsideration_route: Mapped[str | None] = mapped_column(Text)
+    reconsider_by: Mapped[date | None] = mapped_column(Date)
+    decided_by: Mapped[str] = mapped_column(String(200))
+    decided_by_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    notice_sent_on: Mapped[date | None] = mapped_column(Date)
+
+
+class BudgetReconsideration(TeamScoped, Base):
+    """A request to reconsider a decision, and its outcome once decided."""
+
+    __tablename__ = "budget_reconsiderations"
+    __table_args__ = (
+        CheckConstraint(
+            "outcome IS NULL OR outcome IN ("
+            + ", ".join(f"'{v}'" for v in budget_words.values(budget_words.ReconsiderationOutcome))
+            + ")",
+            name="outcome_valid",
+        ),
+    )
+
+    decision_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("budget_decisions.id"), index=True)
+    requested_on: Mapped[date] = mapped_column(Date)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    grounds: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    outcome_on: Mapped[date | None] = mapped_column(Date)
+    outcome_reasons: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class BudgetStatementImport(TeamScoped, Base):
+    """One finance-system or prepaid-card statement file brought in."""
+
+    __tablename__ = "budget_statement_imports"
+
+    # SHA-256 of the file: the same file twice is recognised, not imported again.
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    imported_at: Mapped[datetime]
+    imported_by: Mapped[str] = mapped_column(String(200))
+    rows_read: Mapped[int] = mapped_column(Integer)
+    matched: Mapped[int] = mapped_column(Integer)
+    unmatched: Mapped[int] = mapped_column(Integer)
+    duplicates: Mapped[int] = mapped_column(Integer)
+    rejections: Mapped[list[Any]]
+    statement_balance_pence: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class BudgetStatementTransaction(TeamScoped, Base):
+    """One transaction of an imported statement, matched to a budget and line or not."""
+
+    __tablename__ = "budget_statement_transactions"
+    __table_args__ = (
+        _vocab("match_status", budget_words.MatchStatus),
+        Index("ix_budget_statement_transactions_fingerprint", "fingerprint"),
+        Index("ix_budget_statement_transactions_budget_id", "budget_id"),
+    )
+
+    import_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("budget_statement_imports.id"), index=True
+    )
+    row_number: Mapped[int] = mapped_column(Integer)
+    # Date, amount, payee, reference and account: the same transaction in another file.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    transaction_on: Mapped[date] = mapped_column(Date)
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    payee: Mapped[str | None] = mapped_column(String(200))
+    reference: Mapped[str | None] = mapped_column(String(100))
+    account_reference: Mapped[str | None] = mapped_column(String(64))
+    match_status: Mapped[str] = mapped_column(String(12))
+    budget_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("budgets.id"))
+    line_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("budget_lines.id"))
+    ledger_entry_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    unmatched_reason: Mapped[str | None] = mapped_column(Text)
 
 
 # --- Hospital discharges ------------------------------------------------------------------

@@ -375,6 +375,12 @@ def bench_discharges(work: Path, args: argparse.Namespace) -> Result:
     return run(work, args)
 
 
+def bench_budgets(work: Path, args: argparse.Namespace) -> Result:
+    from tests.perf.bench_budgets import bench_budgets as run
+
+    return run(work, args)
+
+
 BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "store_open": bench_store_open,
     "import": bench_import,
@@ -389,6 +395,7 @@ BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "caseload": bench_caseload,
     "sync": bench_sync,
     "discharges": bench_discharges,
+    "budgets": bench_budgets,
 }
 
 

@@ -17,11 +17,9 @@ from mdt_desktop.store.context import Actor
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import (
     AuditEntry,
-    BudgetLine,
     CarePlan,
     CarePlanVersion,
     OutboxEntry,
-    PersonalHealthBudget,
     SyncConflict,
 )
 
@@ -211,25 +209,26 @@ def test_plan_rows_and_review_flags(store: Store) -> None:
     assert len(care_plans.plan_rows(store, today, flagged_only=True)) == 4
 
 
-def test_budget_summary_in_pounds_from_integer_pence(store: Store) -> None:
+def test_budget_summary_in_pounds_with_real_lines_and_their_spend(store: Store) -> None:
+    from support.budgets import agreed_budget
+
+    from mdt_desktop.services import budgets
+
     clinician(store)
-    pid = person_on_caseload(store)
-    assert care_plans.budget_summary(store, pid) is None
-    with store.transaction() as s:
-        budget = PersonalHealthBudget(
-            patient_id=pid,
-            kind="direct_payment",
-            allocation_pence=1234567,
-            period_start=date(2026, 4, 1),
-            period_end=date(2027, 3, 31),
-        )
-        s.add(budget)
-        s.flush()
-        s.add(BudgetLine(budget_id=budget.id, description="Personal assistant",
-                         planned_pence=45050, frequency="weekly"))  # fmt: skip
-    text = care_plans.budget_summary(store, pid)
-    assert "£12,345.67 direct payment from 01-Apr-2026 to 31-Mar-2027" in text
-    assert "- Personal assistant: £450.50, weekly" in text
+    assert care_plans.budget_summary(store, person_on_caseload(store, 9)) is None
+    setup = agreed_budget(store, 2, allocation=1_234_567)
+    budgets.post_entry(store, setup.budget_id, "payment", 45_050, date(2026, 4, 8),
+                       line_id=setup.pa_line, evidence="Timesheet 1")  # fmt: skip
+    text = care_plans.budget_summary(store, setup.patient_id)
+    assert "£12,345.67 personal health budget (NHS Continuing Healthcare; direct payment)" in text
+    assert "from 01-Apr-2026 to 31-Mar-2027 (active); £450.50 spent, £12,345.67" not in text
+    assert "£450.50 spent, £11,895.17 left." in text
+    assert "- Personal assistant, 10 hours: £450.00, weekly; £450.50 spent" in text
+    funded = care_plans.funded_goals(store, setup.patient_id)
+    assert funded == {
+        setup.goal_ids[0]: ["Personal assistant, 10 hours £450.00 weekly"],
+        setup.goal_ids[1]: ["Riser recliner chair £800.00 one-off"],
+    }
 
 
 def test_viewing_is_audited_and_nhs_number_lookup(store: Store) -> None:

@@ -372,3 +372,26 @@ def test_the_agenda_tells_the_stay(store: Store, hood: Neighbourhood) -> None:
     assert "Readmitted within 30 days (crude)" in case.reason
     assert "ready for discharge since 24-Nov-2026 (8 days, 6 working)" in case.reason
     assert "pathway 1" in case.reason and "delayed: Home-based rehabilitation" in case.reason
+
+
+def test_a_stay_pauses_and_restarts_the_persons_budget_lines(store: Store) -> None:
+    from support.budgets import agreed_budget
+    from support.care_plans import clinician
+
+    from mdt_desktop.domain.roles import Role
+    from mdt_desktop.services import budgets
+
+    setup = agreed_budget(store)
+    # A practice nurse, who may not record budget spend, records the stay: its consequence
+    # for the budget needs no budget permission.
+    clinician(store, Role.PRACTICE_NURSE, "Pat Nurse")
+    stay = d.record_admission(
+        store, setup.patient_id, admitted_at=datetime(2026, 6, 1, 9, tzinfo=UTC), hospital="LGI"
+    )
+    paused = budgets.hospital_surplus(store, setup.patient_id, date(2026, 6, 21))
+    assert [p.description for p in paused] == ["Personal assistant, 10 hours"]
+    d.record_discharge(
+        store, stay.plan_id, discharged_at=datetime(2026, 6, 24, 15, tzinfo=UTC),
+        pathway=0, destination="19",
+    )  # fmt: skip
+    assert budgets.hospital_surplus(store, setup.patient_id, date(2026, 6, 30)) == []

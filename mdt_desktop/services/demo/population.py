@@ -26,6 +26,7 @@ from mdt_desktop.store.database import Store
 from mdt_desktop.store.demo import holds_demo_patients
 from mdt_desktop.store.schema import CodedEntry, Patient, Practice, Staff, Team, table_of
 
+from .budgets import add_demo_budgets
 from .care_plans import add_demo_care_plans
 from .caseload import add_demo_caseload
 from .discharges import add_demo_discharges
@@ -290,6 +291,7 @@ def generate_demo(
     add_demo_care_plans(store, seed, today)  # does nothing while there is no caseload
     add_demo_discharges(store, seed, today)  # plans for the caseload's stays
     add_demo_meetings(store, seed, today)  # MDT meetings, when there is a caseload
+    add_demo_budgets(store, seed, today)  # personal budgets, when there is a caseload
     return DemoSummary(
         patients=patients,
         coded_entries=coded,

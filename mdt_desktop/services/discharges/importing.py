@@ -22,6 +22,7 @@ from mdt_desktop.domain.discharges import DischargeEventKind, DischargeStatus, P
 from mdt_desktop.domain.permissions import Permission, require
 from mdt_desktop.interop.admissions import AdmissionRecord, read_admissions
 from mdt_desktop.interop.records import Rejection
+from mdt_desktop.services import budgets
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import (
     DischargeEvent,
@@ -138,6 +139,7 @@ def import_admissions(
                     tasks=tasks.get(plan.id, []),
                 )
                 result.discharged += 1
+    budgets.follow_admissions(store)  # budget lines pause and restart with the stays
     return result
 
 

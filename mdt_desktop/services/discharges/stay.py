@@ -22,6 +22,7 @@ from mdt_desktop.domain.discharges import (
     TaskStatus,
 )
 from mdt_desktop.domain.permissions import Permission, require
+from mdt_desktop.services import budgets
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import DischargePlan, DischargeTask, HospitalAdmission, Patient
 
@@ -138,7 +139,9 @@ def record_admission(  # noqa: PLR0913 - one keyword per fact of the stay
         s.add(admission)
         s.flush()
         s.add(plan)
-        return Stay(admission.id, plan.id, plan.readmission)
+        stay = Stay(admission.id, plan.id, plan.readmission)
+    budgets.follow_admissions(store)  # home care and personal assistants pause in hospital
+    return stay
 
 
 def close_stay(  # noqa: PLR0913 - the import passes what it read in bulk
@@ -219,7 +222,7 @@ def record_discharge(
         assert admission is not None
         if discharged_at < admission.admitted_at or discharged_at > _now():
             raise DischargeError("The discharge must be after the admission and not in the future.")
-        return close_stay(
+        due = close_stay(
             s,
             store,
             plan,
@@ -229,6 +232,8 @@ def record_discharge(
             destination=destination,
             method=method,
         )
+    budgets.follow_admissions(store)  # paused budget lines restart at home
+    return due
 
 
 def complete_follow_up(store: Store, plan_id: uuid.UUID, note: str) -> None:
