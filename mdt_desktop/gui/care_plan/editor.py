@@ -42,6 +42,7 @@ from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import Staff, User
 
 from ..background import Operation, run_in_background
+from ..features import RecordTab
 from ..widgets.banner import PatientBanner
 from .sections import ActionsEditor, GoalsEditor, ReviewEditor, SectionEditor, make_editor
 
@@ -76,7 +77,7 @@ def _staff_names(store: Store) -> list[str]:
     return out
 
 
-class CarePlanEditor(QWidget):
+class CarePlanEditor(RecordTab):
     """The one live care plan of one person, for the signed-in user."""
 
     saved = Signal(object)  # VersionInfo

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -29,6 +28,7 @@ from mdt_desktop.services import care_team
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
+from ..features import RecordTab
 from ..users import role_label
 from ..widgets.forms import dialog_footer
 from ..widgets.guard import guard
@@ -105,9 +105,7 @@ class MemberDialog(QDialog):
         self.accept()
 
 
-class CareTeamTab(QWidget):
-    changed = Signal()
-
+class CareTeamTab(RecordTab):
     def __init__(self, store: Store, user: User, patient_id: uuid.UUID) -> None:
         super().__init__()
         self.store = store

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from html import escape
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -31,6 +31,7 @@ from mdt_desktop.services import notes as notes_service
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
+from ..features import RecordTab
 from ..users import role_label
 from ..widgets.forms import ReasonDialog
 from ..widgets.guard import guard
@@ -87,9 +88,7 @@ def notes_html(shown: list[notes_service.NoteView], can_correct: bool) -> str:
     return "<hr style='color:#d8dde0'>".join(parts)
 
 
-class NotesTab(QWidget):
-    changed = Signal()
-
+class NotesTab(RecordTab):
     def __init__(self, store: Store, user: User, patient_id: uuid.UUID) -> None:
         super().__init__()
         self.store = store

@@ -30,8 +30,8 @@ from mdt_desktop.services import staff as staff_service
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
-from .users import role_label
-from .widgets.guard import guard
+from ..users import role_label
+from ..widgets.guard import guard
 
 HEADERS = ["Name", "Role", "Organisation", "Email", "Phone", "Active"]
 

@@ -47,10 +47,10 @@ from mdt_desktop.domain.risk import SEGMENT_LABELS
 from mdt_desktop.store import case_finding as queries
 from mdt_desktop.store.database import Store
 
-from .background import Operation, run_in_background
-from .pages import Page
-from .widgets.forms import dialog_footer
-from .widgets.table_model import RowsTableModel, show_as_list
+from ..background import Operation, run_in_background
+from ..pages import Page
+from ..widgets.forms import dialog_footer
+from ..widgets.table_model import RowsTableModel, show_as_list
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200
@@ -393,7 +393,7 @@ class CaseFindingPage(Page):
             self.open_row(rows[0])
 
     def open_import(self) -> None:
-        from .import_dialog import ImportDialog
+        from ..import_dialog import ImportDialog
 
         dialog = ImportDialog(self.store, self)
         dialog.exec()
@@ -430,7 +430,7 @@ class CaseFindingPage(Page):
             self._recount()
 
     def wait_until_loaded(self) -> None:
-        from .background import wait_for
+        from ..background import wait_for
 
         wait_for(self._count_op)
 

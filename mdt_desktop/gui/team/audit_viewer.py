@@ -34,10 +34,10 @@ from mdt_desktop.services import audit_log
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
-from .background import Operation, run_in_background, show_failure
-from .users import role_label
-from .widgets.forms import date_edit, date_of
-from .widgets.table_model import RowsTableModel
+from ..background import Operation, run_in_background, show_failure
+from ..users import role_label
+from ..widgets.forms import date_edit, date_of
+from ..widgets.table_model import RowsTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200
@@ -292,7 +292,7 @@ class AuditLogDialog(QDialog):
         return op
 
     def wait(self) -> None:
-        from .background import wait_for
+        from ..background import wait_for
 
         for op in list(self._ops):
             wait_for(op)
