@@ -12,7 +12,7 @@ from mdt_desktop.gui.record import RECORD_TABS, tab_factory
 def test_every_area_comes_from_one_feature_package() -> None:
     declared = registry.features()
     assert [f.name for f in declared] == list(registry.FEATURE_PACKAGES)
-    assert AREAS == ["Dashboard", *(f.area for f in declared if f.area)]
+    assert ["Dashboard", *(f.area for f in declared if f.area)] == AREAS
     assert all(isinstance(f, Feature) for f in declared)
 
 
