@@ -30,6 +30,8 @@ class Page(QWidget):
     """An area of the main window. ``title`` shows in the navigation and the page header."""
 
     title = ""
+    #: The tables whose changes this page shows: a write touching one reloads it.
+    shows: frozenset[str] = frozenset()
 
     def activated(self) -> None:
         """Called each time the user opens this area."""
@@ -44,10 +46,10 @@ class Page(QWidget):
         """Block until background reads started by the page have finished (screenshots)."""
 
     def tables_changed(self, tables: frozenset[str]) -> None:
-        """A write somewhere in the app touched ``tables``; a page showing them re-reads.
-
-        The default does nothing: a page opts in by overriding it (see ``gui/changes.py``).
-        """
+        """A write somewhere in the app touched ``tables`` (``gui/changes.py``): a page
+        showing one of them reloads, keeping its place."""
+        if tables & self.shows:
+            self.reload()
 
 
 class RecordTab(QWidget):

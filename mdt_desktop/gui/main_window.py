@@ -25,6 +25,7 @@ from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
 from . import background
+from .changes import changes_of
 from .features import Feature, Page, areas, features
 from .idle_lock import IDLE_MINUTES_KEY, IdleWatcher, LockScreen, idle_minutes_setting
 from .pages import DashboardPage, NotBuiltPage
@@ -71,6 +72,9 @@ class MainWindow(QMainWindow):
         self.stack.setObjectName("pages")
         self.pages: dict[str, Page] = {}
         self._presenting: dict[str, Any] | None = None
+        # Pages refresh from the one change signal, whichever window made the change.
+        self.changes = changes_of(store)
+        self.changes.tables_changed.connect(self._tables_changed)
         for name in AREAS:
             self.stack.addWidget(QWidget())  # replaced by the page when first opened
             QListWidgetItem(name, self.nav)
@@ -133,6 +137,10 @@ class MainWindow(QMainWindow):
         page = feature.page(self.store, self.user, self)
         self.user_changed.connect(page.set_user)
         return page
+
+    def _tables_changed(self, tables: frozenset[str]) -> None:
+        for page in list(self.pages.values()):
+            page.tables_changed(tables)
 
     def page(self, name: str) -> Page:
         """The page for an area, built now if it has not been opened yet."""

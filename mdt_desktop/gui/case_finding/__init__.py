@@ -10,8 +10,8 @@ from .page import CaseFindingModel, CaseFindingPage, ReferDialog
 
 def _page(store: Any, user: Any, host: Any) -> CaseFindingPage:
     page = CaseFindingPage(store)
-    # The record opens in its own window; the list shows what it changes.
-    page.open_record_requested.connect(lambda pid: page.watch_record(host.open_record(pid)))
+    # The record opens in its own window; the list shows what it changes (page.shows).
+    page.open_record_requested.connect(host.open_record)
     return page
 
 

@@ -231,6 +231,7 @@ class ReferDialog(QDialog):
 
 class CaseFindingPage(Page):
     title = "Case finding"
+    shows = frozenset({"patients", "referrals", "caseload_entries"})
     referred = Signal(int)
     open_record_requested = Signal(object)  # a patient id: double-click or "Open record"
 
@@ -361,12 +362,10 @@ class CaseFindingPage(Page):
         if 0 <= row < len(self.model.rows):
             self.open_record_requested.emit(self.model.patient_id(row))
 
-    def watch_record(self, window: Any) -> None:
-        """Show what a record window changes (a referral, say) without losing the place."""
-        if window is None or window.property("caseFindingWatched"):
-            return
-        window.setProperty("caseFindingWatched", True)
-        window.changed.connect(self.refresh_after_change)
+    def reload(self) -> None:
+        """A write touched what the list shows (a record window's referral, say)."""
+        if self._loaded:
+            self.refresh_after_change()
 
     def refresh_after_change(self) -> None:
         chosen = {self.model.patient_id(r) for r in self.selected_rows()}

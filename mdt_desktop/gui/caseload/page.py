@@ -338,6 +338,9 @@ class InboxPanel(QWidget):
 
 class CaseloadPage(Page):
     title = "Caseload"
+    shows = frozenset({"referrals", "caseload_entries", "care_team_members", "notes",
+                       "note_mentions", "care_plans", "care_plan_versions", "consents",
+                       "hospital_admissions", "actions"})  # fmt: skip
 
     def __init__(self, store: Store, user: User, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -601,6 +604,11 @@ class CaseloadPage(Page):
         self._selection_changed()
         self._recount()
 
+    def reload(self) -> None:
+        """A write touched what the list shows (in a record window, say)."""
+        if self._loaded:
+            self.refresh()
+
     def refresh(self) -> None:
         """Re-read the list, counts and inbox (after a change here or in a record)."""
         self.model.reload()
@@ -691,7 +699,6 @@ class CaseloadPage(Page):
         window = open_record_window(
             self.store, self.user, patient_id, self.window(), initial_tab=tab
         )
-        window.changed.connect(self.refresh)
         return window
 
     def _open_from_inbox(self, item: Any) -> None:
