@@ -39,7 +39,7 @@ from mdt_desktop.domain.permissions import NotPermitted, Permission, why_not
 from mdt_desktop.services import care_plan_export, care_plans
 from mdt_desktop.services.patients import patient_banner
 from mdt_desktop.store.database import Store
-from mdt_desktop.store.schema import Staff, User
+from mdt_desktop.store.schema import User
 
 from ..background import Operation, run_in_background
 from ..features import RecordTab
@@ -60,14 +60,10 @@ def open_file(path: Path) -> bool:
 
 
 def _staff_names(store: Store) -> list[str]:
-    from sqlalchemy import select
-
     from mdt_desktop.domain.roles import Role
+    from mdt_desktop.services.staff import list_staff
 
-    with store.session() as s:
-        rows = s.execute(
-            select(Staff.name, Staff.role).where(Staff.active, Staff.deleted_at.is_(None))
-        ).all()
+    rows = [(st.name, st.role) for st in list_staff(store)]
     out = []
     for name, role in sorted(rows):
         try:

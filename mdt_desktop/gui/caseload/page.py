@@ -50,6 +50,7 @@ from mdt_desktop.domain.caseload import (
 from mdt_desktop.domain.nhs_number import format_nhs_number
 from mdt_desktop.domain.people import age_on, display_name, format_patient_date
 from mdt_desktop.domain.permissions import Permission, why_not
+from mdt_desktop.services import caseload_list
 from mdt_desktop.store import caseload as queries
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
@@ -58,10 +59,11 @@ from ..background import Operation, run_in_background, show_failure
 from ..pages import Page
 from ..widgets.forms import ReasonDialog, date_edit, date_of
 from ..widgets.guard import guard
-from ..widgets.table_model import RowsTableModel, show_as_list
+from ..widgets.paged_model import PAGE_SIZE, PagedTableModel, Read, refresh_keeping_place
+from ..widgets.table_model import show_as_list
 
 Index = QModelIndex | QPersistentModelIndex
-PAGE = 200
+PAGE = PAGE_SIZE
 C = queries.COL
 TAB_STATUSES = ["waiting", "active", "stepped_down", "closed", "declined"]
 TAB_LABELS = {"waiting": "Referrals waiting", "active": "Active", "stepped_down": "Stepped down",
@@ -80,7 +82,7 @@ def _moment(text: Any) -> datetime | None:
     return datetime.fromisoformat(str(text)).replace(tzinfo=UTC)
 
 
-class CaseloadModel(RowsTableModel):
+class CaseloadModel(PagedTableModel):
     """One status of the caseload as a paged SQL query; sorting re-queries."""
 
     COL_NAME, COL_NHS, COL_AGE, COL_PRACTICE, COL_WHO, COL_WHEN, COL_FLAGS = range(7)
@@ -95,55 +97,37 @@ class CaseloadModel(RowsTableModel):
                       None, "risk", "since"]  # fmt: skip
     IdRole = Qt.ItemDataRole.UserRole + 1
 
-    def __init__(self, store: Store, parent: Any = None) -> None:
-        super().__init__(parent)
+    def __init__(
+        self, store: Store | None, parent: Any = None, *, read: Read | None = None
+    ) -> None:
+        super().__init__(parent, read=read, sort_key="name")
         self.store = store
         self.filter = queries.CaseloadFilter()
-        self.sort_key = "name"
-        self.descending = False
-        self.rows: list[tuple] = []
-        self.exhausted = True
         self.today = date.today()
 
     @property
     def referrals(self) -> bool:
         return self.filter.status in queries.REFERRAL_STATUSES
 
-    def _fetch(self, offset: int) -> list[tuple]:
-        with self.store.engine.connect() as conn:
-            return queries.page(conn, self.filter, self.sort_key, self.descending, offset, PAGE)
+    def read_rows(self, offset: int, limit: int) -> list[tuple]:
+        if self._read is not None or self.store is None:
+            return super().read_rows(offset, limit)
+        return caseload_list.page(
+            self.store, self.filter, self.sort_key or "name", self.descending, offset, limit
+        )
+
+    def before_read(self) -> None:
+        self.filter.today = self.today
 
     def reload(self) -> None:
-        self.beginResetModel()
-        self.filter.today = self.today
-        self.rows = self._fetch(0)
-        self.exhausted = len(self.rows) < PAGE
-        self.endResetModel()
+        super().reload()
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.CASE_HEADERS) - 1)
 
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self.exhausted
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        more = self._fetch(len(self.rows))
-        if not more:
-            self.exhausted = True
-            return
-        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
-        self.rows.extend(more)
-        self.endInsertRows()
-        self.exhausted = len(more) < PAGE
+    def row_key(self, row: tuple) -> Any:
+        return row[C["id"]]
 
     def sort_keys(self) -> list[str | None]:
         return self.REFERRAL_SORTS if self.referrals else self.CASE_SORTS
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        key = self.sort_keys()[column]
-        if key is None:
-            return  # flags and reasons are not an order anyone reads by
-        self.sort_key = key
-        self.descending = order == Qt.SortOrder.DescendingOrder
-        self.reload()
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.CASE_HEADERS)
@@ -547,9 +531,7 @@ class CaseloadPage(Page):
         for combo in (self.team, self.coordinator, self.practice):
             combo.blockSignals(True)
             combo.clear()
-        with self.store.engine.connect() as conn:
-            teams = queries.teams_with_cases(conn)
-            codes = queries.practice_codes(conn)
+        teams, codes = caseload_list.filter_choices(self.store)
         mine = self.user.team_id.hex if self.user.team_id else None
         chosen = mine if any(t[0] == mine and t[2] for t in teams) else None
         if chosen is None and teams:
@@ -610,8 +592,9 @@ class CaseloadPage(Page):
             self.refresh()
 
     def refresh(self) -> None:
-        """Re-read the list, counts and inbox (after a change here or in a record)."""
-        self.model.reload()
+        """Re-read the list in place (keeping its place and selection), counts and inbox,
+        after a change here or in a record window."""
+        refresh_keeping_place(self.table, self.model)
         self._selection_changed()
         self._recount()
 
@@ -629,8 +612,7 @@ class CaseloadPage(Page):
         user = self.user
 
         def count(progress: Any) -> dict[str, int]:
-            with self.store.engine.connect() as conn:
-                return queries.counts(conn, wanted)
+            return caseload_list.counts(self.store, wanted)
 
         def show(counts: dict[str, int]) -> None:
             if wanted is not self.model.filter:
