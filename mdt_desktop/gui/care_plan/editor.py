@@ -43,6 +43,7 @@ from mdt_desktop.store.schema import User
 
 from ..background import Operation, run_in_background
 from ..features import RecordTab
+from ..operations import show_people_error
 from ..widgets.banner import PatientBanner
 from .sections import ActionsEditor, GoalsEditor, ReviewEditor, SectionEditor, make_editor
 
@@ -361,7 +362,7 @@ class CarePlanEditor(RecordTab):
             )
         except (ValueError, LookupError, NotPermitted) as exc:
             # The edits stay on screen: nothing typed is lost.
-            QMessageBox.warning(self, "The plan was not saved", str(exc))
+            show_people_error(self, "The plan was not saved", exc)
             return None
         if result.unchanged:
             self.status.setText("Nothing has changed since this version.")
@@ -472,7 +473,7 @@ class CarePlanEditor(RecordTab):
         def failed(exc: BaseException) -> None:
             self.export_button.setEnabled(True)
             self.status.setText("")
-            QMessageBox.warning(self, "The care plan was not exported", str(exc))
+            show_people_error(self, "The care plan was not exported", exc)
 
         self.operation = run_in_background(
             self, work, on_success=done, on_failure=failed, label=label

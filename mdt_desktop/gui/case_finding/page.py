@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -48,6 +47,7 @@ from mdt_desktop.store import case_finding as queries
 from mdt_desktop.store.database import Store
 
 from ..background import Operation, run_in_background
+from ..operations import show_people_error
 from ..pages import Page
 from ..widgets.forms import dialog_footer
 from ..widgets.paged_model import PAGE_SIZE, PagedTableModel, Read, refresh_keeping_place
@@ -484,7 +484,7 @@ class CaseFindingPage(Page):
                 self.store, ids, reason=reason, team_id=team_id, urgency=urgency
             )
         except ValueError as exc:
-            QMessageBox.warning(self, "Refer to caseload", str(exc))
+            show_people_error(self, "Refer to caseload", exc)
             return 0
         self.model.reload()
         self._recount()

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTabBar,
@@ -56,6 +55,7 @@ from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
 from ..background import Operation, run_in_background, show_failure
+from ..operations import run_change
 from ..pages import Page
 from ..widgets.forms import ReasonDialog, date_edit, date_of
 from ..widgets.guard import guard
@@ -694,11 +694,7 @@ class CaseloadPage(Page):
             self.open_record(item.patient_id)
 
     def _run(self, title: str, change: Any, done: str) -> bool:
-        try:
-            change()
-        except (ValueError, LookupError, PermissionError) as exc:
-            text = str(exc)
-            QMessageBox.warning(self, title, text[:1].upper() + text[1:] + ".")
+        if not run_change(self, title, change):
             return False
         self.message.setText(done)
         self.refresh()

@@ -39,6 +39,7 @@ from mdt_desktop.store.database import Store
 
 from ..background import Operation, run_in_background, show_failure
 from ..features import Page, PageHost
+from ..operations import show_people_error
 from ..pages import page_header
 from .actions import ActionsTracker
 from .agenda import ID_ROLE, AgendaBuilder, AttendancePanel
@@ -420,7 +421,7 @@ class MeetingsPage(Page):
                 note_taker_staff_id=dialog.note_taker.currentData(),
             )
         except (ValueError, PermissionError) as exc:
-            QMessageBox.warning(self, "Schedule a meeting", str(exc))
+            show_people_error(self, "Schedule a meeting", exc)
             return
         self.meeting_id = meeting_id
         self.reload()
@@ -444,7 +445,7 @@ class MeetingsPage(Page):
                 note_taker_staff_id=dialog.note_taker.currentData(),
             )
         except (ValueError, PermissionError) as exc:
-            QMessageBox.warning(self, "Edit the meeting", str(exc))
+            show_people_error(self, "Edit the meeting", exc)
         self.reload()
 
     def cancel_meeting(self) -> None:
@@ -458,7 +459,7 @@ class MeetingsPage(Page):
         try:
             svc.cancel_meeting(self.store, self.meeting_id)
         except (ValueError, PermissionError) as exc:
-            QMessageBox.warning(self, "Cancel meeting", str(exc))
+            show_people_error(self, "Cancel meeting", exc)
         self.reload()
 
     def close_meeting(self) -> None:
@@ -477,7 +478,7 @@ class MeetingsPage(Page):
         try:
             svc.close_meeting(self.store, self.meeting_id)
         except (ValueError, PermissionError) as exc:
-            QMessageBox.warning(self, "Close meeting", str(exc))
+            show_people_error(self, "Close meeting", exc)
         self.reload()
 
     # --- meeting mode ------------------------------------------------------------------------

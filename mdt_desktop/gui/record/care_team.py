@@ -29,6 +29,7 @@ from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
 from ..features import RecordTab
+from ..operations import run_change
 from ..users import role_label
 from ..widgets.forms import dialog_footer
 from ..widgets.guard import guard
@@ -203,10 +204,7 @@ class CareTeamTab(RecordTab):
             self._do(lambda: care_team.remove_member(self.store, member.id))
 
     def _do(self, change) -> bool:  # type: ignore[no-untyped-def]
-        try:
-            change()
-        except (ValueError, LookupError, PermissionError) as exc:
-            QMessageBox.warning(self, "Care team", str(exc).capitalize())
+        if not run_change(self, "Care team", change):
             return False
         self.reload()
         self.changed.emit()

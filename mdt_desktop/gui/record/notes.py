@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QTextBrowser,
@@ -32,6 +31,7 @@ from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
 from ..features import RecordTab
+from ..operations import run_change, sentence
 from ..users import role_label
 from ..widgets.forms import ReasonDialog
 from ..widgets.guard import guard
@@ -165,10 +165,12 @@ class NotesTab(RecordTab):
             self.text.clear()
 
     def add(self, text: str, category: str = "general") -> bool:
-        try:
-            notes_service.write_note(self.store, self.patient_id, text, category=category)
-        except (ValueError, LookupError, PermissionError) as exc:
-            self.error.setText(str(exc).capitalize() + ".")
+        if not run_change(
+            self,
+            "Write a note",
+            lambda: notes_service.write_note(self.store, self.patient_id, text, category=category),
+            failure=lambda exc: self.error.setText(sentence(exc)),
+        ):
             return False
         self.error.setText("")
         self.reload()
@@ -198,10 +200,9 @@ class NotesTab(RecordTab):
             self.correct(note_id, dialog.text())
 
     def correct(self, note_id: uuid.UUID, text: str) -> bool:
-        try:
-            notes_service.correct_note(self.store, note_id, text)
-        except (ValueError, LookupError, PermissionError) as exc:
-            QMessageBox.warning(self, "Correct a note", str(exc).capitalize() + ".")
+        if not run_change(
+            self, "Correct a note", lambda: notes_service.correct_note(self.store, note_id, text)
+        ):
             return False
         self.reload()
         self.changed.emit()

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -24,6 +23,7 @@ from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
 from ..features import RecordTab
+from ..operations import run_change
 from ..widgets.banner import PatientBanner
 from ..widgets.forms import ConsentDialog, ReasonDialog, date_of
 from ..widgets.guard import guard
@@ -201,10 +201,11 @@ class RecordView(QWidget):
     def escalate(self, reason: str) -> bool:
         from mdt_desktop.services.notes import escalate_to_next_mdt
 
-        try:
-            escalate_to_next_mdt(self.store, self.patient_id, reason)
-        except (ValueError, PermissionError) as exc:
-            QMessageBox.warning(self, "Escalate to next MDT", _sentence(exc))
+        if not run_change(
+            self,
+            "Escalate to next MDT",
+            lambda: escalate_to_next_mdt(self.store, self.patient_id, reason),
+        ):
             return False
         self.message.setText("Escalated: on the agenda of the next MDT meeting.")
         self._changed()
@@ -225,10 +226,11 @@ class RecordView(QWidget):
     def record_consent(self, status: str, **details: object) -> bool:
         from mdt_desktop.services.consent import record_consent
 
-        try:
-            record_consent(self.store, self.patient_id, status, **details)  # type: ignore[arg-type]
-        except (ValueError, PermissionError) as exc:
-            QMessageBox.warning(self, "Consent to share", _sentence(exc))
+        if not run_change(
+            self,
+            "Consent to share",
+            lambda: record_consent(self.store, self.patient_id, status, **details),  # type: ignore[arg-type]
+        ):
             return False
         self._changed()
         return True
@@ -322,13 +324,6 @@ class RecordWindow(QWidget):
         if not event.spontaneous() and not self._closing:
             self._closing = True
             QTimer.singleShot(0, self.close)
-
-
-def _sentence(exc: BaseException) -> str:
-    text = str(exc).strip()
-    if not text:
-        return "That could not be done."
-    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def open_record_window(
