@@ -206,3 +206,45 @@ def missed_follow_ups(s: Session, team_id: uuid.UUID | None, today: date) -> lis
         )
     )
     return [FollowUpRow._make(r) for r in rows]
+
+
+class StayRow(NamedTuple):
+    plan_id: uuid.UUID
+    hospital: str | None
+    ward: str | None
+    admitted_at: datetime
+    discharged_at: datetime | None
+    emergency: bool
+    status: str
+    pathway: int | None
+    discharged_pathway: int | None
+    ready_on: date | None
+    readmission: bool
+    follow_up_due_on: date | None
+    follow_up_done_at: datetime | None
+
+
+def stays_of(s: Session, patient_id: uuid.UUID) -> list[StayRow]:
+    """One person's stays, newest first."""
+    a, p = HospitalAdmission, DischargePlan
+    rows = s.execute(
+        select(
+            p.id,
+            a.hospital,
+            a.ward,
+            a.admitted_at,
+            a.discharged_at,
+            a.emergency,
+            p.status,
+            p.pathway,
+            p.discharged_pathway,
+            p.ready_on,
+            p.readmission,
+            p.follow_up_due_on,
+            p.follow_up_done_at,
+        )
+        .join(a, a.id == p.admission_id)
+        .where(p.patient_id == patient_id, p.deleted_at.is_(None), a.deleted_at.is_(None))
+        .order_by(a.admitted_at.desc())
+    )
+    return [StayRow._make(r) for r in rows]

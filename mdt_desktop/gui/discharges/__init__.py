@@ -1,31 +1,35 @@
-"""Hospital discharges: not built yet in the app. The area and the record's tab say so.
-
-The rules, store reads and services exist (``domain/discharges.py``, ``store/discharges.py``,
-``services/discharges/``); this package is where their page and record tab go
-(docs/adding-a-feature.md): the factories replace the ``None`` below.
-"""
+"""Discharges: the in-reach board, a stay's plan, tasks and follow-up."""
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
+from PySide6.QtWidgets import QWidget
+
 from ..features import DashboardCard, Feature, RecordTabSpec
+from .page import DischargesPage
+
+
+def _page(store: Any, user: Any, host: Any) -> DischargesPage:
+    return DischargesPage(store, user)
+
+
+def _stays_tab(store: Any, user: Any, patient_id: uuid.UUID) -> QWidget:
+    from .person_tab import discharges_tab
+
+    return discharges_tab(store, user, patient_id)
+
 
 FEATURE = Feature(
     name="discharges",
     area="Discharges",
-    page=None,
-    coming="hospital discharge plans: expected date of discharge, discharge "
-    "pathway 0–3, tasks with owners, delays, and follow-up in the community.",
-    record_tabs=(
-        RecordTabSpec(
-            "Discharges",
-            None,
-            coming="hospital admissions and discharge plans: pathway, tasks and follow-up.",
-        ),
-    ),
+    page=_page,
+    record_tabs=(RecordTabSpec("Discharges", _stays_tab),),
     dashboard_cards=(
         DashboardCard("discharge_plans", "Discharge plans", "Hospital discharge plans"),
     ),
     demo_step="services.demo_discharges",
 )
 
-__all__ = ["FEATURE"]
+__all__ = ["FEATURE", "DischargesPage"]

@@ -10,7 +10,16 @@ live in ``domain/discharges.py``.
 from mdt_desktop.domain import discharges as rules
 
 from ._common import DischargeError, Stay
-from .board import BoardFilter, BoardFlag, BoardLine, board, escalate_missed_follow_ups
+from .board import (
+    BoardFilter,
+    BoardFlag,
+    BoardLine,
+    board,
+    escalate_missed_follow_ups,
+    person_stays,
+    stay_history,
+    stay_tasks,
+)
 from .planning import (
     add_criterion,
     assess_criteria_to_reside,
@@ -48,6 +57,7 @@ __all__ = [
     "delay_history",
     "escalate_missed_follow_ups",
     "mark_criterion",
+    "person_stays",
     "reconciliation",
     "record_admission",
     "record_discharge",
@@ -55,4 +65,6 @@ __all__ = [
     "rules",
     "set_delay",
     "set_expected_date",
+    "stay_history",
+    "stay_tasks",
 ]

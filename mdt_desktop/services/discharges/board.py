@@ -154,3 +154,20 @@ def escalate_missed_follow_ups(
 
 
 _MISSED = "missed: escalated to the next MDT meeting"
+
+
+def stay_tasks(store: Store, plan_id: uuid.UUID) -> list[reads.TaskRow]:
+    """The stay's tasks, soonest due first (for its panel and the transfer summary)."""
+    with store.session() as s:
+        return reads.tasks_of(s, plan_id)
+
+
+def stay_history(store: Store, plan_id: uuid.UUID) -> list[reads.EventRow]:
+    with store.session() as s:
+        return reads.history_of(s, plan_id)
+
+
+def person_stays(store: Store, patient_id: uuid.UUID) -> list[reads.StayRow]:
+    """The person's hospital stays, newest first, for their record."""
+    with store.session() as s:
+        return reads.stays_of(s, patient_id)
