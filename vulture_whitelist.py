@@ -47,6 +47,7 @@ reset_reason  # pull response
 skipped_own
 stepped_down  # the demo's summary
 discharged_recently
+demo_step  # a feature's pointer to its demo step, for readers and docs
 effective_from  # a delay-reason scheme's dates, from its code table
 care_plan_version_id  # the version a discharge summary is set beside
 posted_by  # a ledger row's author, shown in statements and the CLI

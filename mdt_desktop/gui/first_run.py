@@ -34,6 +34,7 @@ from mdt_desktop.store.schema import User
 
 from .background import Operation, Progress, run_in_background
 from .demo_data import DEMO_SIZES, fill_with_demo, show_demo_progress
+from .operations import sentence
 from .users import ProfileForm
 
 # Explanations under a radio button or check box line up with its text, not its circle.
@@ -171,7 +172,7 @@ class StorePage(QWizardPage):
             try:
                 check_new_passphrase(self.passphrase.text())
             except ValueError as exc:
-                return str(exc).capitalize() + "."
+                return sentence(exc)
             if self.passphrase.text() != self.confirm.text():
                 return "The two passphrases are not the same."
         return None

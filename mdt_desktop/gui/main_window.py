@@ -25,11 +25,14 @@ from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
 from . import background
+from .changes import changes_of
+from .features import Feature, Page, areas, features
 from .idle_lock import IDLE_MINUTES_KEY, IdleWatcher, LockScreen, idle_minutes_setting
-from .pages import COMING, DashboardPage, NotBuiltPage, Page
+from .pages import DashboardPage, NotBuiltPage
 from .users import role_label, who_label
 
-AREAS = ["Dashboard", "Case finding", "Caseload", "Meetings", "Care plans", "Budgets", "Discharges"]
+# The dashboard, then every feature with an area, in the order gui/features.py lists them.
+AREAS = ["Dashboard", *(f.area for f in areas() if f.area)]
 SYNC_STATE = "Offline — no server configured"
 
 
@@ -68,6 +71,10 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.setObjectName("pages")
         self.pages: dict[str, Page] = {}
+        self._presenting: dict[str, Any] | None = None
+        # Pages refresh from the one change signal, whichever window made the change.
+        self.changes = changes_of(store)
+        self.changes.tables_changed.connect(self._tables_changed)
         for name in AREAS:
             self.stack.addWidget(QWidget())  # replaced by the page when first opened
             QListWidgetItem(name, self.nav)
@@ -121,42 +128,19 @@ class MainWindow(QMainWindow):
 
     def _make_page(self, name: str) -> Page:
         if name == "Dashboard":
-            page = DashboardPage(self._status, self._demo)
-            page.store_changed.connect(self.store_changed)
-            return page
-        if name == "Case finding":
-            from .case_finding import CaseFindingPage
+            dashboard = DashboardPage(self._status, self._demo)
+            dashboard.store_changed.connect(self.store_changed)
+            return dashboard
+        feature: Feature = next(f for f in areas() if f.area == name)
+        if feature.page is None:
+            return NotBuiltPage(name, feature.coming)
+        page = feature.page(self.store, self.user, self)
+        self.user_changed.connect(page.set_user)
+        return page
 
-            page = CaseFindingPage(self.store)
-            page.open_record_requested.connect(
-                lambda pid, page=page: page.watch_record(self.open_record(pid))
-            )
-            return page
-        if name == "Caseload":
-            from .caseload import CaseloadPage
-
-            page = CaseloadPage(self.store, self.user)
-            self.user_changed.connect(page.set_user)
-            return page
-        if name == "Care plans":
-            from .care_plan.page import CarePlansPage
-
-            plans = CarePlansPage(self.store, self.user)
-            self.user_changed.connect(plans.set_user)
-            return plans
-        if name == "Meetings":
-            from .meetings import MeetingsPage
-
-            meetings = MeetingsPage(self.store, self.user)
-            self.user_changed.connect(meetings.set_user)
-            return meetings
-        if name == "Discharges":
-            from .discharges import DischargesPage
-
-            discharges = DischargesPage(self.store, self.user)
-            self.user_changed.connect(discharges.set_user)
-            return discharges
-        return NotBuiltPage(name, COMING[name])
+    def _tables_changed(self, tables: frozenset[str]) -> None:
+        for page in list(self.pages.values()):
+            page.tables_changed(tables)
 
     def page(self, name: str) -> Page:
         """The page for an area, built now if it has not been opened yet."""
@@ -218,22 +202,47 @@ class MainWindow(QMainWindow):
         file_menu.addAction(idle_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
-        self._build_team_menu()
+        for feature in features():
+            for add_menu in feature.menus:
+                add_menu(self)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About MDT Desktop", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
-
-    def _build_team_menu(self) -> None:
-        from .team_menu import build_team_menu
-
-        self.team_menu = build_team_menu(self)
 
     def open_record(self, patient_id: Any, tab: str = "Summary") -> QWidget:
         """Open a person's record in its own window (the opening is audited as a view)."""
         from .record import open_record_window
 
         return open_record_window(self.store, self.user, patient_id, self, initial_tab=tab)
+
+    # --- presentation (PageHost): meeting mode asks for it -----------------------------
+
+    def enter_presentation(self) -> None:
+        """Only the current page may be seen: full screen, no navigation, menus or status."""
+        if self._presenting is not None:
+            return
+        self._presenting = {
+            "full": self.isFullScreen(),
+            "maximized": self.isMaximized(),
+            "hidden": [w for w in (self.nav, self.menuBar(), self.statusBar()) if w.isVisible()],
+        }
+        for widget in self._presenting["hidden"]:
+            widget.hide()
+        self.showFullScreen()
+
+    def leave_presentation(self) -> None:
+        """The window as it was before :meth:`enter_presentation`."""
+        state, self._presenting = self._presenting, None
+        if state is None:
+            return
+        for widget in state["hidden"]:
+            widget.show()
+        if not state["full"]:
+            if state["maximized"]:
+                self.showMaximized()
+            else:
+                self.showNormal()
 
     def _about(self) -> None:
         from mdt_desktop import __version__
@@ -363,10 +372,7 @@ class MainWindow(QMainWindow):
         self.resize(size or QSize(1366, 768))
         written = []
         for name in AREAS:
-            page = self.show_area(name)
-            wait = getattr(page, "wait_until_loaded", None)
-            if wait is not None:
-                wait()
+            self.show_area(name).wait_until_loaded()
             written.append(self._grab(folder / f"{slug(name)}.png"))
         # Shown without auditing a lock: nobody locked anything.
         self.lock_screen.prepare()

@@ -1,4 +1,4 @@
-"""The main window's areas: the dashboard, and plain pages for areas still to come."""
+"""The main window's own pages: the dashboard, and the plain page for an area not built yet."""
 
 from __future__ import annotations
 
@@ -21,15 +21,7 @@ from PySide6.QtWidgets import (
 
 from .background import Operation, Progress, run_in_background, wait_for
 from .demo_data import DEMO_SIZES, show_demo_progress
-
-
-class Page(QWidget):
-    """An area of the main window. ``title`` shows in the navigation and the page header."""
-
-    title = ""
-
-    def activated(self) -> None:
-        """Called each time the user opens this area."""
+from .features import DashboardCard, Page, dashboard_cards
 
 
 def page_header(text: str, subtitle: str = "") -> QWidget:
@@ -73,23 +65,6 @@ class NotBuiltPage(Page):
         layout.addStretch(1)
 
 
-COMING = {
-    "Caseload": "the referral inbox, the team's caseload with named care coordinators, "
-    "review dates and flags (review overdue, escalated, in hospital, no care plan), and "
-    "each person's record: banner, care team, notes between meetings and consent to share.",
-    "Meetings": "MDT review meetings on a shared screen: an agenda built from new "
-    "referrals, reviews due and escalations, attendance and quorum, one case at a time, "
-    "decisions and actions with owners and due dates, and minutes as a PDF.",
-    "Care plans": "one shared care plan per person: what matters to them, goals, "
-    "interventions and who does them, a crisis plan and a review date; versioned and never "
-    "silently overwritten, with a PDF the person takes home.",
-    "Budgets": "personal health budgets (notional, third-party, direct payment): the "
-    "allocation, budget lines tied to care-plan outcomes, spend, balance and forecast.",
-    "Discharges": "hospital discharge plans: expected date of discharge, discharge "
-    "pathway 0–3, tasks with owners, delays, and follow-up in the community.",
-}
-
-
 class StatCard(QFrame):
     """One number from the store with what it counts."""
 
@@ -112,21 +87,18 @@ class StatCard(QFrame):
         self.value.setText(f"{value:,}")
 
 
-# (key in store_status()["counts"] or a top-level key, caption, tooltip)
-DASHBOARD_CARDS = [
-    ("patients", "Registered patients", "People on the GP registered lists in this store"),
-    ("coded_entries", "Coded entries", "Conditions, repeat medicines, admissions and A&E visits"),
-    ("caseload_entries", "On the caseload", "People referred to or on the team's caseload"),
-    ("care_plans", "Care plans", "Shared care plans"),
-    ("meetings", "MDT meetings", "Review meetings held or planned"),
-    ("actions", "Actions", "Actions agreed in meetings"),
-    ("notes", "Notes", "Notes written between meetings"),
-    ("budgets", "Personal health budgets", "Notional, third-party and direct-payment budgets"),
-    ("discharge_plans", "Discharge plans", "Hospital discharge plans"),
-    ("audit_entries", "Audit log entries", "Every view, change, import, export and sign-in"),
-    ("outbox_pending", "Changes waiting to sync", "Changes not yet sent to a team server"),
-    ("sync_conflicts_open", "Sync conflicts", "Changes made in two places that need a decision"),
-]
+# The dashboard's own figures, after the features' (gui/features.py).
+STORE_CARDS = (
+    DashboardCard(
+        "audit_entries", "Audit log entries", "Every view, change, import, export and sign-in"
+    ),
+    DashboardCard(
+        "outbox_pending", "Changes waiting to sync", "Changes not yet sent to a team server"
+    ),
+    DashboardCard(
+        "sync_conflicts_open", "Sync conflicts", "Changes made in two places that need a decision"
+    ),
+)
 COLUMNS = 4
 
 
@@ -159,9 +131,9 @@ class DashboardPage(Page):
         grid = QGridLayout()
         grid.setSpacing(12)
         self.cards: dict[str, StatCard] = {}
-        for i, (key, caption, tip) in enumerate(DASHBOARD_CARDS):
-            card = StatCard(caption, tip)
-            self.cards[key] = card
+        for i, spec in enumerate([*dashboard_cards(), *STORE_CARDS]):
+            card = StatCard(spec.caption, spec.tip)
+            self.cards[spec.key] = card
             grid.addWidget(card, i // COLUMNS, i % COLUMNS)
         for column in range(COLUMNS):
             grid.setColumnStretch(column, 1)

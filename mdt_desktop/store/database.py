@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +39,9 @@ MAX_THREAD_CONNECTIONS = 32
 
 class NestedTransactionError(RuntimeError):
     """The store was used again inside an open transaction on the same thread."""
+
+
+ChangeListener = Callable[[frozenset[str]], None]
 
 
 class MdtSession(Session):
@@ -91,6 +94,7 @@ class Store:
             clock=HybridLogicalClock(last=int(meta.get(tracking.CLOCK_KEY, "0"))),
         )
         self._lock = threading.Lock()
+        self._listeners: list[ChangeListener] = []
 
     # --- creating and opening --------------------------------------------------------
 
@@ -199,13 +203,39 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[MdtSession]:
-        """``with store.transaction() as s:`` commits on success, rolls back on error."""
-        with self.session() as session, session.begin():
-            self._open.depth = getattr(self._open, "depth", 0) + 1
-            try:
-                yield session
-            finally:
-                self._open.depth -= 1
+        """``with store.transaction() as s:`` commits on success, rolls back on error.
+
+        After a commit that wrote synced rows, every change listener is told which tables
+        (see :meth:`add_change_listener`); a rollback tells nobody.
+        """
+        with self.session() as session:
+            with session.begin():
+                self._open.depth = getattr(self._open, "depth", 0) + 1
+                try:
+                    yield session
+                finally:
+                    self._open.depth -= 1
+            touched = session.info.pop(tracking.TOUCHED_KEY, None)
+        if touched:
+            self._tell_listeners(frozenset(touched))
+
+    def add_change_listener(self, listener: ChangeListener) -> None:
+        """Call ``listener(tables)`` after each committed write, with the names of the
+        tables it touched. It runs on the thread that committed (a worker's, often), after
+        the transaction has closed, so it may read the store; it must not raise."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove_change_listener(self, listener: ChangeListener) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def _tell_listeners(self, tables: frozenset[str]) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(tables)
 
     def _refuse_nesting(self) -> None:
         """A thread has one connection: a second use inside an open transaction would end

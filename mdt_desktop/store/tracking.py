@@ -21,6 +21,7 @@ from .context import StoreContext
 from .schema import OutboxEntry, Patient, StoreMeta, Synced, table_of
 
 CONTEXT_KEY = "mdt_context"
+TOUCHED_KEY = "mdt_touched"  # session.info: names of the tables this transaction wrote
 CLOCK_KEY = "hlc_last"
 _STAMP_COLUMNS = {"updated_at", "updated_by"}
 
@@ -122,6 +123,7 @@ def _before_flush(session: Session, _flush_context: UOWTransaction, _instances: 
                 _record(ctx, obj, "delete", fields, outbox, trail)
         if not trail:
             return
+        session.info.setdefault(TOUCHED_KEY, set()).update(item.entity for item in trail)
         # One statement per kind for the whole flush (a bulk write is O(n), not n trips).
         if outbox:
             session.execute(table_of(OutboxEntry).insert(), outbox)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from support.neighbourhood import build_neighbourhood
 
-from mdt_desktop.gui.audit_viewer import AuditLogDialog
 from mdt_desktop.gui.background import wait_for
+from mdt_desktop.gui.team.audit_viewer import AuditLogDialog
 from mdt_desktop.services import record
 from mdt_desktop.services.users import sign_in
 from mdt_desktop.store.database import Store

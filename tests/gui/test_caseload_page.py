@@ -265,3 +265,32 @@ def test_a_mention_reaches_the_inbox_and_opens_the_notes(qtbot, window: MainWind
     page.wait_until_loaded()
     qtbot.waitUntil(lambda: page.inbox_button.text() == "Inbox (0)")  # read now
     records[0].close()
+
+
+def test_a_change_in_a_record_keeps_the_caseload_list_in_place(
+    qtbot, store: Store, window: MainWindow
+) -> None:
+    """Bug: the list jumped back to the top and lost its selection after a record window
+    changed something; it keeps its place and selection, as case finding does."""
+    from datetime import date
+
+    from mdt_desktop.services.demo import generate_demo
+
+    generate_demo(store, 6000, seed=9, today=date(2026, 3, 2))
+    page = _page(window)
+    _tab(page, "active")
+    model = page.model
+    assert model.rowCount() > 25
+    row = model.rowCount() - 3
+    page.select_row(row)
+    page.table.scrollTo(model.index(row, 0))
+    scrolled = page.table.verticalScrollBar().value()
+    assert scrolled > 0
+    person = model.patient_id(row)
+    record = page.open_record(person)
+    assert record.view.escalate("Carer admitted to hospital; two falls this week")
+    qtbot.wait(50)  # the change reaches the page through the event loop
+    assert model.patient_id(row) == person
+    assert "Escalated" in model.data(model.index(row, M.COL_FLAGS))
+    assert page.selected_row() == row
+    assert page.table.verticalScrollBar().value() == scrolled

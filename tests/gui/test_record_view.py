@@ -263,3 +263,23 @@ def test_locking_closes_open_records(qtbot, window, hood) -> None:
     with qtbot.waitSignal(record.destroyed, timeout=5000):
         window.lock()
     assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, RecordWindow)]
+
+
+def test_care_team_refusal_keeps_the_names_capitals(
+    qtbot, store: Store, user: User, hood, on_modal
+) -> None:
+    """Bug: "Mark Fletcher is already in the care team" was shown as "Mark fletcher …"."""
+    from mdt_desktop.services.care_team import MemberInput
+
+    view = _view(qtbot, store, user, hood.patients[2], initial_tab="Care team")
+    tab = view.tab("Care team")
+    assert tab.add(MemberInput(staff_id=hood.social_worker.id))
+    shown: list[str] = []
+
+    def read(box: Any) -> None:
+        shown.append(box.text())
+        box.accept()
+
+    on_modal(read)
+    assert not tab.add(MemberInput(staff_id=hood.social_worker.id))
+    assert shown == ["Mark Fletcher is already in the care team."]

@@ -39,9 +39,11 @@ from mdt_desktop.domain.permissions import NotPermitted, Permission, why_not
 from mdt_desktop.services import care_plan_export, care_plans
 from mdt_desktop.services.patients import patient_banner
 from mdt_desktop.store.database import Store
-from mdt_desktop.store.schema import Staff, User
+from mdt_desktop.store.schema import User
 
 from ..background import Operation, run_in_background
+from ..features import RecordTab
+from ..operations import show_people_error
 from ..widgets.banner import PatientBanner
 from .sections import ActionsEditor, GoalsEditor, ReviewEditor, SectionEditor, make_editor
 
@@ -59,14 +61,10 @@ def open_file(path: Path) -> bool:
 
 
 def _staff_names(store: Store) -> list[str]:
-    from sqlalchemy import select
-
     from mdt_desktop.domain.roles import Role
+    from mdt_desktop.services.staff import list_staff
 
-    with store.session() as s:
-        rows = s.execute(
-            select(Staff.name, Staff.role).where(Staff.active, Staff.deleted_at.is_(None))
-        ).all()
+    rows = [(st.name, st.role) for st in list_staff(store)]
     out = []
     for name, role in sorted(rows):
         try:
@@ -76,7 +74,7 @@ def _staff_names(store: Store) -> list[str]:
     return out
 
 
-class CarePlanEditor(QWidget):
+class CarePlanEditor(RecordTab):
     """The one live care plan of one person, for the signed-in user."""
 
     saved = Signal(object)  # VersionInfo
@@ -364,7 +362,7 @@ class CarePlanEditor(QWidget):
             )
         except (ValueError, LookupError, NotPermitted) as exc:
             # The edits stay on screen: nothing typed is lost.
-            QMessageBox.warning(self, "The plan was not saved", str(exc))
+            show_people_error(self, "The plan was not saved", exc)
             return None
         if result.unchanged:
             self.status.setText("Nothing has changed since this version.")
@@ -475,7 +473,7 @@ class CarePlanEditor(QWidget):
         def failed(exc: BaseException) -> None:
             self.export_button.setEnabled(True)
             self.status.setText("")
-            QMessageBox.warning(self, "The care plan was not exported", str(exc))
+            show_people_error(self, "The care plan was not exported", exc)
 
         self.operation = run_in_background(
             self, work, on_success=done, on_failure=failed, label=label

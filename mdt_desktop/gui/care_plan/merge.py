@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QRadioButton,
     QScrollArea,
@@ -34,6 +33,8 @@ from mdt_desktop.domain.people import format_local_datetime
 from mdt_desktop.domain.permissions import NotPermitted
 from mdt_desktop.services import care_plans
 from mdt_desktop.store.database import Store
+
+from ..operations import show_people_error
 
 
 def _who(v: care_plans.VersionInfo) -> str:
@@ -199,7 +200,7 @@ class MergeDialog(QDialog):
                 self.store, self.pending, self.merged_content(), note=self.note.text()
             )
         except (ValueError, LookupError, NotPermitted, care_plans.StaleMerge) as exc:
-            QMessageBox.warning(self, "The merge was not saved", str(exc))
+            show_people_error(self, "The merge was not saved", exc)
             return None
         self.merged.emit(version)
         self.accept()

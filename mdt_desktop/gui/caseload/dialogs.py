@@ -123,15 +123,14 @@ class ManualReferralDialog(QDialog):
         self.resize(600, self.sizeHint().height())
 
     def find(self) -> None:
-        from mdt_desktop.store import case_finding as cf
+        from mdt_desktop.services.case_finding import find_people
 
         self._debounce.stop()
         self.matches.clear()
         text = self.search.text().strip()
         if len(text) < 2:
             return
-        with self.store.engine.connect() as conn:
-            rows = cf.page(conn, cf.CaseFindingFilter(search=text), "name", False, 0, 30)
+        rows = find_people(self.store, text)
         today = date.today()
         for row in rows:
             pid, family, given, title, nhs, dob = row[:6]

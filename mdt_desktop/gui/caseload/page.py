@@ -8,7 +8,6 @@ background. Double-click or Enter opens the person's record.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -18,19 +17,15 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTabBar,
@@ -40,210 +35,30 @@ from PySide6.QtWidgets import (
 )
 
 from mdt_desktop.domain.caseload import (
-    FLAG_LABELS,
     STATUS_LABELS,
     URGENCY_LABELS,
-    CaseFacts,
     Flag,
-    flags_for,
 )
-from mdt_desktop.domain.nhs_number import format_nhs_number
-from mdt_desktop.domain.people import age_on, display_name, format_patient_date
 from mdt_desktop.domain.permissions import Permission, why_not
-from mdt_desktop.services.errors import as_sentence
+from mdt_desktop.services import caseload_list
 from mdt_desktop.store import caseload as queries
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
-from ..background import Operation, run_in_background, show_failure
+from ..background import Operation, run_in_background
 from ..pages import Page
-from ..widgets.forms import ReasonDialog, date_edit, date_of
 from ..widgets.guard import guard
-from ..widgets.table_model import RowsTableModel, show_as_list
+from ..widgets.paged_model import refresh_keeping_place
+from ..widgets.table_model import show_as_list
+from .actions import CaseloadActions
+from .inbox import InboxPanel
+from .model import CaseloadModel
 
 Index = QModelIndex | QPersistentModelIndex
-PAGE = 200
-C = queries.COL
+
 TAB_STATUSES = ["waiting", "active", "stepped_down", "closed", "declined"]
 TAB_LABELS = {"waiting": "Referrals waiting", "active": "Active", "stepped_down": "Stepped down",
               "closed": "Closed", "declined": "Declined"}  # fmt: skip
-ALERT = QColor("#d5281b")
-
-
-def _day(text: Any) -> date | None:
-    return date.fromisoformat(str(text)[:10]) if text else None
-
-
-def _moment(text: Any) -> datetime | None:
-    """SQLite's naive-UTC text of a UTCDateTime column, back to an aware time."""
-    if not text:
-        return None
-    return datetime.fromisoformat(str(text)).replace(tzinfo=UTC)
-
-
-class CaseloadModel(RowsTableModel):
-    """One status of the caseload as a paged SQL query; sorting re-queries."""
-
-    COL_NAME, COL_NHS, COL_AGE, COL_PRACTICE, COL_WHO, COL_WHEN, COL_FLAGS = range(7)
-    COL_RISK, COL_SINCE = 7, 8
-    CASE_HEADERS = ["Name", "NHS No.", "Age", "Practice", "Care coordinator", "Next review",
-                    "Flags", "Risk", "Since"]  # fmt: skip
-    REFERRAL_HEADERS = ["Name", "NHS No.", "Age", "Practice", "Referred by", "Urgency",
-                        "Reason", "Risk", "Referred"]  # fmt: skip
-    CASE_SORTS = ["name", "nhs_number", "age", "practice", "coordinator", "next_review",
-                  None, "risk", "since"]  # fmt: skip
-    REFERRAL_SORTS = ["name", "nhs_number", "age", "practice", "coordinator", "urgency",
-                      None, "risk", "since"]  # fmt: skip
-    IdRole = Qt.ItemDataRole.UserRole + 1
-
-    def __init__(self, store: Store, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.store = store
-        self.filter = queries.CaseloadFilter()
-        self.sort_key = "name"
-        self.descending = False
-        self.rows: list[tuple] = []
-        self.exhausted = True
-        self.today = date.today()
-
-    @property
-    def referrals(self) -> bool:
-        return self.filter.status in queries.REFERRAL_STATUSES
-
-    def _fetch(self, offset: int) -> list[tuple]:
-        with self.store.engine.connect() as conn:
-            return queries.page(conn, self.filter, self.sort_key, self.descending, offset, PAGE)
-
-    def reload(self) -> None:
-        self.beginResetModel()
-        self.filter.today = self.today
-        self.rows = self._fetch(0)
-        self.exhausted = len(self.rows) < PAGE
-        self.endResetModel()
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.CASE_HEADERS) - 1)
-
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self.exhausted
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        more = self._fetch(len(self.rows))
-        if not more:
-            self.exhausted = True
-            return
-        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
-        self.rows.extend(more)
-        self.endInsertRows()
-        self.exhausted = len(more) < PAGE
-
-    def sort_keys(self) -> list[str | None]:
-        return self.REFERRAL_SORTS if self.referrals else self.CASE_SORTS
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        key = self.sort_keys()[column]
-        if key is None:
-            return  # flags and reasons are not an order anyone reads by
-        self.sort_key = key
-        self.descending = order == Qt.SortOrder.DescendingOrder
-        self.reload()
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.CASE_HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            headers = self.REFERRAL_HEADERS if self.referrals else self.CASE_HEADERS
-            if section == self.COL_SINCE and self.filter.status in ("stepped_down", "closed"):
-                return "Ended"
-            if section == self.COL_SINCE and self.filter.status == "declined":
-                return "Declined"
-            if section == self.COL_FLAGS and self.filter.status in ("stepped_down", "closed"):
-                return "Reason"
-            return headers[section]
-        if role == Qt.ItemDataRole.ToolTipRole and section == self.COL_RISK:
-            return "Combined risk score from case finding, 0–100"
-        return None
-
-    # --- what a row says ------------------------------------------------------------
-
-    def row_flags(self, row: tuple) -> list[Flag]:
-        facts = CaseFacts(
-            status=row[C["status"]],
-            next_review_on=_day(row[C["next_review_on"]]),
-            escalated_at=_moment(row[C["escalated_at"]]),
-            in_hospital=bool(row[C["in_hospital"]]),
-            has_care_plan=bool(row[C["has_care_plan"]]),
-            care_plan_review_on=_day(row[C["care_plan_review_on"]]),
-        )
-        return flags_for(facts, self.today)
-
-    def display(self, row: tuple, column: int) -> str:
-        if column == self.COL_NAME:
-            return display_name(row[C["family_name"]], row[C["given_name"]], row[C["title"]])
-        if column == self.COL_NHS:
-            nhs = row[C["nhs_number"]]
-            return format_nhs_number(nhs) if nhs else "Not Known"
-        if column == self.COL_AGE:
-            dob = _day(row[C["date_of_birth"]])
-            return str(age_on(dob, self.today)) if dob else ""
-        if column == self.COL_PRACTICE:
-            return row[C["practice_code"]] or ""
-        if column == self.COL_WHO:
-            return row[C["coordinator"]] or ("Not Known" if self.referrals else "None named")
-        if column == self.COL_WHEN:
-            if self.referrals:
-                return URGENCY_LABELS.get(row[C["urgency"]], row[C["urgency"]] or "")
-            if row[C["status"]] != "active":
-                return ""
-            return format_patient_date(_day(row[C["next_review_on"]]))
-        if column == self.COL_FLAGS:
-            if self.referrals:
-                text = row[C["reason"]] if row[C["status"]] == "waiting" else row[C["end_reason"]]
-                return " ".join((text or "").split())
-            if row[C["status"]] != "active":
-                return " ".join((row[C["end_reason"]] or "").split())
-            return " · ".join(FLAG_LABELS[f] for f in self.row_flags(row))
-        if column == self.COL_RISK:
-            risk = row[C["risk_score"]]
-            return f"{risk:.0f}" if risk is not None else ""
-        if column == self.COL_SINCE:
-            since = row[C["since"]]
-            return format_patient_date(_day(since))
-        return ""
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.display(row, column)
-        if role == self.IdRole:
-            return row[C["id"]]
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.COL_AGE, self.COL_RISK):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if column == self.COL_FLAGS and not self.referrals:
-                urgent = {Flag.ESCALATED, Flag.IN_HOSPITAL, Flag.REVIEW_OVERDUE}
-                if urgent & set(self.row_flags(row)):
-                    return QBrush(ALERT)
-            if column == self.COL_WHEN and self.referrals and row[C["urgency"]] == "urgent":
-                return QBrush(ALERT)
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_FLAGS:
-            tip = self.display(row, column)
-            if row[C["escalation_reason"]] and row[C["status"]] == "active":
-                tip += f"\nEscalated: {row[C['escalation_reason']]}"
-            return tip or None
-        return None
-
-    def row_id(self, row: int) -> uuid.UUID:
-        return uuid.UUID(hex=self.rows[row][C["id"]])
-
-    def patient_id(self, row: int) -> uuid.UUID:
-        return uuid.UUID(hex=self.rows[row][C["patient_id"]])
 
 
 class CaseloadTable(QTableView):
@@ -258,87 +73,11 @@ class CaseloadTable(QTableView):
         super().keyPressEvent(event)
 
 
-class InboxPanel(QWidget):
-    """Referrals waiting, notes that mention me, and my open actions."""
-
-    open_patient = Signal(object)
-    counted = Signal(int)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("panel")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 8, 10, 8)
-        title = QLabel("Inbox")
-        title.setObjectName("panelTitle")
-        layout.addWidget(title)
-        self.summary = QLabel("Loading…")
-        self.summary.setObjectName("pageSubtitle")
-        self.summary.setWordWrap(True)
-        layout.addWidget(self.summary)
-        self.list = QListWidget()
-        self.list.setObjectName("inboxList")
-        self.list.setWordWrap(True)
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.itemActivated.connect(self._activated)
-        self.list.itemDoubleClicked.connect(self._activated)
-        layout.addWidget(self.list, 1)
-        self.items: list[Any] = []
-
-    def show_inbox(self, box: Any) -> None:
-        from mdt_desktop.domain.people import format_local_datetime
-
-        self.list.clear()
-        self.items = []
-        sections = (
-            ("Referrals waiting", box.referrals),
-            ("Notes mentioning you", box.mentions),
-            ("Your actions", box.actions),
-        )
-        for heading, items in sections:
-            head = QListWidgetItem(f"{heading} ({len(items)})")
-            head.setFlags(Qt.ItemFlag.NoItemFlags)
-            font = head.font()
-            font.setBold(True)
-            head.setFont(font)
-            head.setForeground(QBrush(QColor("#005eb8")))
-            self.list.addItem(head)
-            for item in items[:50]:
-                when = item.when
-                if isinstance(when, datetime):
-                    stamp = format_local_datetime(when)
-                elif isinstance(when, date):
-                    stamp = "due " + format_patient_date(when)
-                else:
-                    stamp = ""
-                detail = " ".join(item.detail.split())
-                if len(detail) > 110:
-                    detail = detail[:107] + "…"
-                entry = QListWidgetItem(
-                    f"{'⚠ ' if item.urgent else ''}{item.title} · {stamp}\n{detail}"
-                )
-                entry.setData(Qt.ItemDataRole.UserRole, item)
-                entry.setToolTip(item.detail)
-                if item.urgent:
-                    entry.setForeground(QBrush(ALERT))
-                self.list.addItem(entry)
-                self.items.append(item)
-        self.counted.emit(box.total)
-        self.summary.setText(
-            "Nothing waiting for you."
-            if box.total == 0
-            else f"{len(box.referrals)} referrals, {len(box.mentions)} mentions, "
-            f"{len(box.actions)} actions. Double-click to open the record."
-        )
-
-    def _activated(self, entry: QListWidgetItem) -> None:
-        item = entry.data(Qt.ItemDataRole.UserRole)
-        if item is not None and item.patient_id is not None:
-            self.open_patient.emit(item)
-
-
-class CaseloadPage(Page):
+class CaseloadPage(CaseloadActions, Page):
     title = "Caseload"
+    shows = frozenset({"referrals", "caseload_entries", "care_team_members", "notes",
+                       "note_mentions", "care_plans", "care_plan_versions", "consents",
+                       "hospital_admissions", "actions"})  # fmt: skip
 
     def __init__(self, store: Store, user: User, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -545,9 +284,7 @@ class CaseloadPage(Page):
         for combo in (self.team, self.coordinator, self.practice):
             combo.blockSignals(True)
             combo.clear()
-        with self.store.engine.connect() as conn:
-            teams = queries.teams_with_cases(conn)
-            codes = queries.practice_codes(conn)
+        teams, codes = caseload_list.filter_choices(self.store)
         mine = self.user.team_id.hex if self.user.team_id else None
         chosen = mine if any(t[0] == mine and t[2] for t in teams) else None
         if chosen is None and teams:
@@ -602,9 +339,15 @@ class CaseloadPage(Page):
         self._selection_changed()
         self._recount()
 
+    def reload(self) -> None:
+        """A write touched what the list shows (in a record window, say)."""
+        if self._loaded:
+            self.refresh()
+
     def refresh(self) -> None:
-        """Re-read the list, counts and inbox (after a change here or in a record)."""
-        self.model.reload()
+        """Re-read the list in place (keeping its place and selection), counts and inbox,
+        after a change here or in a record window."""
+        refresh_keeping_place(self.table, self.model)
         self._selection_changed()
         self._recount()
 
@@ -622,8 +365,7 @@ class CaseloadPage(Page):
         user = self.user
 
         def count(progress: Any) -> dict[str, int]:
-            with self.store.engine.connect() as conn:
-                return queries.counts(conn, wanted)
+            return caseload_list.counts(self.store, wanted)
 
         def show(counts: dict[str, int]) -> None:
             if wanted is not self.model.filter:
@@ -692,7 +434,6 @@ class CaseloadPage(Page):
         window = open_record_window(
             self.store, self.user, patient_id, self.window(), initial_tab=tab
         )
-        window.changed.connect(self.refresh)
         return window
 
     def _open_from_inbox(self, item: Any) -> None:
@@ -704,166 +445,6 @@ class CaseloadPage(Page):
             self._recount()
         else:
             self.open_record(item.patient_id)
-
-    def _run(self, title: str, change: Any, done: str) -> bool:
-        try:
-            change()
-        except (ValueError, LookupError, PermissionError) as exc:
-            QMessageBox.warning(self, title, as_sentence(exc))
-            return False
-        self.message.setText(done)
-        self.refresh()
-        return True
-
-    def ask_refer(self) -> None:
-        from mdt_desktop.services.caseload import teams
-
-        from .dialogs import ManualReferralDialog
-
-        team_id = uuid.UUID(hex=self.team.currentData()) if self.team.currentData() else None
-        dialog = ManualReferralDialog(
-            self.store, teams(self.store), team_id or self.user.team_id, self
-        )
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        self.refer(
-            dialog.chosen(),
-            dialog.reason.toPlainText(),
-            dialog.team.currentData(),
-            dialog.urgency.currentData(),
-            dialog.referrer.text(),
-        )
-
-    def refer(
-        self, patient_id: uuid.UUID, reason: str, team_id: uuid.UUID, urgency: str, referrer: str
-    ) -> bool:
-        from mdt_desktop.services.caseload import refer_person
-
-        return self._run(
-            "Refer to caseload",
-            lambda: refer_person(
-                self.store, patient_id, reason=reason, team_id=team_id, urgency=urgency,
-                referred_by=referrer,
-            ),
-            "Referred: waiting in the inbox.",
-        )  # fmt: skip
-
-    def ask_accept(self) -> None:
-        from mdt_desktop.services.staff import coordinators
-
-        from .dialogs import AcceptDialog
-
-        row = self.selected_row()
-        if row is None:
-            return
-        data = self.model.rows[row]
-        team = uuid.UUID(hex=self.team.currentData()) if self.team.currentData() else None
-        dialog = AcceptDialog(
-            self._name(row),
-            data[C["reason"]] or "",
-            coordinators(self.store, team),
-            parent=self,
-        )
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.accept(row, dialog.coordinator.currentData(), date_of(dialog.review))
-
-    def accept(self, row: int, coordinator_id: uuid.UUID, review: date | None = None) -> bool:
-        from mdt_desktop.services.caseload import accept_referral
-
-        name = self._name(row)
-        referral_id = self.model.row_id(row)
-        return self._run(
-            "Accept referral",
-            lambda: accept_referral(
-                self.store, referral_id, coordinator_id=coordinator_id, next_review_on=review
-            ),
-            f"{name} accepted onto the caseload.",
-        )
-
-    def ask_decline(self) -> None:
-        row = self.selected_row()
-        if row is None:
-            return
-        dialog = ReasonDialog(
-            "Decline referral",
-            f"Decline the referral of <b>{self._name(row)}</b>. The reason is kept with the "
-            "referral and written in their notes.",
-            action="Decline",
-            placeholder="e.g. Already under the community matron; needs are met",
-            parent=self,
-        )
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.decline(row, dialog.text())
-
-    def decline(self, row: int, reason: str) -> bool:
-        from mdt_desktop.services.caseload import decline_referral
-
-        name = self._name(row)
-        referral_id = self.model.row_id(row)
-        return self._run(
-            "Decline referral",
-            lambda: decline_referral(self.store, referral_id, reason=reason),
-            f"The referral of {name} was declined.",
-        )
-
-    def ask_end(self, outcome: str) -> None:
-        row = self.selected_row()
-        if row is None:
-            return
-        words = "Step down" if outcome == "stepped_down" else "Close the case of"
-        dialog = ReasonDialog(
-            "Step down" if outcome == "stepped_down" else "Close case",
-            f"{words} <b>{self._name(row)}</b>. Say why; it is kept with the case and "
-            "written in their notes.",
-            action="Step down" if outcome == "stepped_down" else "Close case",
-            placeholder="e.g. Goals met; stable for three months"
-            if outcome == "stepped_down"
-            else "e.g. Moved out of the area",
-            parent=self,
-        )
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.end(row, outcome, dialog.text())
-
-    def end(self, row: int, outcome: str, reason: str) -> bool:
-        from mdt_desktop.services.caseload import end_case
-
-        name = self._name(row)
-        entry_id = self.model.row_id(row)
-        done = "stepped down" if outcome == "stepped_down" else "closed"
-        return self._run(
-            "Caseload",
-            lambda: end_case(self.store, entry_id, outcome=outcome, reason=reason),
-            f"{name}: {done}.",
-        )
-
-    def ask_review(self) -> None:
-        row = self.selected_row()
-        if row is None:
-            return
-        current = _day(self.model.rows[row][C["next_review_on"]])
-        dialog = ReasonDialog(
-            "Next review", f"Next review of <b>{self._name(row)}</b>:", action="Set"
-        )
-        dialog.reason.hide()
-        dialog.problem = lambda: None  # type: ignore[method-assign]
-        edit = date_edit(max(current or date.today(), date.today()), minimum=date.today())
-        dialog.form.addRow("Review by", edit)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.set_review(row, date_of(edit))
-
-    def set_review(self, row: int, on: date) -> bool:
-        from mdt_desktop.services.caseload import set_next_review
-
-        name = self._name(row)
-        entry_id = self.model.row_id(row)
-        return self._run(
-            "Next review",
-            lambda: set_next_review(self.store, entry_id, on),
-            f"{name}: next review {format_patient_date(on)}.",
-        )
-
-    def failed(self, exc: BaseException) -> None:
-        show_failure(self, "Caseload", exc)
 
 
 __all__ = ["STATUS_LABELS", "CaseloadModel", "CaseloadPage"]

@@ -26,12 +26,13 @@ from mdt_desktop.domain.permissions import Permission, allowed, why_not
 from mdt_desktop.services import discharges as svc
 from mdt_desktop.store.database import Store
 
+from ..features import RecordTab
 from .dialogs import FollowUpDialog
 
 HEADERS = ["Hospital", "Admitted", "Discharged", "Pathway", "Ready since", "Follow-up", "Notes"]
 
 
-class PersonStaysTab(QWidget):
+class PersonStaysTab(RecordTab):
     def __init__(
         self, store: Store, user: Any, patient_id: uuid.UUID, parent: QWidget | None = None
     ) -> None:

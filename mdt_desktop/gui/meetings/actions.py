@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -27,6 +26,7 @@ from mdt_desktop.domain.people import format_local_datetime, format_patient_date
 from mdt_desktop.services import meetings as svc
 from mdt_desktop.store.database import Store
 
+from ..operations import show_people_error
 from ..widgets.table_model import RowsTableModel
 
 Index = QModelIndex | QPersistentModelIndex
@@ -203,5 +203,5 @@ class ActionsTracker(QWidget):
         try:
             svc.complete_action(self.store, line.id)
         except (ValueError, PermissionError) as exc:
-            QMessageBox.warning(self, "Mark done", str(exc))
+            show_people_error(self, "Mark done", exc)
         self.reload()

@@ -31,18 +31,15 @@ from mdt_desktop.domain.nhs_number import format_nhs_number
 from mdt_desktop.domain.people import format_patient_date
 from mdt_desktop.domain.roles import Role
 from mdt_desktop.services import meetings as svc
-from mdt_desktop.services.errors import as_sentence
 from mdt_desktop.store.database import Store
+
+from ..operations import show_people_error
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def _nhs(nhs: str | None) -> str:
     return f"NHS No. {format_nhs_number(nhs)}" if nhs else "NHS No. Not Known"
-
-
-def _say(parent: QWidget, title: str, exc: Exception) -> None:
-    QMessageBox.warning(parent, title, as_sentence(exc))
 
 
 class AttendancePanel(QWidget):
@@ -130,7 +127,7 @@ class AttendancePanel(QWidget):
         try:
             svc.set_attendance(self.store, line_id, value)
         except (ValueError, PermissionError) as exc:
-            _say(self, "Attendance", exc)
+            show_people_error(self, "Attendance", exc)
             self.reload()
             return
         self.show_quorum()
@@ -163,7 +160,7 @@ class AttendancePanel(QWidget):
                 is_guest=True,
             )
         except (ValueError, PermissionError) as exc:
-            _say(self, "Add a guest", exc)
+            show_people_error(self, "Add a guest", exc)
             return
         self.guest_name.clear()
         self.reload()
@@ -392,7 +389,7 @@ class AgendaBuilder(QWidget):
         try:
             svc.add_to_agenda(self.store, self.meeting_id, cases)
         except (ValueError, PermissionError) as exc:
-            _say(self, "Add to the agenda", exc)
+            show_people_error(self, "Add to the agenda", exc)
             return
         self.reload()
         self.changed.emit()
@@ -428,7 +425,7 @@ class AgendaBuilder(QWidget):
         try:
             svc.add_person(self.store, self.meeting_id, item.data(ID_ROLE), self.add_reason.text())
         except (ValueError, PermissionError) as exc:
-            _say(self, "Add to the agenda", exc)
+            show_people_error(self, "Add to the agenda", exc)
             return
         self.add_reason.clear()
         self.search.clear()
@@ -440,7 +437,7 @@ class AgendaBuilder(QWidget):
         try:
             svc.reorder_agenda(self.store, self.meeting_id, self.agenda.ids())
         except (ValueError, PermissionError) as exc:
-            _say(self, "Agenda order", exc)
+            show_people_error(self, "Agenda order", exc)
         self.reload()
         self.changed.emit()
 
@@ -451,7 +448,7 @@ class AgendaBuilder(QWidget):
         try:
             svc.set_minutes(self.store, item.data(ID_ROLE), self.minutes.value())
         except (ValueError, PermissionError) as exc:
-            _say(self, "Time for the case", exc)
+            show_people_error(self, "Time for the case", exc)
         self.reload()
 
     def remove_selected(self) -> None:
@@ -461,7 +458,7 @@ class AgendaBuilder(QWidget):
         try:
             svc.remove_from_agenda(self.store, item.data(ID_ROLE))
         except (ValueError, PermissionError) as exc:
-            _say(self, "Remove from the agenda", exc)
+            show_people_error(self, "Remove from the agenda", exc)
             return
         self.reload()
         self.changed.emit()

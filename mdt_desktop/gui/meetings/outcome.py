@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
 
 from mdt_desktop.domain import meetings as rules
 from mdt_desktop.services import meetings as svc
-from mdt_desktop.services.errors import as_sentence
 from mdt_desktop.store.database import Store
+
+from ..operations import sentence
 
 DATE_FORMAT = "dd-MMM-yyyy"
 
@@ -248,7 +249,7 @@ class OutcomeDialog(QDialog):
             svc.record_outcome(self.store, self.item_id, self.value())
         except (ValueError, PermissionError) as exc:
             # Nothing was written; everything typed stays in the dialog.
-            self.error.setText(as_sentence(exc))
+            self.error.setText(sentence(exc))
             return
         self.accept()
 
@@ -285,6 +286,6 @@ class ActionDialog(QDialog):
         try:
             svc.add_actions(self.store, self.item_id, self.action_rows.values())
         except (ValueError, PermissionError) as exc:
-            self.error.setText(as_sentence(exc))
+            self.error.setText(sentence(exc))
             return
         self.accept()

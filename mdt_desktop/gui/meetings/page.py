@@ -38,7 +38,9 @@ from mdt_desktop.services import meetings as svc
 from mdt_desktop.store.database import Store
 
 from ..background import Operation, run_in_background, show_failure
-from ..pages import Page, page_header
+from ..features import Page, PageHost
+from ..operations import show_people_error
+from ..pages import page_header
 from .actions import ActionsTracker
 from .agenda import ID_ROLE, AgendaBuilder, AttendancePanel
 
@@ -145,7 +147,6 @@ class MeetingsPage(Page):
         self.meeting_id: uuid.UUID | None = None
         self.mode: Any = None  # the MeetingMode while presenting
         self.export_op: Operation | None = None
-        self._restore: dict[str, Any] = {}
         self.outer = QStackedWidget(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -420,7 +421,7 @@ class MeetingsPage(Page):
                 note_taker_staff_id=dialog.note_taker.currentData(),
             )
         except (ValueError, PermissionError) as exc:
-            QMessageBox.warning(self, "Schedule a meeting", str(exc))
+            show_people_error(self, "Schedule a meeting", exc)
             return
         self.meeting_id = meeting_id
         self.reload()
@@ -444,7 +445,7 @@ class MeetingsPage(Page):
                 note_taker_staff_id=dialog.note_taker.currentData(),
             )
         except (ValueError, PermissionError) as exc:
-            QMessageBox.warning(self, "Edit the meeting", str(exc))
+            show_people_error(self, "Edit the meeting", exc)
         self.reload()
 
     def cancel_meeting(self) -> None:
@@ -458,7 +459,7 @@ class MeetingsPage(Page):
         try:
             svc.cancel_meeting(self.store, self.meeting_id)
         except (ValueError, PermissionError) as exc:
-            QMessageBox.warning(self, "Cancel meeting", str(exc))
+            show_people_error(self, "Cancel meeting", exc)
         self.reload()
 
     def close_meeting(self) -> None:
@@ -477,7 +478,7 @@ class MeetingsPage(Page):
         try:
             svc.close_meeting(self.store, self.meeting_id)
         except (ValueError, PermissionError) as exc:
-            QMessageBox.warning(self, "Close meeting", str(exc))
+            show_people_error(self, "Close meeting", exc)
         self.reload()
 
     # --- meeting mode ------------------------------------------------------------------------
@@ -519,39 +520,22 @@ class MeetingsPage(Page):
         height = screen.availableGeometry().height() if screen else 1080
         return max(1.0, min(3.0, round(height / 560, 1)))
 
-    def _enter_full_screen(self) -> None:
-        """Only the case may be seen: the navigation, menus and status bar go too."""
+    def _host(self) -> PageHost | None:
         win = self.window()
-        if win is self:
-            return
-        self._restore = {
-            "full": win.isFullScreen(),
-            "maximized": win.isMaximized(),
-            "hidden": [],
-        }
-        for name in ("nav",):
-            widget = getattr(win, name, None)
-            if isinstance(widget, QWidget) and widget.isVisible():
-                widget.hide()
-                self._restore["hidden"].append(widget)
-        for getter in ("menuBar", "statusBar"):
-            widget = getattr(win, getter, lambda: None)()
-            if isinstance(widget, QWidget) and widget.isVisible():
-                widget.hide()
-                self._restore["hidden"].append(widget)
-        win.showFullScreen()
+        return win if win is not self and isinstance(win, PageHost) else None
+
+    def _enter_full_screen(self) -> None:
+        """Only the case may be seen: the window hides its navigation, menus and status."""
+        host = self._host()
+        if host is not None:
+            host.enter_presentation()
 
     def leave_meeting_mode(self) -> None:
         if self.mode is None:
             return
-        win = self.window()
-        for widget in self._restore.get("hidden", []):
-            widget.show()
-        if win is not self and not self._restore.get("full", False):
-            if self._restore.get("maximized", False):
-                win.showMaximized()
-            else:
-                win.showNormal()
+        host = self._host()
+        if host is not None:
+            host.leave_presentation()
         self.outer.setCurrentWidget(self.manager)
         self.outer.removeWidget(self.mode)
         self.mode.deleteLater()

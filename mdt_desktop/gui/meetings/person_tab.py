@@ -20,10 +20,11 @@ from mdt_desktop.domain.people import format_patient_date
 from mdt_desktop.services import meetings as svc
 from mdt_desktop.store.database import Store
 
+from ..features import RecordTab
 from .actions import ActionsTracker
 
 
-class PersonMeetingsTab(QWidget):
+class PersonMeetingsTab(RecordTab):
     """Every meeting this person was on the agenda of (newest first), then their actions."""
 
     def __init__(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -26,10 +25,11 @@ from PySide6.QtWidgets import (
 from mdt_desktop.domain.permissions import Permission
 from mdt_desktop.domain.roles import Role
 from mdt_desktop.services import care_team
-from mdt_desktop.services.errors import as_sentence
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
+from ..features import RecordTab
+from ..operations import run_change
 from ..users import role_label
 from ..widgets.forms import dialog_footer
 from ..widgets.guard import guard
@@ -106,9 +106,7 @@ class MemberDialog(QDialog):
         self.accept()
 
 
-class CareTeamTab(QWidget):
-    changed = Signal()
-
+class CareTeamTab(RecordTab):
     def __init__(self, store: Store, user: User, patient_id: uuid.UUID) -> None:
         super().__init__()
         self.store = store
@@ -206,10 +204,7 @@ class CareTeamTab(QWidget):
             self._do(lambda: care_team.remove_member(self.store, member.id))
 
     def _do(self, change) -> bool:  # type: ignore[no-untyped-def]
-        try:
-            change()
-        except (ValueError, LookupError, PermissionError) as exc:
-            QMessageBox.warning(self, "Care team", as_sentence(exc))
+        if not run_change(self, "Care team", change):
             return False
         self.reload()
         self.changed.emit()

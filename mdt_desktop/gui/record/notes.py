@@ -10,13 +10,12 @@ from __future__ import annotations
 import uuid
 from html import escape
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QTextBrowser,
@@ -28,10 +27,11 @@ from mdt_desktop.domain.caseload import WRITABLE_CATEGORIES, NoteCategory
 from mdt_desktop.domain.people import format_local_datetime
 from mdt_desktop.domain.permissions import Permission, allowed
 from mdt_desktop.services import notes as notes_service
-from mdt_desktop.services.errors import as_sentence
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
+from ..features import RecordTab
+from ..operations import run_change, sentence
 from ..users import role_label
 from ..widgets.forms import ReasonDialog
 from ..widgets.guard import guard
@@ -88,9 +88,7 @@ def notes_html(shown: list[notes_service.NoteView], can_correct: bool) -> str:
     return "<hr style='color:#d8dde0'>".join(parts)
 
 
-class NotesTab(QWidget):
-    changed = Signal()
-
+class NotesTab(RecordTab):
     def __init__(self, store: Store, user: User, patient_id: uuid.UUID) -> None:
         super().__init__()
         self.store = store
@@ -167,10 +165,12 @@ class NotesTab(QWidget):
             self.text.clear()
 
     def add(self, text: str, category: str = "general") -> bool:
-        try:
-            notes_service.write_note(self.store, self.patient_id, text, category=category)
-        except (ValueError, LookupError, PermissionError) as exc:
-            self.error.setText(as_sentence(exc))
+        if not run_change(
+            self,
+            "Write a note",
+            lambda: notes_service.write_note(self.store, self.patient_id, text, category=category),
+            failure=lambda exc: self.error.setText(sentence(exc)),
+        ):
             return False
         self.error.setText("")
         self.reload()
@@ -200,10 +200,9 @@ class NotesTab(QWidget):
             self.correct(note_id, dialog.text())
 
     def correct(self, note_id: uuid.UUID, text: str) -> bool:
-        try:
-            notes_service.correct_note(self.store, note_id, text)
-        except (ValueError, LookupError, PermissionError) as exc:
-            QMessageBox.warning(self, "Correct a note", as_sentence(exc))
+        if not run_change(
+            self, "Correct a note", lambda: notes_service.correct_note(self.store, note_id, text)
+        ):
             return False
         self.reload()
         self.changed.emit()

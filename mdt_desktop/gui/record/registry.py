@@ -1,23 +1,18 @@
 """Tabs of the patient record, and how other features plug theirs in.
 
-A feature registers a factory once, at import: ``register_record_tab("Care plan",
-factory)`` where ``factory(store, user, patient_id) -> QWidget``. A tab with no factory
-shows a plain "not built yet" panel, so the record's shape never changes.
+A feature declares its tabs once, in its descriptor (``gui/<feature>/__init__.py``,
+``RecordTabSpec(name, factory)`` where ``factory(store, user, patient_id) -> QWidget``); they
+are registered here from :func:`mdt_desktop.gui.features.record_tabs`. A tab with no factory
+shows a plain "not built yet" panel, so the record's shape never changes. Tests may swap a
+factory with :func:`register_record_tab`.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
+from ..features import TabFactory
 
-from PySide6.QtWidgets import QWidget
-
-from mdt_desktop.store.database import Store
-from mdt_desktop.store.schema import User
-
-TabFactory = Callable[[Store, User, uuid.UUID], QWidget]
-
-# The record's tabs, in the order they are shown.
+# The record's tabs, in the order they are shown: the record's own three, then features'.
+# A feature's tab not named here is added after the others.
 RECORD_TABS = ["Summary", "Care team", "Notes", "Care plan", "Meetings", "Discharges", "Budget"]
 
 _factories: dict[str, TabFactory] = {}
@@ -43,25 +38,22 @@ def tab_factory(name: str) -> TabFactory | None:
     return _factories.get(name)
 
 
-# The features built so far, imported only when their tab is first opened.
-def _care_plan_tab(store: Store, user: User, patient_id: uuid.UUID) -> QWidget:
-    from ..care_plan.editor import care_plan_tab
+def coming(name: str) -> str:
+    """What a tab not built yet will show, as its feature declares it."""
+    from ..features import record_tabs
 
-    return care_plan_tab(store, user, patient_id)
-
-
-def _meetings_tab(store: Store, user: User, patient_id: uuid.UUID) -> QWidget:
-    from ..meetings import meetings_tab
-
-    return meetings_tab(store, user, patient_id)
+    return next((t.coming for t in record_tabs() if t.name == name and t.coming), "")
 
 
-def _discharges_tab(store: Store, user: User, patient_id: uuid.UUID) -> QWidget:
-    from ..discharges.person_tab import discharges_tab
+def _register_features() -> None:
+    """Every feature's record tabs (gui/features.py), in the record's order above."""
+    from ..features import record_tabs
 
-    return discharges_tab(store, user, patient_id)
+    for tab in record_tabs():
+        if tab.factory is not None:
+            register_record_tab(tab.name, tab.factory)
+        elif tab.name not in RECORD_TABS:
+            RECORD_TABS.append(tab.name)
 
 
-register_record_tab("Care plan", _care_plan_tab)
-register_record_tab("Meetings", _meetings_tab)
-register_record_tab("Discharges", _discharges_tab)
+_register_features()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from mdt_desktop.domain.caseload import STATUS_LABELS, URGENCY_LABELS
@@ -14,6 +14,8 @@ from mdt_desktop.domain.people import format_local_datetime, format_patient_date
 from mdt_desktop.domain.risk import SEGMENT_LABELS
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
+
+from ..features import RecordTab
 
 OUTCOMES = {"continue": "Continue", "step_up": "Step up", "step_down": "Step down",
             "refer": "Refer on", "close": "Close"}  # fmt: skip
@@ -38,9 +40,7 @@ def panel(title: str) -> tuple[QFrame, QLabel]:
     return frame, body
 
 
-class SummaryTab(QWidget):
-    changed = Signal()
-
+class SummaryTab(RecordTab):
     def __init__(self, store: Store, user: User, patient_id: uuid.UUID) -> None:
         super().__init__()
         self.store = store

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -23,20 +22,12 @@ from mdt_desktop.domain.permissions import Permission
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
+from ..features import RecordTab
+from ..operations import run_change
 from ..widgets.banner import PatientBanner
 from ..widgets.forms import ConsentDialog, ReasonDialog, date_of
 from ..widgets.guard import guard
 from . import registry
-
-# What each tab not built yet will hold, so the panel says something useful.
-COMING = {
-    "Care plan": "the person's shared care plan: what matters to them, goals, who does what, "
-    "the crisis plan and the review date, with every saved version.",
-    "Meetings": "the MDT meetings where the person was discussed, the decisions made and the "
-    "actions agreed.",
-    "Discharges": "hospital admissions and discharge plans: pathway, tasks and follow-up.",
-    "Budget": "the personal health budget: allocation, budget lines, spend and balance.",
-}
 
 
 class NotBuiltTab(QWidget):
@@ -49,7 +40,7 @@ class NotBuiltTab(QWidget):
         label = QLabel(
             f"<p><b>{name}: not built yet.</b> This part of the record is not in this "
             "version of MDT Desktop.</p>"
-            f"<p>It will show {COMING.get(name, 'more about the person.')}</p>"
+            f"<p>It will show {registry.coming(name) or 'more about the person.'}</p>"
         )
         label.setObjectName("notBuilt")
         label.setWordWrap(True)
@@ -143,12 +134,14 @@ class RecordView(QWidget):
         built_in = {"Summary": SummaryTab, "Care team": CareTeamTab, "Notes": NotesTab}
         factory = registry.tab_factory(name)
         if factory is not None:
-            return factory(self.store, self.user, self.patient_id)
-        if name in built_in:
+            tab = factory(self.store, self.user, self.patient_id)
+        elif name in built_in:
             tab = built_in[name](self.store, self.user, self.patient_id)
+        else:
+            return NotBuiltTab(name)
+        if isinstance(tab, RecordTab):
             tab.changed.connect(lambda: self._changed(tab))
-            return tab
-        return NotBuiltTab(name)
+        return tab
 
     def tab(self, name: str) -> QWidget:
         """The tab's widget, built now if it has not been shown yet."""
@@ -179,9 +172,8 @@ class RecordView(QWidget):
         """Something in the record changed: the banner and the other tabs catch up."""
         self.refresh_banner()
         for widget in self._built.values():
-            reload = getattr(widget, "reload", None)
-            if reload is not None and widget is not source:
-                reload()
+            if isinstance(widget, RecordTab) and widget is not source:
+                widget.reload()
         self.changed.emit()
 
     def refresh_banner(self) -> None:
@@ -209,10 +201,11 @@ class RecordView(QWidget):
     def escalate(self, reason: str) -> bool:
         from mdt_desktop.services.notes import escalate_to_next_mdt
 
-        try:
-            escalate_to_next_mdt(self.store, self.patient_id, reason)
-        except (ValueError, PermissionError) as exc:
-            QMessageBox.warning(self, "Escalate to next MDT", _sentence(exc))
+        if not run_change(
+            self,
+            "Escalate to next MDT",
+            lambda: escalate_to_next_mdt(self.store, self.patient_id, reason),
+        ):
             return False
         self.message.setText("Escalated: on the agenda of the next MDT meeting.")
         self._changed()
@@ -233,10 +226,11 @@ class RecordView(QWidget):
     def record_consent(self, status: str, **details: object) -> bool:
         from mdt_desktop.services.consent import record_consent
 
-        try:
-            record_consent(self.store, self.patient_id, status, **details)  # type: ignore[arg-type]
-        except (ValueError, PermissionError) as exc:
-            QMessageBox.warning(self, "Consent to share", _sentence(exc))
+        if not run_change(
+            self,
+            "Consent to share",
+            lambda: record_consent(self.store, self.patient_id, status, **details),  # type: ignore[arg-type]
+        ):
             return False
         self._changed()
         return True
@@ -330,13 +324,6 @@ class RecordWindow(QWidget):
         if not event.spontaneous() and not self._closing:
             self._closing = True
             QTimer.singleShot(0, self.close)
-
-
-def _sentence(exc: BaseException) -> str:
-    text = str(exc).strip()
-    if not text:
-        return "That could not be done."
-    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def open_record_window(

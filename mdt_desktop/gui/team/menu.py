@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QMenu
 
 from mdt_desktop.domain.permissions import Permission
 
-from .widgets.guard import guard
+from ..widgets.guard import guard
 
 
 def build_team_menu(window: Any) -> QMenu:

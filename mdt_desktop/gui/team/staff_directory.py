@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -27,12 +26,12 @@ from PySide6.QtWidgets import (
 from mdt_desktop.domain.permissions import Permission
 from mdt_desktop.domain.roles import Role
 from mdt_desktop.services import staff as staff_service
-from mdt_desktop.services.errors import as_sentence
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
-from .users import role_label
-from .widgets.guard import guard
+from ..operations import run_change
+from ..users import role_label
+from ..widgets.guard import guard
 
 HEADERS = ["Name", "Role", "Organisation", "Email", "Phone", "Active"]
 
@@ -143,10 +142,11 @@ class StaffDirectoryDialog(QDialog):
             self.add(**form.values())
 
     def add(self, **values: Any) -> bool:
-        try:
-            staff_service.add_staff(self.store, team_id=self.user.team_id, **values)
-        except (ValueError, PermissionError) as exc:
-            QMessageBox.warning(self, "Staff directory", as_sentence(exc))
+        if not run_change(
+            self,
+            "Staff directory",
+            lambda: staff_service.add_staff(self.store, team_id=self.user.team_id, **values),
+        ):
             return False
         self.reload()
         return True
@@ -159,11 +159,13 @@ class StaffDirectoryDialog(QDialog):
         form = StaffForm(existing, self)
         if form.exec() != QDialog.DialogCode.Accepted:
             return
-        try:
-            staff_service.update_staff(
-                self.store, existing.id, active=form.active.isChecked(), **form.values()
-            )
-        except (ValueError, PermissionError, LookupError) as exc:
-            QMessageBox.warning(self, "Staff directory", as_sentence(exc))
+        values = form.values()
+        if not run_change(
+            self,
+            "Staff directory",
+            lambda: staff_service.update_staff(
+                self.store, existing.id, active=form.active.isChecked(), **values
+            ),
+        ):
             return
         self.reload()

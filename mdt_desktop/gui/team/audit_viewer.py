@@ -34,43 +34,33 @@ from mdt_desktop.services import audit_log
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
-from .background import Operation, run_in_background, show_failure
-from .users import role_label
-from .widgets.forms import date_edit, date_of
-from .widgets.table_model import RowsTableModel
+from ..background import Operation, run_in_background, show_failure
+from ..users import role_label
+from ..widgets.forms import date_edit, date_of
+from ..widgets.paged_model import PagedTableModel, Read
 
 Index = QModelIndex | QPersistentModelIndex
-PAGE = 200
 
 
-class AuditModel(RowsTableModel):
+class AuditModel(PagedTableModel):
+    """The audit log, newest first, a page at a time (the service checks VIEW_AUDIT)."""
+
     HEADERS = ["#", "When", "Who", "Role", "What", "Person", "NHS No.", "Detail"]
 
-    def __init__(self, store: Store, parent: Any = None) -> None:
-        super().__init__(parent)
+    def __init__(
+        self, store: Store | None, parent: Any = None, *, read: Read | None = None
+    ) -> None:
+        super().__init__(parent, read=read)
         self.store = store
         self.filter = audit_log.AuditFilter()
-        self.rows: list[audit_log.AuditRow] = []
-        self.exhausted = True
 
-    def reload(self) -> None:
-        self.beginResetModel()
-        self.rows = audit_log.page(self.store, self.filter, 0, PAGE)
-        self.exhausted = len(self.rows) < PAGE
-        self.endResetModel()
+    def read_rows(self, offset: int, limit: int) -> list[audit_log.AuditRow]:
+        if self._read is not None or self.store is None:
+            return super().read_rows(offset, limit)
+        return audit_log.page(self.store, self.filter, offset, limit)
 
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self.exhausted
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        more = audit_log.page(self.store, self.filter, len(self.rows), PAGE)
-        if not more:
-            self.exhausted = True
-            return
-        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
-        self.rows.extend(more)
-        self.endInsertRows()
-        self.exhausted = len(more) < PAGE
+    def row_key(self, row: audit_log.AuditRow) -> int:
+        return row.seq
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -292,7 +282,7 @@ class AuditLogDialog(QDialog):
         return op
 
     def wait(self) -> None:
-        from .background import wait_for
+        from ..background import wait_for
 
         for op in list(self._ops):
             wait_for(op)

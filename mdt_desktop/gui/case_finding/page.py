@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import (
-    QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -44,23 +42,25 @@ from mdt_desktop.domain.efi import CATEGORY_LABELS
 from mdt_desktop.domain.nhs_number import format_nhs_number
 from mdt_desktop.domain.people import age_on, display_name, format_patient_date
 from mdt_desktop.domain.risk import SEGMENT_LABELS
+from mdt_desktop.services import case_finding
 from mdt_desktop.store import case_finding as queries
 from mdt_desktop.store.database import Store
 
-from .background import Operation, run_in_background
-from .pages import Page
-from .widgets.forms import dialog_footer
-from .widgets.table_model import RowsTableModel, show_as_list
+from ..background import Operation, run_in_background
+from ..operations import show_people_error
+from ..pages import Page
+from ..widgets.forms import dialog_footer
+from ..widgets.paged_model import PagedTableModel, Read, refresh_keeping_place
+from ..widgets.table_model import show_as_list
 
 Index = QModelIndex | QPersistentModelIndex
-PAGE = 200
 AGE_BANDS = [("Any age", None, None), ("Under 18", 0, 17), ("18–64", 18, 64),
              ("65–74", 65, 74), ("75–84", 75, 84), ("85 and over", 85, None),
              ("65 and over", 65, None)]  # fmt: skip
 CASELOAD_LABELS = {"": "", "referred": "Referred", "on_caseload": "On caseload"}
 
 
-class CaseFindingModel(RowsTableModel):
+class CaseFindingModel(PagedTableModel):
     """The registered list as a paged SQL query; sorting re-queries, never sorts in Python."""
 
     COL_NAME, COL_NHS, COL_AGE, COL_PRACTICE, COL_EFI, COL_SEGMENT, COL_ADMISSIONS = range(7)
@@ -72,65 +72,23 @@ class CaseFindingModel(RowsTableModel):
                  "risk", "caseload"]  # fmt: skip
     IdRole = Qt.ItemDataRole.UserRole + 1
 
-    def __init__(self, store: Store, parent: Any = None) -> None:
-        super().__init__(parent)
+    def __init__(
+        self, store: Store | None, parent: Any = None, *, read: Read | None = None
+    ) -> None:
+        super().__init__(parent, read=read, sort_key="risk", descending=True)
         self.store = store
         self.filter = queries.CaseFindingFilter()
-        self.sort_key = "risk"
-        self.descending = True
-        self.rows: list[tuple] = []
-        self.exhausted = True
         self.today = date.today()
 
-    # --- queries ---------------------------------------------------------------------
+    def read_rows(self, offset: int, limit: int) -> list[tuple]:
+        if self._read is not None or self.store is None:
+            return super().read_rows(offset, limit)
+        return case_finding.page(
+            self.store, self.filter, self.sort_key or "risk", self.descending, offset, limit
+        )
 
-    def _fetch(self, offset: int, limit: int = PAGE) -> list[tuple]:
-        with self.store.engine.connect() as conn:
-            return queries.page(conn, self.filter, self.sort_key, self.descending, offset, limit)
-
-    def reload(self) -> None:
-        self.beginResetModel()
+    def before_read(self) -> None:
         self.filter.today = self.today
-        self.rows = self._fetch(0)
-        self.exhausted = len(self.rows) < PAGE
-        self.endResetModel()
-
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self.exhausted
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        more = self._fetch(len(self.rows))
-        if not more:
-            self.exhausted = True
-            return
-        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
-        self.rows.extend(more)
-        self.endInsertRows()
-        self.exhausted = len(more) < PAGE
-
-    def refresh_rows(self) -> None:
-        """Re-read the rows already shown, in place: the view keeps its place and selection.
-
-        After a change made elsewhere (a record window): a reset would take the user back
-        to the top of a list they may have scrolled thousands of rows down.
-        """
-        wanted = max(len(self.rows), PAGE)
-        rows = self._fetch(0, wanted)
-        if [r[0] for r in rows] != [r[0] for r in self.rows]:  # someone left or joined
-            self.beginResetModel()
-            self.rows = rows
-            self.exhausted = len(rows) < wanted
-            self.endResetModel()
-            return
-        self.rows = rows
-        if rows:
-            last = self.index(len(rows) - 1, self.columnCount() - 1)
-            self.dataChanged.emit(self.index(0, 0), last)
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self.sort_key = self.SORT_KEYS[column]
-        self.descending = order == Qt.SortOrder.DescendingOrder
-        self.reload()
 
     # --- the model interface -----------------------------------------------------------
 
@@ -231,6 +189,7 @@ class ReferDialog(QDialog):
 
 class CaseFindingPage(Page):
     title = "Case finding"
+    shows = frozenset({"patients", "referrals", "caseload_entries"})
     referred = Signal(int)
     open_record_requested = Signal(object)  # a patient id: double-click or "Open record"
 
@@ -361,29 +320,13 @@ class CaseFindingPage(Page):
         if 0 <= row < len(self.model.rows):
             self.open_record_requested.emit(self.model.patient_id(row))
 
-    def watch_record(self, window: Any) -> None:
-        """Show what a record window changes (a referral, say) without losing the place."""
-        if window is None or window.property("caseFindingWatched"):
-            return
-        window.setProperty("caseFindingWatched", True)
-        window.changed.connect(self.refresh_after_change)
+    def reload(self) -> None:
+        """A write touched what the list shows (a record window's referral, say)."""
+        if self._loaded:
+            self.refresh_after_change()
 
     def refresh_after_change(self) -> None:
-        chosen = {self.model.patient_id(r) for r in self.selected_rows()}
-        scrolled = self.table.verticalScrollBar().value()
-        self.model.refresh_rows()
-        # After a reset (someone left the filter or moved in the order), the same people
-        # stay selected if still listed, and the list stays where it was.
-        selection = self.table.selectionModel()
-        if chosen and not self.selected_rows():
-            for row in range(self.model.rowCount()):
-                if self.model.patient_id(row) in chosen:
-                    selection.select(
-                        self.model.index(row, 0),
-                        QItemSelectionModel.SelectionFlag.Select
-                        | QItemSelectionModel.SelectionFlag.Rows,
-                    )
-        self.table.verticalScrollBar().setValue(scrolled)
+        refresh_keeping_place(self.table, self.model)
         self._selection_changed()
         self._recount()
 
@@ -393,7 +336,7 @@ class CaseFindingPage(Page):
             self.open_row(rows[0])
 
     def open_import(self) -> None:
-        from .import_dialog import ImportDialog
+        from ..import_dialog import ImportDialog
 
         dialog = ImportDialog(self.store, self)
         dialog.exec()
@@ -418,8 +361,7 @@ class CaseFindingPage(Page):
         if not self._loaded:
             self._loaded = True
             self.message.setText(self._last_import())
-            with self.store.engine.connect() as conn:
-                codes = queries.practice_codes(conn)
+            codes = case_finding.practice_codes(self.store)
             self.practice.blockSignals(True)
             self.practice.clear()
             self.practice.addItem("All practices", None)
@@ -430,7 +372,7 @@ class CaseFindingPage(Page):
             self._recount()
 
     def wait_until_loaded(self) -> None:
-        from .background import wait_for
+        from ..background import wait_for
 
         wait_for(self._count_op)
 
@@ -460,8 +402,7 @@ class CaseFindingPage(Page):
         wanted = self.model.filter
 
         def count(progress: Any) -> int:
-            with self.store.engine.connect() as conn:
-                return queries.count(conn, wanted)
+            return case_finding.count(self.store, wanted)
 
         def show(n: int) -> None:
             if wanted is self.model.filter:
@@ -483,8 +424,7 @@ class CaseFindingPage(Page):
             )
             return
         row = self.model.rows[rows[0]]
-        with self.store.engine.connect() as conn:
-            detail = queries.risk_detail(conn, row[0])
+        detail = case_finding.risk_detail(self.store, row[0])
         self.explain.setText(self.explanation(row, detail))
 
     def explanation(self, row: tuple, detail: tuple | None) -> str:
@@ -539,7 +479,7 @@ class CaseFindingPage(Page):
                 self.store, ids, reason=reason, team_id=team_id, urgency=urgency
             )
         except ValueError as exc:
-            QMessageBox.warning(self, "Refer to caseload", str(exc))
+            show_people_error(self, "Refer to caseload", exc)
             return 0
         self.model.reload()
         self._recount()
