@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from mdt_desktop.services.demo_budgets import add_demo_budgets
+from mdt_desktop.services.demo.budgets import add_demo_budgets
 from sqlalchemy import func, select
 from support.care_plans import clinician, person_on_caseload
 
