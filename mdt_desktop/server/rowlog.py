@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
@@ -43,6 +43,29 @@ class CursorReset(Exception):
 
 def server_clock() -> HybridLogicalClock:
     return _CLOCK
+
+
+def restore_clock(conn: Connection, clock: HybridLogicalClock | None = None) -> int:
+    """Start the clock after the last value any server process issued (0: none yet)."""
+    last = conn.execute(select(models.clock.c.last_hlc).where(models.clock.c.id == 1)).scalar()
+    (clock or _CLOCK).restore(int(last or 0))
+    return int(last or 0)
+
+
+def persist_clock(conn: Connection, issued: int) -> None:
+    """Record ``issued`` in the writing transaction, so what commits is never re-issued.
+
+    Called as late as possible in the transaction: the row is locked until commit. The
+    value read back is another replica's when it is ahead, so replicas never go back
+    behind one another either.
+    """
+    c = models.clock
+    stmt = pg_insert(c).values(id=1, last_hlc=issued)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[c.c.id],
+        set_={"last_hlc": func.greatest(c.c.last_hlc, stmt.excluded.last_hlc)},
+    ).returning(c.c.last_hlc)
+    _CLOCK.restore(int(conn.execute(stmt).scalar_one()))
 
 
 def horizon(conn: Connection) -> int:

@@ -7,6 +7,7 @@ id, and each pulled page is written together with the cursor that follows it.
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import time
@@ -22,8 +23,21 @@ from mdt_desktop.store import syncing
 from mdt_desktop.store.database import Store
 
 log = logging.getLogger(__name__)
+# The server takes at most 1000 changes and 8 MiB in one push (unless configured lower);
+# a batch is cut to fit both, with room to spare for the envelope.
 PUSH_BATCH = 1000
+PUSH_BYTES = 4 * 1024 * 1024
 PULL_PAGE = 5000
+
+
+def fitting(wire: list[dict[str, Any]], max_bytes: int = PUSH_BYTES) -> int:
+    """How many leading changes of ``wire`` fit in one push body (at least one)."""
+    total = 0
+    for count, change in enumerate(wire):
+        total += len(json.dumps(change, separators=(",", ":"))) + 1
+        if total > max_bytes:
+            return max(1, count)
+    return len(wire)
 
 
 class SyncError(Exception):
@@ -239,11 +253,11 @@ class SyncClient:
             batch = syncing.pending(self.store, PUSH_BATCH)
             if not batch:
                 return
-            answer = self._call(
-                "POST",
-                "/v1/sync/push",
-                json={"changes": [p.as_wire(device) for p in batch]},
-            )
+            fetched = len(batch)
+            wire = [p.as_wire(device) for p in batch]
+            sent = fitting(wire)
+            batch, wire = batch[:sent], wire[:sent]
+            answer = self._call("POST", "/v1/sync/push", json={"changes": wire})
             results = answer["results"]
             if len(results) != len(batch):
                 raise SyncError("the server answered for a different number of changes")
@@ -257,7 +271,7 @@ class SyncClient:
             for result in results:
                 if result["status"] == "rejected":
                     summary.errors.append(f"{result['change_id']}: {result['reason']}")
-            if len(batch) < PUSH_BATCH:
+            if fetched < PUSH_BATCH and sent == fetched:
                 return
 
     def _pull(self, summary: SyncSummary, teams: set[uuid.UUID]) -> None:
