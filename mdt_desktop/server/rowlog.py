@@ -190,6 +190,16 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(data, dict):
             raise ValueError
+        # Every position is a bigint (tx and sq may be -1): "abc", [1] or 1e30 are not
+        # cursors this server gave out, and must not reach the database as such.
+        for key in ("lo", "hi", "tx", "sq"):
+            value = data.get(key)
+            if value is None and key != "lo":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError
+            if not -1 <= value < 2**63:
+                raise ValueError
         return data
     except (ValueError, TypeError):
         raise CursorReset("the cursor is not one this server gave out") from None
