@@ -110,7 +110,7 @@ def _clamp(hlc: int, server_hlc: int, device_id: uuid.UUID) -> int:
     server_ms, _ = decode(server_hlc)
     if ms > server_ms + MAX_AHEAD_MS:
         log.warning(
-            "device %s sent a clock %d ms ahead of the server's: the server's time is kept",
+            "device %s sent a clock %d ms ahead of the server's: clamped to the server's time",
             device_id,
             ms - server_ms,
         )
