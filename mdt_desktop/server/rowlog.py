@@ -60,12 +60,12 @@ def persist_clock(conn: Connection, issued: int) -> None:
     behind one another either.
     """
     c = models.clock
-    stmt = pg_insert(c).values(id=1, last_hlc=issued)
-    stmt = stmt.on_conflict_do_update(
+    insert = pg_insert(c).values(id=1, last_hlc=issued)
+    upsert = insert.on_conflict_do_update(
         index_elements=[c.c.id],
-        set_={"last_hlc": func.greatest(c.c.last_hlc, stmt.excluded.last_hlc)},
+        set_={"last_hlc": func.greatest(c.c.last_hlc, insert.excluded.last_hlc)},
     ).returning(c.c.last_hlc)
-    _CLOCK.restore(int(conn.execute(stmt).scalar_one()))
+    _CLOCK.restore(int(conn.execute(upsert).scalar_one()))
 
 
 def horizon(conn: Connection) -> int:
