@@ -1,6 +1,7 @@
 """The `mdt-server` command: run the team server, or manage its accounts.
 
     mdt-server --embedded DIR [--host H --port P --ssl-certfile F --ssl-keyfile F]
+               [--insecure-http] [--docs] [--max-body-mib N]
     mdt-server --database-url postgresql://… [...]
     mdt-server add-user NAME --team TEAM --role ROLE [--embedded DIR | --database-url URL]
     mdt-server revoke-device NAME DEVICE_ID [...]
