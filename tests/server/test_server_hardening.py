@@ -296,10 +296,10 @@ def test_a_push_is_capped_and_the_client_cuts_batches_to_fit(
     with live_server.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM server_applied_changes")).scalar() == 0
     assert sync_client.PUSH_BATCH <= app.MAX_PUSH
-    wire = [{"fields": {"text": "x" * 1000}} for _ in range(10_000)]
-    cut = sync_client.fitting(wire)
-    assert 0 < cut < len(wire)
-    assert len(json.dumps({"changes": wire[:cut]})) < 8 * 1024 * 1024
+    encoded = sync_client.encode_changes([{"fields": {"text": "x" * 1000}}] * 10_000)
+    cut = sync_client.fitting(encoded)
+    assert 0 < cut < len(encoded)
+    assert len(",".join(encoded[:cut])) < 8 * 1024 * 1024
 
 
 def test_parallel_sign_ins_hash_a_bounded_number_at_once(
