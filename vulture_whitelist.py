@@ -72,6 +72,7 @@ _.export_fhir_action
 
 # Tests: pytest and keyring find these by name.
 pytest_plugins
+pytestmark  # pytest reads a module's marks by this name
 _.delete_password
 _.import_store
 font_dict

@@ -11,13 +11,16 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
@@ -27,15 +30,94 @@ from mdt_desktop.store.schema import Team, table_of
 from . import models, rowlog
 
 ACCESS_TTL = timedelta(minutes=15)
+# The absolute end of a sign-in: refreshing rotates the tokens but never moves this.
 REFRESH_TTL = timedelta(days=30)
 _hasher = PasswordHasher()
 # Verified against when the name is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a password")
 
+MIN_PASSWORD_LENGTH = 12
+# Each argon2 hash holds about 64 MiB for tens of milliseconds: without a bound, forty
+# parallel sign-ins hold gigabytes. Callers past the bound wait their turn, up to a point.
+MAX_CONCURRENT_HASHES = 2
+HASH_WAIT_SECONDS = 10.0
 
-# Wrong passwords allowed for a name before sign-in pauses; the pause doubles with each
-# further wrong one, up to the longest. A right password clears the count.
+
+class _HashGate:
+    """A semaphore around password hashing that also remembers its busiest moment."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._slots = threading.BoundedSemaphore(limit)
+        self._lock = threading.Lock()
+        self.busy = 0
+        self.peak = 0
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        if not self._slots.acquire(timeout=HASH_WAIT_SECONDS):
+            raise AuthError("the server is busy signing people in: try again in a minute", 503, 30)
+        with self._lock:
+            self.busy += 1
+            self.peak = max(self.peak, self.busy)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.busy -= 1
+            self._slots.release()
+
+
+HASHING = _HashGate(MAX_CONCURRENT_HASHES)
+
+
+def _hash(password: str) -> str:
+    with HASHING.slot():
+        return _hasher.hash(password)
+
+
+def _verify(stored: str, password: str) -> bool:
+    with HASHING.slot():
+        try:
+            return bool(_hasher.verify(stored, password))
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+def check_password_policy(password: str, name: str = "") -> None:
+    """Refuse a password that is short, common or easily guessed (ValueError says why)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    from zxcvbn import zxcvbn
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    if password.lower() in _common_passwords(FREQUENCY_LISTS):
+        raise ValueError("that password is on a list of common passwords: choose another")
+    # zxcvbn's cost grows with length; the first 100 characters decide well enough.
+    if zxcvbn(password[:100], user_inputs=[name] if name else [])["score"] < 3:
+        raise ValueError(
+            "that password is too easy to guess (a common word, name, date or pattern): "
+            "a few unrelated words together are stronger"
+        )
+
+
+_COMMON: frozenset[str] | None = None
+
+
+def _common_passwords(lists: dict[str, list[str]]) -> frozenset[str]:
+    global _COMMON
+    if _COMMON is None:
+        _COMMON = frozenset(lists["passwords"])
+    return _COMMON
+
+
+# Wrong passwords allowed for a name from one client address before sign-in from that
+# address pauses; the pause doubles with each further wrong one, up to the longest. A right
+# password clears the count. From all addresses together, NAME_WIDE_ATTEMPTS pause the
+# name too, but only for devices that have never signed in as it: a stranger cannot keep
+# a colleague's own laptop out.
 FREE_ATTEMPTS = 5
+NAME_WIDE_ATTEMPTS = 20
 FIRST_PAUSE = timedelta(minutes=1)
 LONGEST_PAUSE = timedelta(minutes=30)
 # Counts for names with no wrong password for this long are forgotten.
@@ -81,16 +163,39 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def ensure_team(conn: Connection, name: str) -> uuid.UUID:
+def find_team(conn: Connection, name: str) -> uuid.UUID | None:
+    """The team called ``name``, ignoring case and surrounding spaces.
+
+    Team names are matched without regard to case everywhere an administrator types one:
+    "north leeds" is "North Leeds", never a second team beside it.
+    """
     teams = table_of(Team)
-    found = conn.execute(
-        select(teams.c.id).where(teams.c.name == name, teams.c.deleted_at.is_(None))
-    ).scalar()
+    found = (
+        conn.execute(
+            select(teams.c.id)
+            .where(func.lower(teams.c.name) == name.strip().lower(), teams.c.deleted_at.is_(None))
+            .order_by(teams.c.name)
+        )
+        .scalars()
+        .all()
+    )
+    if len(found) > 1:
+        raise ValueError(f"more than one team is called {name!r} (in different cases)")
+    return found[0] if found else None
+
+
+def ensure_team(conn: Connection, name: str) -> uuid.UUID:
+    name = name.strip()
+    if not name:
+        raise ValueError("a team needs a name")
+    found = find_team(conn, name)
     if found is not None:
-        return found  # type: ignore[no-any-return]
+        return found
+    teams = table_of(Team)
     team_id = uuid.uuid4()
     code = "".join(ch for ch in name.upper() if ch.isalnum())[:24] or None
     clock = rowlog.server_clock().now()
+    rowlog.persist_clock(conn, clock)
     taken = conn.execute(select(teams.c.id).where(teams.c.code == code)).scalar()
     conn.execute(
         insert(teams).values(
@@ -110,11 +215,14 @@ def add_user(conn: Connection, name: str, password: str, team: str, role: str) -
     name = name.strip()
     if not name:
         raise ValueError("a user needs a name")
-    if len(password) < 8:
-        raise ValueError("a password needs at least 8 characters")
-    role = Role(role).value
+    check_password_policy(password, name)
+    try:
+        role = Role(role).value
+    except ValueError:
+        known = ", ".join(r.value for r in Role)
+        raise ValueError(f"there is no role {role!r}: the roles are {known}") from None
     accounts = models.accounts
-    password_hash = _hasher.hash(password)
+    password_hash = _hash(password)
     account_id = conn.execute(select(accounts.c.id).where(accounts.c.name == name)).scalar()
     if account_id is None:
         account_id = uuid.uuid4()
@@ -133,6 +241,8 @@ def add_user(conn: Connection, name: str, password: str, team: str, role: str) -
             .where(accounts.c.id == account_id)
             .values(password_hash=password_hash, disabled=False)
         )
+        # A new password ends every session the old one started, on every device.
+        revoke_all_tokens(conn, account_id)
     # An administrator setting the password ends any pause after wrong ones.
     conn.execute(delete(models.login_throttle).where(models.login_throttle.c.name == name))
     team_id = ensure_team(conn, team)
@@ -149,17 +259,48 @@ def add_user(conn: Connection, name: str, password: str, team: str, role: str) -
     return account_id  # type: ignore[no-any-return]
 
 
-def remove_membership(conn: Connection, name: str, team: str) -> None:
-    teams = table_of(Team)
-    account_id = conn.execute(
-        select(models.accounts.c.id).where(models.accounts.c.name == name)
-    ).scalar()
-    team_id = conn.execute(select(teams.c.id).where(teams.c.name == team)).scalar()
+def remove_membership(conn: Connection, name: str, team: str) -> str:
+    """Take ``name`` out of ``team``; the team's name as stored. ValueError says what is wrong.
+
+    Removed from their last team, the account's every token is revoked at once.
+    """
+    account_id = account_id_of(conn, name)
+    if account_id is None:
+        raise ValueError(f"there is no user {name!r}")
+    team_id = find_team(conn, team)
+    if team_id is None:
+        raise ValueError(f"there is no team {team!r}")
+    m = models.memberships
+    removed = conn.execute(
+        m.delete().where(m.c.account_id == account_id, m.c.team_id == team_id)
+    ).rowcount
+    stored = conn.execute(select(table_of(Team).c.name).where(table_of(Team).c.id == team_id))
+    team_name = str(stored.scalar_one())
+    if not removed:
+        raise ValueError(f"{name} is not a member of {team_name}")
+    left = conn.execute(select(func.count()).select_from(m).where(m.c.account_id == account_id))
+    if not left.scalar_one():
+        revoke_all_tokens(conn, account_id)
+    return team_name
+
+
+def set_disabled(conn: Connection, name: str, disabled: bool = True) -> None:
+    """Disable (or enable again) an account; disabling revokes every token it holds."""
+    account_id = account_id_of(conn, name)
+    if account_id is None:
+        raise ValueError(f"there is no user {name!r}")
+    a = models.accounts
+    conn.execute(update(a).where(a.c.id == account_id).values(disabled=disabled))
+    if disabled:
+        revoke_all_tokens(conn, account_id)
+
+
+def revoke_all_tokens(conn: Connection, account_id: uuid.UUID) -> None:
+    t = models.tokens
     conn.execute(
-        models.memberships.delete().where(
-            models.memberships.c.account_id == account_id,
-            models.memberships.c.team_id == team_id,
-        )
+        update(t)
+        .where(t.c.account_id == account_id, t.c.revoked_at.is_(None))
+        .values(revoked_at=_now())
     )
 
 
@@ -175,9 +316,18 @@ def teams_of(conn: Connection, account_id: uuid.UUID) -> tuple[TeamInfo, ...]:
     return tuple(TeamInfo(r.id, r.name, r.code, r.role) for r in rows)
 
 
-def _issue(conn: Connection, account_id: uuid.UUID, device_id: uuid.UUID) -> dict[str, object]:
+def _issue(
+    conn: Connection,
+    account_id: uuid.UUID,
+    device_id: uuid.UUID,
+    family_id: uuid.UUID | None = None,
+    ends_at: datetime | None = None,
+) -> dict[str, object]:
+    """A new access and refresh token in ``family_id`` (a new family: a new sign-in)."""
     access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = _now()
+    family_id = family_id or uuid.uuid4()
+    ends_at = ends_at or now + REFRESH_TTL
     conn.execute(
         insert(models.tokens),
         [
@@ -187,7 +337,8 @@ def _issue(conn: Connection, account_id: uuid.UUID, device_id: uuid.UUID) -> dic
                 "account_id": account_id,
                 "device_id": device_id,
                 "issued_at": now,
-                "expires_at": now + ACCESS_TTL,
+                "expires_at": min(now + ACCESS_TTL, ends_at),
+                "family_id": family_id,
             },
             {
                 "token_hash": token_hash(refresh),
@@ -195,7 +346,8 @@ def _issue(conn: Connection, account_id: uuid.UUID, device_id: uuid.UUID) -> dic
                 "account_id": account_id,
                 "device_id": device_id,
                 "issued_at": now,
-                "expires_at": now + REFRESH_TTL,
+                "expires_at": ends_at,
+                "family_id": family_id,
             },
         ],
     )
@@ -203,7 +355,7 @@ def _issue(conn: Connection, account_id: uuid.UUID, device_id: uuid.UUID) -> dic
         "access_token": access,
         "refresh_token": refresh,
         "token_type": "bearer",
-        "expires_in": int(ACCESS_TTL.total_seconds()),
+        "expires_in": int((min(now + ACCESS_TTL, ends_at) - now).total_seconds()),
     }
 
 
@@ -216,34 +368,67 @@ def _check_device(conn: Connection, account_id: uuid.UUID, device_id: uuid.UUID)
         raise AuthError("this device has been revoked: ask your team's administrator", 403)
 
 
-def _paused_for(conn: Connection, name: str) -> int:
-    """Seconds until ``name`` may try a password again (0: now)."""
+def _known_device(conn: Connection, name: str, device_id: uuid.UUID) -> bool:
+    """Has ``device_id`` signed in as ``name`` before (and not been revoked)?"""
+    a, d = models.accounts, models.devices
+    return (
+        conn.execute(
+            select(d.c.id)
+            .join(a, a.c.id == d.c.account_id)
+            .where(a.c.name == name, d.c.id == device_id, d.c.revoked_at.is_(None))
+        ).first()
+        is not None
+    )
+
+
+def _paused_for(conn: Connection, name: str, address: str, device_id: uuid.UUID) -> int:
+    """Seconds until ``name`` may try a password again from here (0: now)."""
     lt = models.login_throttle
-    until = conn.execute(select(lt.c.locked_until).where(lt.c.name == name)).scalar()
-    if until is None:
+    rows = conn.execute(
+        select(lt.c.address, lt.c.locked_until).where(
+            lt.c.name == name,
+            or_(lt.c.address == address, lt.c.address == models.NAME_WIDE),
+            lt.c.locked_until > _now(),
+        )
+    ).all()
+    until = [r.locked_until for r in rows if r.address == address]
+    if any(r.address == models.NAME_WIDE for r in rows) and not _known_device(
+        conn, name, device_id
+    ):
+        until += [r.locked_until for r in rows if r.address == models.NAME_WIDE]
+    if not until:
         return 0
-    return max(0, math.ceil((until - _now()).total_seconds()))
+    return max(0, math.ceil((max(until) - _now()).total_seconds()))
 
 
-def _count_failure(conn: Connection, name: str) -> int:
-    """Count a wrong password for ``name``; the pause it starts, in seconds (0: none yet)."""
+def _count_failure(conn: Connection, name: str, address: str) -> int:
+    """Count a wrong password for ``name`` from ``address`` and from everywhere; the pause
+    it starts from ``address``, in seconds (0: none yet)."""
     lt = models.login_throttle
     now = _now()
-    failures = conn.execute(
-        pg_insert(lt)
-        .values(name=name, failures=1, last_failure_at=now)
-        .on_conflict_do_update(
-            index_elements=[lt.c.name],
-            set_={"failures": lt.c.failures + 1, "last_failure_at": now},
+    pause_here = 0
+    for where, free in ((address, FREE_ATTEMPTS), (models.NAME_WIDE, NAME_WIDE_ATTEMPTS)):
+        failures = conn.execute(
+            pg_insert(lt)
+            .values(name=name, address=where, failures=1, last_failure_at=now)
+            .on_conflict_do_update(
+                index_elements=[lt.c.name, lt.c.address],
+                set_={"failures": lt.c.failures + 1, "last_failure_at": now},
+            )
+            .returning(lt.c.failures)
+        ).scalar_one()
+        if failures < free:
+            continue
+        pause = min(FIRST_PAUSE * 2 ** (failures - free), LONGEST_PAUSE)
+        conn.execute(
+            update(lt)
+            .where(lt.c.name == name, lt.c.address == where)
+            .values(locked_until=now + pause)
         )
-        .returning(lt.c.failures)
-    ).scalar_one()
+        if where == address:
+            pause_here = int(pause.total_seconds())
     conn.execute(delete(lt).where(lt.c.last_failure_at < now - FORGET_AFTER))
-    if failures < FREE_ATTEMPTS:
-        return 0
-    pause = min(FIRST_PAUSE * 2 ** (failures - FREE_ATTEMPTS), LONGEST_PAUSE)
-    conn.execute(update(lt).where(lt.c.name == name).values(locked_until=now + pause))
-    return int(pause.total_seconds())
+    return pause_here
 
 
 def _pause_message(seconds: int) -> str:
@@ -255,14 +440,20 @@ def _pause_message(seconds: int) -> str:
 
 
 def login(
-    conn: Connection, name: str, password: str, device_id: uuid.UUID, device_name: str
+    conn: Connection,
+    name: str,
+    password: str,
+    device_id: uuid.UUID,
+    device_name: str,
+    address: str = "",
 ) -> dict[str, object]:
     """Tokens for a right password on a device that is not revoked.
 
-    Each wrong password is counted against the name (in the caller's transaction,
-    which must commit even when this raises: see the login endpoint).
+    Each wrong password is counted against the name and the client's ``address`` (in the
+    caller's transaction, which must commit even when this raises: see the login endpoint).
     """
-    paused = _paused_for(conn, name)
+    address = (address or "unknown")[:64]
+    paused = _paused_for(conn, name, address, device_id)
     if paused:
         # Not even checked: guesses during a pause cost the guesser a wait and learn nothing.
         raise AuthError(_pause_message(paused), status=429, retry_after=paused)
@@ -270,12 +461,10 @@ def login(
     row = conn.execute(
         select(a.c.id, a.c.password_hash, a.c.disabled).where(a.c.name == name)
     ).first()
-    try:
-        _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
+    if not _verify(row.password_hash if row else _DUMMY_HASH, password):
         row = None
     if row is None or row.disabled:
-        pause = _count_failure(conn, name)
+        pause = _count_failure(conn, name, address)
         if pause:
             raise AuthError(
                 f"the user name or password is wrong; {_pause_message(pause)}",
@@ -283,7 +472,10 @@ def login(
                 retry_after=pause,
             )
         raise AuthError("the user name or password is wrong")
-    conn.execute(delete(models.login_throttle).where(models.login_throttle.c.name == name))
+    lt = models.login_throttle
+    # The right password clears this address's count; the name-wide one stays, so that
+    # guesses from elsewhere keep counting while the owner works.
+    conn.execute(delete(lt).where(lt.c.name == name, lt.c.address == address))
     _check_device(conn, row.id, device_id)
     d = models.devices
     known = conn.execute(
@@ -303,19 +495,36 @@ def login(
 
 
 def refresh(conn: Connection, refresh_token: str) -> dict[str, object]:
-    t = models.tokens
+    """New tokens for a refresh token, which is spent; the family's end does not move.
+
+    A spent refresh token presented again means two holders: the thief's copy or the
+    owner's, no telling which, so the whole family is revoked and both must sign in.
+    Revocations are committed even though this raises (see the refresh endpoint).
+    """
+    t, a = models.tokens, models.accounts
     row = conn.execute(
-        select(t.c.account_id, t.c.device_id, t.c.expires_at, t.c.revoked_at)
+        select(t.c.account_id, t.c.device_id, t.c.expires_at, t.c.revoked_at, t.c.family_id)
         .where(t.c.token_hash == token_hash(refresh_token), t.c.kind == "refresh")
         .with_for_update()
     ).first()
-    if row is None or row.revoked_at is not None or row.expires_at <= _now():
+    if row is None or row.expires_at <= _now():
+        raise AuthError("the session has ended: sign in again")
+    if row.revoked_at is not None:
+        if row.family_id is not None:
+            conn.execute(
+                update(t)
+                .where(t.c.family_id == row.family_id, t.c.revoked_at.is_(None))
+                .values(revoked_at=_now())
+            )
+        raise AuthError("the session has ended: sign in again")
+    disabled = conn.execute(select(a.c.disabled).where(a.c.id == row.account_id)).scalar()
+    if disabled or not teams_of(conn, row.account_id):
         raise AuthError("the session has ended: sign in again")
     _check_device(conn, row.account_id, row.device_id)
     conn.execute(
         update(t).where(t.c.token_hash == token_hash(refresh_token)).values(revoked_at=_now())
     )
-    return _issue(conn, row.account_id, row.device_id)
+    return _issue(conn, row.account_id, row.device_id, row.family_id, row.expires_at)
 
 
 def logout(conn: Connection, principal: Principal) -> None:

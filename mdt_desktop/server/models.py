@@ -71,6 +71,10 @@ tokens = Table(
     Column("issued_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+    # Every token issued from one sign-in shares its family: a refresh token used twice
+    # (stolen and replayed) revokes the whole family, and no refresh outlives the
+    # family's absolute end, fixed at sign-in.
+    Column("family_id", Uuid, index=True),
 )
 
 # Every change id ever applied, written in the transaction that applied it: a repeated
@@ -115,13 +119,27 @@ state = Table(
 )
 
 # Consecutive wrong passwords per user name, known or not (so the answers say nothing about
-# which names exist). After a few, sign-in for that name pauses, longer each time. In the
-# database, not in memory: every server process behind a load balancer sees the same count.
+# which names exist), counted per client address and, under the address "*", for the name
+# from everywhere. After a few from one address, sign-in for that name from that address
+# pauses, longer each time; many from everywhere pause the name for devices that have never
+# signed in. In the database, not in memory: every server process sees the same count.
+NAME_WIDE = "*"
 login_throttle = Table(
     "server_login_throttle",
     metadata,
-    Column("name", String(200), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("address", String(64), nullable=False, server_default=NAME_WIDE),
+    PrimaryKeyConstraint("name", "address"),
     Column("failures", Integer, nullable=False),
     Column("last_failure_at", DateTime(timezone=True), nullable=False, index=True),
     Column("locked_until", DateTime(timezone=True)),
+)
+
+# The last clock value the server issued, so a restart (or another replica) never issues
+# a smaller one even when the machine's wall clock has stepped back.
+clock = Table(
+    "server_clock",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("last_hlc", BigInteger, nullable=False),
 )

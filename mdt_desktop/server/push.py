@@ -39,7 +39,8 @@ from .accounts import Principal
 
 log = logging.getLogger(__name__)
 
-# A clock more than this far ahead of the server's is clamped to the server's.
+# A device's clock ahead of the server's is always taken as the server's (an edit cannot
+# be later than its arrival); one more than this far ahead is also logged.
 MAX_AHEAD_MS = 60_000
 # Clinical narrative that is never overwritten: a correction is a new row.
 IMMUTABLE_TABLES = {"notes", "care_plan_versions"}
@@ -97,13 +98,23 @@ class _Batch:
     outcomes: list[Outcome] = field(default_factory=list)
 
 
-def _clamp(hlc: int, server_hlc: int) -> int:
+def _clamp(hlc: int, server_hlc: int, device_id: uuid.UUID) -> int:
+    """The change's clock, never later than the server's own time of receipt.
+
+    The server's clock is never moved by what a device claims: a pusher whose clock runs
+    ahead would otherwise win every last-writer-wins merge and drag the server with it.
+    """
+    if hlc <= server_hlc:
+        return hlc
     ms, _ = decode(hlc)
     server_ms, _ = decode(server_hlc)
     if ms > server_ms + MAX_AHEAD_MS:
-        log.warning("a device's clock is %d ms ahead of the server's: clamped", ms - server_ms)
-        return server_hlc
-    return hlc
+        log.warning(
+            "device %s sent a clock %d ms ahead of the server's: clamped to the server's time",
+            device_id,
+            ms - server_ms,
+        )
+    return server_hlc
 
 
 def _newer(a: tuple[int, str], b: list[Any] | None) -> bool:
@@ -410,9 +421,7 @@ def _apply(conn: Connection, who: Principal, todo: list[Change]) -> list[Outcome
         if change.op not in ("insert", "update", "delete"):
             outcomes.append(Outcome(change.change_id, REJECTED, f"unknown operation {change.op}"))
             continue
-        server_now = clock.now()
-        hlc = _clamp(change.hlc, server_now)
-        clock.update(hlc)
+        hlc = _clamp(change.hlc, clock.now(), change.device_id)
         outcomes.append(_merge(conn, batch, who, change, hlc))
     _write(conn, batch)
     _record(conn, who, {c.change_id: c for c in todo}, outcomes)

@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
@@ -43,6 +43,29 @@ class CursorReset(Exception):
 
 def server_clock() -> HybridLogicalClock:
     return _CLOCK
+
+
+def restore_clock(conn: Connection, clock: HybridLogicalClock | None = None) -> int:
+    """Start the clock after the last value any server process issued (0: none yet)."""
+    last = conn.execute(select(models.clock.c.last_hlc).where(models.clock.c.id == 1)).scalar()
+    (clock or _CLOCK).restore(int(last or 0))
+    return int(last or 0)
+
+
+def persist_clock(conn: Connection, issued: int) -> None:
+    """Record ``issued`` in the writing transaction, so what commits is never re-issued.
+
+    Called as late as possible in the transaction: the row is locked until commit. The
+    value read back is another replica's when it is ahead, so replicas never go back
+    behind one another either.
+    """
+    c = models.clock
+    insert = pg_insert(c).values(id=1, last_hlc=issued)
+    upsert = insert.on_conflict_do_update(
+        index_elements=[c.c.id],
+        set_={"last_hlc": func.greatest(c.c.last_hlc, insert.excluded.last_hlc)},
+    ).returning(c.c.last_hlc)
+    _CLOCK.restore(int(conn.execute(upsert).scalar_one()))
 
 
 def horizon(conn: Connection) -> int:
@@ -167,6 +190,16 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(data, dict):
             raise ValueError
+        # Every position is a bigint (tx and sq may be -1): "abc", [1] or 1e30 are not
+        # cursors this server gave out, and must not reach the database as such.
+        for key in ("lo", "hi", "tx", "sq"):
+            value = data.get(key)
+            if value is None and key != "lo":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError
+            if not -1 <= value < 2**63:
+                raise ValueError
         return data
     except (ValueError, TypeError):
         raise CursorReset("the cursor is not one this server gave out") from None

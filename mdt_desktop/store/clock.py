@@ -63,6 +63,13 @@ class HybridLogicalClock:
         with self._lock:
             return self._advance(self._wall())
 
+    def restore(self, issued: int) -> None:
+        """Never issue a value at or below ``issued``, one this clock (or a replica of it)
+        issued before: kept, unlike :meth:`update`, even when ahead of the wall clock,
+        since it was once the wall clock's own time."""
+        with self._lock:
+            self._last = max(self._last, issued)
+
     def update(self, remote: int) -> int:
         """Merge a clock received from elsewhere; one far in the future is clamped."""
         with self._lock:

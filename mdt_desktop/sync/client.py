@@ -7,6 +7,7 @@ id, and each pulled page is written together with the cursor that follows it.
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import time
@@ -22,8 +23,26 @@ from mdt_desktop.store import syncing
 from mdt_desktop.store.database import Store
 
 log = logging.getLogger(__name__)
+# The server takes at most 1000 changes and 8 MiB in one push (unless configured lower);
+# a batch is cut to fit both, with room to spare for the envelope.
 PUSH_BATCH = 1000
+PUSH_BYTES = 4 * 1024 * 1024
 PULL_PAGE = 5000
+
+
+def encode_changes(wire: list[dict[str, Any]]) -> list[str]:
+    """Each change as compact JSON: measured to cut the batch, then sent as it is."""
+    return [json.dumps(change, separators=(",", ":")) for change in wire]
+
+
+def fitting(encoded: list[str], max_bytes: int = PUSH_BYTES) -> int:
+    """How many leading encoded changes fit in one push body (at least one)."""
+    total = 0
+    for count, change in enumerate(encoded):
+        total += len(change.encode()) + 1
+        if total > max_bytes:
+            return max(1, count)
+    return len(encoded)
 
 
 class SyncError(Exception):
@@ -119,6 +138,7 @@ class SyncClient:
 
     def _call(self, method: str, path: str, **kw: Any) -> Any:
         headers = {"Authorization": f"Bearer {self._access}"} if self._access else {}
+        headers.update(kw.pop("headers", {}))
         try:
             response = self._http.request(method, path, headers=headers, **kw)
         except httpx.HTTPError as exc:
@@ -239,10 +259,16 @@ class SyncClient:
             batch = syncing.pending(self.store, PUSH_BATCH)
             if not batch:
                 return
+            fetched = len(batch)
+            encoded = encode_changes([p.as_wire(device) for p in batch])
+            sent = fitting(encoded)
+            batch = batch[:sent]
+            body = '{"changes":[' + ",".join(encoded[:sent]) + "]}"
             answer = self._call(
                 "POST",
                 "/v1/sync/push",
-                json={"changes": [p.as_wire(device) for p in batch]},
+                content=body.encode(),
+                headers={"Content-Type": "application/json"},
             )
             results = answer["results"]
             if len(results) != len(batch):
@@ -257,7 +283,7 @@ class SyncClient:
             for result in results:
                 if result["status"] == "rejected":
                     summary.errors.append(f"{result['change_id']}: {result['reason']}")
-            if len(batch) < PUSH_BATCH:
+            if fetched < PUSH_BATCH and sent == fetched:
                 return
 
     def _pull(self, summary: SyncSummary, teams: set[uuid.UUID]) -> None:

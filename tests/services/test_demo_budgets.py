@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from mdt_desktop.services.demo.budgets import add_demo_budgets
 from sqlalchemy import func, select
 from support.care_plans import clinician, person_on_caseload
 
 from mdt_desktop.domain.budgets import AlertKind
 from mdt_desktop.services import budgets
+from mdt_desktop.services.demo.budgets import add_demo_budgets
 from mdt_desktop.store import budgets as reads
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import LedgerEntry
