@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
 from mdt_desktop.sync.clock import HybridLogicalClock
-from mdt_desktop.sync.codec import TABLES
+from mdt_desktop.sync.codec import TABLES, TEAM_SCOPED
 
 from . import models
 
@@ -232,19 +232,23 @@ def pull(
             wanted[e.table_name].append(e.row_id)
     # PostgreSQL writes each row's JSON itself (in C): the server only joins the pieces.
     changes: list[str] = []
+    teams = list(team_ids)
     for table_name in TABLES:
         ids = wanted.get(table_name)
         if not ids:
             continue
+        # The row's own team is checked as well as the log's: a row reaches only its team.
+        scope = "t.team_id" if table_name in TEAM_SCOPED else "t.id"
         changes.extend(
             conn.execute(
                 text(
                     "SELECT jsonb_build_object('table', CAST(:t AS text), 'id', t.id, "
                     "'hlc', t.updated_at, 'deleted', t.deleted_at IS NOT NULL, "
                     "'fields', to_jsonb(t) - 'id' - 'updated_at' - 'updated_by')::text "
-                    f'FROM "{table_name}" AS t WHERE t.id = ANY(:ids)'
+                    f'FROM "{table_name}" AS t WHERE t.id = ANY(:ids) '
+                    f"AND {scope} = ANY(:teams)"
                 ),
-                {"t": table_name, "ids": ids},
+                {"t": table_name, "ids": ids, "teams": teams},
             ).scalars()
         )
     if has_more:
