@@ -146,6 +146,8 @@ def add_user(conn: Connection, name: str, password: str, team: str, role: str) -
         conn.execute(
             update(m).where(m.c.account_id == account_id, m.c.team_id == team_id).values(role=role)
         )
+    # The team's laptops learn of their colleague from the server, never from a laptop.
+    rowlog.publish_profile(conn, account_id, name, team_id, role)
     return account_id  # type: ignore[no-any-return]
 
 
@@ -161,6 +163,8 @@ def remove_membership(conn: Connection, name: str, team: str) -> None:
             models.memberships.c.team_id == team_id,
         )
     )
+    if account_id is not None and team_id is not None:
+        rowlog.publish_profile(conn, account_id, name, team_id, None)
 
 
 def teams_of(conn: Connection, account_id: uuid.UUID) -> tuple[TeamInfo, ...]:

@@ -409,11 +409,6 @@ def _merge(conn: Connection, batch: _Batch, who: Principal, change: Change, hlc:
     return Outcome(change.change_id, outcome_status, reason, conflict_id, remote)
 
 
-def profile_id(account_id: uuid.UUID, team_id: uuid.UUID) -> uuid.UUID:
-    """The id of an account's user profile in one team, as laptops receive it."""
-    return uuid.uuid5(account_id, f"profile:{team_id}")
-
-
 def _server_set_fields(table: str) -> frozenset[str]:
     names = set(AUTHOR_FIELDS.get(table, {}))
     if table in CREATED_AT:
@@ -430,7 +425,7 @@ def _stamp_authorship(
     """
     wanted: dict[str, Any] = {}
     if insert:
-        facts = {"profile": profile_id(who.account_id, team_id), "name": who.name,
+        facts = {"profile": rowlog.profile_id(who.account_id, team_id), "name": who.name,
                  "role": _role_in(who, team_id)}  # fmt: skip
         for name, fact in AUTHOR_FIELDS.get(table, {}).items():
             wanted[name] = facts[fact]

@@ -373,7 +373,8 @@ def test_a_teammate_without_the_role_changes_nothing(north) -> None:
     for result, word in zip(results, words, strict=True):
         assert word in result["reason"], result
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 0
+        planted = "SELECT count(*) FROM users WHERE name = 'Dr Planted'"
+        assert conn.execute(text(planted)).scalar() == 0
         assert conn.execute(text("SELECT count(*) FROM decisions")).scalar() == 1
         assert conn.execute(text("SELECT deleted_at FROM patients")).scalar() is None
 
