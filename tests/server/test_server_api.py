@@ -331,7 +331,10 @@ def _bob_pushes(w: World) -> None:
 def _bob_pulls(w: World) -> None:
     page = w.api.get("/v1/sync/pull", headers=_auth(w.bob)).json()
     assert "SECRET" not in str(page)
-    assert all(c["table"] == "teams" for c in page["changes"])
+    # Only South's own team row and its members' profiles (bob's) come back.
+    assert {c["table"] for c in page["changes"]} <= {"teams", "users"}
+    assert "alice" not in str(page)
+    assert {c["fields"]["name"] for c in page["changes"] if c["table"] == "users"} == {"bob"}
 
 
 CASES: dict[str, Callable[[World], None]] = {
