@@ -265,15 +265,18 @@ def _merge(conn: Connection, batch: _Batch, who: Principal, change: Change, hlc:
         return Outcome(change.change_id, REJECTED, str(exc))
 
     # Team scope: from the row the server holds, never from what the client says alone.
-    # A row of a team the caller is not in is answered as if the server did not hold it.
-    if state.exists and state.team_id not in who.team_ids:
+    # A row of a team the caller is not in is answered exactly as a row the server does
+    # not hold, before anything else is checked.
+    foreign = state.exists and state.team_id not in who.team_ids
+    if foreign or not state.exists:
         if change.op == "delete":
             return Outcome(change.change_id, SUPERSEDED, "the server holds no such record")
-        if change.op == "insert":
-            return Outcome(
-                change.change_id, REJECTED, "this record's id cannot be used: save it afresh"
-            )
-        return Outcome(change.change_id, REJECTED, "the server holds no such record to change")
+        if change.op == "update":
+            return Outcome(change.change_id, REJECTED, "the server holds no such record to change")
+    if foreign:
+        return Outcome(
+            change.change_id, REJECTED, "this record's id cannot be used: save it afresh"
+        )
     if not state.exists and fields.get("team_id") is None and len(who.teams) == 1:
         fields["team_id"] = who.teams[0].id  # a new row with no team is the pusher's team's
     owner = state.team_id if state.exists else fields.get("team_id")
