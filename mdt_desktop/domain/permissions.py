@@ -34,10 +34,13 @@ class Permission(StrEnum):
     MANAGE_STAFF = "manage_staff"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
+    # Import, correct or remove people, practices and coded entries of the registered list.
+    MANAGE_REGISTERED_LIST = "manage_registered_list"
 
 
 _EVERYONE = {Permission.REFER, Permission.WRITE_NOTE}
 _CLINICAL = _EVERYONE | {
+    Permission.MANAGE_REGISTERED_LIST,
     Permission.ACCEPT_REFERRAL,
     Permission.COORDINATE_CARE,
     Permission.EDIT_CARE_PLAN,
@@ -91,6 +94,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_USERS,
             Permission.VIEW_AUDIT,
             Permission.RECORD_BUDGET_SPEND,
+            Permission.MANAGE_REGISTERED_LIST,
         }
     ),
 }
@@ -114,6 +118,7 @@ _WORDS: dict[Permission, str] = {
     Permission.MANAGE_STAFF: "manage the staff directory",
     Permission.MANAGE_USERS: "manage user profiles",
     Permission.VIEW_AUDIT: "view the audit log",
+    Permission.MANAGE_REGISTERED_LIST: "import or change the registered list",
 }
 
 

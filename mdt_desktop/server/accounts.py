@@ -256,6 +256,8 @@ def add_user(conn: Connection, name: str, password: str, team: str, role: str) -
         conn.execute(
             update(m).where(m.c.account_id == account_id, m.c.team_id == team_id).values(role=role)
         )
+    # The team's laptops learn of their colleague from the server, never from a laptop.
+    rowlog.publish_profile(conn, account_id, name, team_id, role)
     return account_id  # type: ignore[no-any-return]
 
 
@@ -278,6 +280,7 @@ def remove_membership(conn: Connection, name: str, team: str) -> str:
     team_name = str(stored.scalar_one())
     if not removed:
         raise ValueError(f"{name} is not a member of {team_name}")
+    rowlog.publish_profile(conn, account_id, name, team_id, None)  # the profile goes too
     left = conn.execute(select(func.count()).select_from(m).where(m.c.account_id == account_id))
     if not left.scalar_one():
         revoke_all_tokens(conn, account_id)

@@ -23,6 +23,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from mdt_desktop.domain import change_permissions
 from mdt_desktop.store.clock import decode
 from mdt_desktop.store.codec import (
     TABLES,
@@ -43,7 +44,31 @@ log = logging.getLogger(__name__)
 # be later than its arrival); one more than this far ahead is also logged.
 MAX_AHEAD_MS = 60_000
 # Clinical narrative that is never overwritten: a correction is a new row.
-IMMUTABLE_TABLES = {"notes", "care_plan_versions"}
+IMMUTABLE_TABLES = {"notes", "care_plan_versions", "decisions"}
+# Who wrote an immutable row, and when, is the server's to say: these fields are set from
+# the signed-in account and the server's clock; the laptop's time is kept beside them.
+AUTHOR_FIELDS: dict[str, dict[str, str]] = {
+    "notes": {"author_user_id": "profile", "author_name": "name", "author_role": "role"},
+    "care_plan_versions": {"author_user_id": "profile", "author_name": "name"},
+    "decisions": {"recorded_by": "name"},
+}
+CREATED_AT = {"notes": "written_at", "care_plan_versions": "created_at", "decisions": "decided_at"}
+# Names of whoever made a change on a mutable row: when the change sets them, the
+# server puts the account's name there.
+ACTOR_NAME_FIELDS: dict[str, frozenset[str]] = {
+    "referrals": frozenset({"referred_by", "decided_by"}),
+    "consents": frozenset({"recorded_by"}),
+    "actions": frozenset({"completed_by"}),
+}
+# References without a database foreign key that must still stay inside the team. (A
+# plan's ``current_version_id`` is not one: the plan travels before its versions, and
+# the server never follows it; a laptop finds no such version and shows none.)
+SOFT_REFERENCES: dict[tuple[str, str], str] = {
+    ("care_plan_versions", "second_parent_id"): "care_plan_versions",
+}
+# One answer for "no such record" and "another team's record": nothing about other teams
+# can be learnt from a refusal.
+NOT_IN_TEAM = "it refers to a record that is not in this team"
 APPLIED, SUPERSEDED, CONFLICT, REJECTED = "applied", "superseded", "conflict", "rejected"
 
 
@@ -91,9 +116,28 @@ class _RowState:
     writer: uuid.UUID | None = None
 
 
+def _references() -> dict[str, dict[str, str]]:
+    """Per synced table: each column naming a row of another synced table, and which."""
+    found: dict[str, dict[str, str]] = defaultdict(dict)
+    for name, table in TABLES.items():
+        for column in table.columns:
+            for fk in column.foreign_keys:
+                target = fk.column.table.name
+                if target in TABLES and column.name != "team_id":
+                    found[name][column.name] = target
+    for (name, column_name), target in SOFT_REFERENCES.items():
+        found[name][column_name] = target
+    return dict(found)
+
+
+REFERENCES = _references()
+
+
 @dataclass
 class _Batch:
     rows: dict[tuple[str, uuid.UUID], _RowState] = field(default_factory=dict)
+    # The team of every row a change in the batch refers to, from the server's tables.
+    ref_teams: dict[tuple[str, uuid.UUID], uuid.UUID | None] = field(default_factory=dict)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
 
@@ -170,18 +214,80 @@ def _public(state: _RowState) -> dict[str, Any]:
     return {k: to_json(v) for k, v in state.values.items() if k not in ("updated_by",)}
 
 
+def _load_ref_teams(conn: Connection, batch: _Batch, todo: list[Change]) -> None:
+    """The team of each row the batch's changes refer to: one query per referred table."""
+    wanted: dict[str, set[uuid.UUID]] = defaultdict(set)
+    for change in todo:
+        for column_name, target in REFERENCES.get(change.table, {}).items():
+            value = change.fields.get(column_name)
+            if value is None:
+                continue
+            try:
+                wanted[target].add(uuid.UUID(str(value)))
+            except ValueError:
+                continue  # the codec refuses it with the reason
+    for target, ids in wanted.items():
+        table = TABLES[target]
+        ids_list = list(ids)
+        team = table.c.team_id if target in TEAM_SCOPED else table.c.id
+        for start in range(0, len(ids_list), 5000):
+            for row in conn.execute(
+                select(table.c.id, team).where(table.c.id.in_(ids_list[start : start + 5000]))
+            ):
+                batch.ref_teams[(target, row[0])] = row[1]
+
+
+def _foreign_reference(batch: _Batch, table: str, fields: dict[str, Any], owner: Any) -> bool:
+    """True when a field names a row outside ``owner``'s team (or a row the server lacks)."""
+    for column_name, target in REFERENCES.get(table, {}).items():
+        value = fields.get(column_name)
+        if value is None:
+            continue
+        held = batch.rows.get((target, value))
+        if held is not None and held.exists and held.team_id in (owner, None):
+            team = held.team_id if target in TEAM_SCOPED else held.row_id
+        elif (target, value) in batch.ref_teams:
+            team = batch.ref_teams[(target, value)]
+        else:
+            return True
+        if team != owner:
+            return True
+    return False
+
+
+def _role_in(who: Principal, team_id: Any) -> str:
+    return next((t.role for t in who.teams if t.id == team_id), "")
+
+
 def _merge(conn: Connection, batch: _Batch, who: Principal, change: Change, hlc: int) -> Outcome:
     state = batch.rows[(change.table, change.row_id)]
     table = TABLES[change.table]
     key = (hlc, str(change.device_id))
+    rule = change_permissions.RULES[change.table]
+    if rule.server_managed or change.table not in TEAM_SCOPED:
+        return Outcome(
+            change.change_id,
+            REJECTED,
+            rule.refusal or f"{change.table} are managed on the server",
+        )
     try:
         fields = decode_fields(table, change.fields)
     except BadField as exc:
         return Outcome(change.change_id, REJECTED, str(exc))
 
     # Team scope: from the row the server holds, never from what the client says alone.
-    if change.table not in TEAM_SCOPED:
-        return Outcome(change.change_id, REJECTED, f"{change.table} are managed on the server")
+    # A row of a team the caller is not in is answered exactly as a row the server does
+    # not hold, before anything else is checked.
+    foreign = state.exists and state.team_id not in who.team_ids
+    if foreign or not state.exists:
+        if change.op == "delete":
+            return Outcome(change.change_id, SUPERSEDED, "the server holds no such record")
+        if change.op == "update":
+            return Outcome(change.change_id, REJECTED, "the server holds no such record to change")
+    if foreign:
+        return Outcome(
+            change.change_id, REJECTED, "this record's id cannot be used: save it afresh"
+        )
     if not state.exists and fields.get("team_id") is None and len(who.teams) == 1:
         fields["team_id"] = who.teams[0].id  # a new row with no team is the pusher's team's
     owner = state.team_id if state.exists else fields.get("team_id")
@@ -189,13 +295,42 @@ def _merge(conn: Connection, batch: _Batch, who: Principal, change: Change, hlc:
         return Outcome(change.change_id, REJECTED, "this record is not in any of your teams")
     if "team_id" in fields and fields["team_id"] not in who.team_ids:
         return Outcome(change.change_id, REJECTED, "records can only move to one of your teams")
+    if "team_id" in fields and state.exists and fields["team_id"] != state.team_id:
+        return Outcome(change.change_id, REJECTED, "a record cannot move to another team")
+    if _foreign_reference(batch, change.table, fields, owner):
+        return Outcome(change.change_id, REJECTED, NOT_IN_TEAM)
+
+    # The role the account holds in the row's team decides, per domain/change_permissions.
+    # A change to a held row is judged by the fields whose values it changes (the sweep
+    # sends whole rows as inserts); a new row by everything it sets.
+    touched = fields
+    op = change.op
+    if state.exists and op != "delete":
+        op = "update"
+        touched = {k: v for k, v in fields.items() if to_json(state.values.get(k)) != to_json(v)}
+    refused = (
+        change_permissions.refusal(_role_in(who, owner), change.table, op, touched)
+        if touched or op == "delete"
+        else None
+    )
+    if refused is not None and not (
+        # Deleting what is already deleted, or re-sending an immutable row as it is held,
+        # changes nothing: answered below without a refusal.
+        state.exists
+        and (
+            (change.op == "delete" and state.deleted)
+            or (change.op != "delete" and change.table in IMMUTABLE_TABLES)
+        )
+    ):
+        return Outcome(change.change_id, REJECTED, refused)
+    state.values["updated_by"] = who.account_id
 
     if change.op == "delete":
         if not state.exists:
             return Outcome(change.change_id, SUPERSEDED, "the server holds no such record")
         if state.deleted:
             return Outcome(change.change_id, SUPERSEDED, "already deleted")
-        if change.table in IMMUTABLE_TABLES:
+        if rule.delete is None:
             return Outcome(change.change_id, REJECTED, f"{change.table} are never deleted")
         # Delete wins; an edit made elsewhere after it is kept in a conflict record.
         later = {
@@ -231,7 +366,12 @@ def _merge(conn: Connection, batch: _Batch, who: Principal, change: Change, hlc:
         )
 
     if change.table in IMMUTABLE_TABLES and state.exists:
-        same = all(to_json(state.values.get(k)) == to_json(v) for k, v in fields.items())
+        server_set = _server_set_fields(change.table)
+        same = all(
+            to_json(state.values.get(k)) == to_json(v)
+            for k, v in fields.items()
+            if k not in server_set
+        )
         if same:
             return Outcome(change.change_id, SUPERSEDED, "already held")
         return Outcome(
@@ -243,13 +383,16 @@ def _merge(conn: Connection, batch: _Batch, who: Principal, change: Change, hlc:
     if not state.exists and change.op != "insert":
         return Outcome(change.change_id, REJECTED, "the server holds no such record to change")
 
+    if _stamp_authorship(who, owner, change.table, fields, insert=not state.exists):
+        state.server_altered = True  # the pushing laptop pulls the server's account name
+
     outcome_status, reason, conflict_id, remote = APPLIED, None, None, None
     if change.table == "care_plan_versions" and not state.exists:
-        sibling = _sibling_version(conn, batch, fields)
+        sibling = _sibling_version(conn, batch, fields, owner)
         if sibling is not None:
             # Two versions from the same base: keep both, number this one after the
             # newest, and ask a clinician to merge them.
-            fields["number"] = _next_number(conn, batch, fields["care_plan_id"])
+            fields["number"] = _next_number(conn, batch, fields["care_plan_id"], owner)
             state.server_altered = True
             remote = {k: to_json(v) for k, v in sibling.items()}
             conflict_id = _conflict(
@@ -280,19 +423,59 @@ def _merge(conn: Connection, batch: _Batch, who: Principal, change: Change, hlc:
     return Outcome(change.change_id, outcome_status, reason, conflict_id, remote)
 
 
-def _sibling_version(conn: Connection, batch: _Batch, fields: dict[str, Any]) -> dict | None:
+def _server_set_fields(table: str) -> frozenset[str]:
+    names = set(AUTHOR_FIELDS.get(table, {}))
+    if table in CREATED_AT:
+        names |= {CREATED_AT[table], "recorded_on_laptop_at"}
+    return frozenset(names)
+
+
+def _stamp_authorship(
+    who: Principal, team_id: Any, table: str, fields: dict[str, Any], *, insert: bool
+) -> bool:
+    """Put the account and the server's clock where the laptop claimed an author.
+
+    Returns True when a value differs from what the laptop sent.
+    """
+    wanted: dict[str, Any] = {}
+    if insert:
+        facts = {"profile": rowlog.profile_id(who.account_id, team_id), "name": who.name,
+                 "role": _role_in(who, team_id)}  # fmt: skip
+        for name, fact in AUTHOR_FIELDS.get(table, {}).items():
+            wanted[name] = facts[fact]
+        created = CREATED_AT.get(table)
+        if created is not None:
+            # The laptop's time is kept, marked as the laptop's, never as the record's.
+            wanted["recorded_on_laptop_at"] = fields.get(created)
+            wanted[created] = datetime.now(UTC)
+    for name in ACTOR_NAME_FIELDS.get(table, ()):
+        if fields.get(name) is not None:
+            wanted[name] = who.name
+    changed = False
+    for name, value in wanted.items():
+        if to_json(fields.get(name)) != to_json(value):
+            changed = True
+        fields[name] = value
+    return changed
+
+
+def _sibling_version(
+    conn: Connection, batch: _Batch, fields: dict[str, Any], team_id: Any
+) -> dict | None:
     versions = TABLES["care_plan_versions"]
     plan, parent = fields.get("care_plan_id"), fields.get("parent_id")
     for st in batch.rows.values():
         if (
             st.table == "care_plan_versions"
             and st.exists
+            and st.team_id == team_id
             and st.values.get("care_plan_id") == plan
             and st.values.get("parent_id") == parent
         ):
             return st.values
     row = conn.execute(
         select(versions).where(
+            versions.c.team_id == team_id,
             versions.c.care_plan_id == plan,
             versions.c.parent_id.is_(None) if parent is None else versions.c.parent_id == parent,
         )
@@ -300,15 +483,19 @@ def _sibling_version(conn: Connection, batch: _Batch, fields: dict[str, Any]) ->
     return dict(row._mapping) if row is not None else None
 
 
-def _next_number(conn: Connection, batch: _Batch, plan: Any) -> int:
+def _next_number(conn: Connection, batch: _Batch, plan: Any, team_id: Any) -> int:
     versions = TABLES["care_plan_versions"]
     held = conn.execute(
-        select(func.max(versions.c.number)).where(versions.c.care_plan_id == plan)
+        select(func.max(versions.c.number)).where(
+            versions.c.team_id == team_id, versions.c.care_plan_id == plan
+        )
     ).scalar()
     numbers = [int(held or 0)] + [
         int(st.values.get("number") or 0)
         for st in batch.rows.values()
-        if st.table == "care_plan_versions" and st.values.get("care_plan_id") == plan
+        if st.table == "care_plan_versions"
+        and st.team_id == team_id
+        and st.values.get("care_plan_id") == plan
     ]
     return max(numbers) + 1
 
@@ -412,6 +599,7 @@ def _insert_json(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> No
 def _apply(conn: Connection, who: Principal, todo: list[Change]) -> list[Outcome]:
     batch = _Batch()
     batch.rows = _load(conn, {(c.table, c.row_id) for c in todo if c.table in TABLES})
+    _load_ref_teams(conn, batch, [c for c in todo if c.table in TABLES])
     clock = rowlog.server_clock()
     outcomes = []
     for change in todo:
@@ -478,6 +666,6 @@ def _constraint_reason(exc: DBAPIError) -> str:
         what = constraint.removeprefix("uq_").replace("_", " ")
         return f"another record in your team already has the same value ({what})"
     if constraint.startswith("fk_"):
-        return "it refers to a record the server does not hold"
+        return NOT_IN_TEAM
     log.warning("change refused by the database: %s", exc.orig)
     return "the server's database refused it (see the server's log)"

@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
 from mdt_desktop.store.clock import HybridLogicalClock
-from mdt_desktop.store.codec import TABLES
+from mdt_desktop.store.codec import TABLES, TEAM_SCOPED
 
 from . import models
 
@@ -171,6 +171,56 @@ def record_server_write(
     )
 
 
+def profile_id(account_id: uuid.UUID, team_id: uuid.UUID) -> uuid.UUID:
+    """The id of an account's user profile in one team, as the team's laptops receive it."""
+    return uuid.uuid5(account_id, f"profile:{team_id}")
+
+
+def publish_profile(
+    conn: Connection,
+    account_id: uuid.UUID,
+    name: str,
+    team_id: uuid.UUID,
+    role: str | None,
+) -> None:
+    """The account's profile in a team, from the account registry, for every laptop.
+
+    Laptops never push profiles; this is their only source. It carries no PIN or
+    anything else that unlocks the app: the person's own sign-in does that. ``role``
+    None (membership ended) tombstones the profile.
+    """
+    from datetime import UTC, datetime
+
+    from mdt_desktop.store.schema import User, table_of
+
+    users = table_of(User)
+    pid = profile_id(account_id, team_id)
+    clock = _CLOCK.now()
+    now = datetime.now(UTC)
+    values: dict[str, Any] = {"name": name, "updated_at": clock, "updated_by": account_id}
+    if role is None:
+        values["deleted_at"] = now
+    else:
+        values.update(role=role, deleted_at=None)
+    held = conn.execute(select(users.c.id).where(users.c.id == pid)).first()
+    if held is None:
+        if role is None:
+            return
+        conn.execute(users.insert().values(id=pid, team_id=team_id, created_at=now, **values))
+    else:
+        conn.execute(users.update().where(users.c.id == pid).values(**values))
+    record_server_write(
+        conn, "users", pid, team_id, ["name", "role", "team_id", "created_at", "deleted_at"],
+        clock,
+    )  # fmt: skip
+    if role is None:
+        conn.execute(
+            text("UPDATE server_row_log SET deleted = true WHERE table_name = 'users' "
+                 "AND row_id = :r"),
+            {"r": pid},
+        )  # fmt: skip
+
+
 # --- cursors ------------------------------------------------------------------------------
 
 
@@ -265,19 +315,23 @@ def pull(
             wanted[e.table_name].append(e.row_id)
     # PostgreSQL writes each row's JSON itself (in C): the server only joins the pieces.
     changes: list[str] = []
+    teams = list(team_ids)
     for table_name in TABLES:
         ids = wanted.get(table_name)
         if not ids:
             continue
+        # The row's own team is checked as well as the log's: a row reaches only its team.
+        scope = "t.team_id" if table_name in TEAM_SCOPED else "t.id"
         changes.extend(
             conn.execute(
                 text(
                     "SELECT jsonb_build_object('table', CAST(:t AS text), 'id', t.id, "
                     "'hlc', t.updated_at, 'deleted', t.deleted_at IS NOT NULL, "
                     "'fields', to_jsonb(t) - 'id' - 'updated_at' - 'updated_by')::text "
-                    f'FROM "{table_name}" AS t WHERE t.id = ANY(:ids)'
+                    f'FROM "{table_name}" AS t WHERE t.id = ANY(:ids) '
+                    f"AND {scope} = ANY(:teams)"
                 ),
-                {"t": table_name, "ids": ids},
+                {"t": table_name, "ids": ids, "teams": teams},
             ).scalars()
         )
     if has_more:

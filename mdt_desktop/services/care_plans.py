@@ -543,8 +543,13 @@ def reconcile_plans(store: Store, plan_ids: Iterable[uuid.UUID]) -> int:
                 ).where(CarePlanVersion.care_plan_id.in_(chunk))
             ).all()
             parents = {p for r in rows for p in (r[2], r[3]) if p is not None}
-            heads = [(vid, plan) for vid, plan, _, _ in rows
-                     if vid not in parents and vid != current.get(plan)]  # fmt: skip
+            # A version whose plan this store does not hold (yet) waits for it: placing
+            # it now would fail, and stop the sync that pulled it.
+            heads = [
+                (vid, plan)
+                for vid, plan, _, _ in rows
+                if plan in current and vid not in parents and vid != current.get(plan)
+            ]
             off_line += [vid for vid, _ in heads]
             split = {plan for _, plan in heads}
             # The sync's record names whichever laptop's version the server renumbered.

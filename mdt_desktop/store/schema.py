@@ -436,6 +436,8 @@ class Note(TeamScoped, Base):
     text: Mapped[str] = mapped_column(Text)
     corrects_note_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("notes.id"))
     escalation_reason: Mapped[str | None] = mapped_column(Text)
+    # The laptop's clock when it was written there; ``written_at`` is the team server's.
+    recorded_on_laptop_at: Mapped[datetime | None]
 
 
 class NoteMention(TeamScoped, Base):
@@ -455,9 +457,13 @@ class CarePlan(TeamScoped, Base):
     """The one live shared care plan of a person; its content lives in versions."""
 
     __tablename__ = "care_plans"
-    __table_args__ = (_one_of("status", CarePlanStatus.values()),)
+    __table_args__ = (
+        _one_of("status", CarePlanStatus.values()),
+        # Per team: one team's plans never block another's (migration team_scope_1).
+        UniqueConstraint("team_id", "patient_id", name="uq_care_plans_team_patient"),
+    )
 
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), unique=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"))
     current_version_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     status: Mapped[str] = mapped_column(String(8), default="draft")
     review_on: Mapped[date | None] = mapped_column(Date, index=True)
@@ -468,7 +474,9 @@ class CarePlanVersion(TeamScoped, Base):
 
     __tablename__ = "care_plan_versions"
     __table_args__ = (
-        UniqueConstraint("care_plan_id", "number", name="uq_care_plan_versions_plan_number"),
+        UniqueConstraint(
+            "team_id", "care_plan_id", "number", name="uq_care_plan_versions_plan_number"
+        ),
     )
 
     care_plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_plans.id"), index=True)
@@ -484,6 +492,8 @@ class CarePlanVersion(TeamScoped, Base):
     agreed_on: Mapped[date | None] = mapped_column(Date)
     agreed_how: Mapped[str | None] = mapped_column(String(100))
     copy_given: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The laptop's clock when it was saved there; ``created_at`` is the team server's.
+    recorded_on_laptop_at: Mapped[datetime | None]
 
 
 # --- Meetings -----------------------------------------------------------------------------
@@ -558,6 +568,8 @@ class Decision(TeamScoped, Base):
     next_review_on: Mapped[date | None] = mapped_column(Date)
     decided_at: Mapped[datetime]
     recorded_by: Mapped[str | None] = mapped_column(String(200))
+    # The laptop's clock when it was recorded there; ``decided_at`` is the team server's.
+    recorded_on_laptop_at: Mapped[datetime | None]
 
 
 class Action(TeamScoped, Base):

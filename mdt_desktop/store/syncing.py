@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from mdt_desktop.domain.change_permissions import RULES
 from mdt_desktop.store.codec import ORDERED_TABLES, TABLES, TEAM_SCOPED, synced_columns
 
 from . import tracking
@@ -47,6 +48,8 @@ META_CURSOR = "sync_cursor"
 META_SWEPT = "sync_swept_hlc"
 META_LAST_SYNC = "sync_last_synced_at"
 META_LAST_ERROR = "sync_last_error"
+# Rows the team server keeps itself (teams, user profiles from its accounts): never pushed.
+SERVER_MANAGED = frozenset(name for name, rule in RULES.items() if rule.server_managed)
 
 
 @dataclass(frozen=True)
@@ -200,7 +203,7 @@ def sweep(store: Store, since_hlc: int) -> int:
             # A bulk load after binding may have made its own team (the demo does).
             _adopt_rows(conn, uuid.UUID(bound))
         for table_name in ORDERED_TABLES:
-            if table_name not in TEAM_SCOPED:
+            if table_name not in TEAM_SCOPED or table_name in SERVER_MANAGED:
                 continue
             sql = (
                 "INSERT INTO sync_outbox "
@@ -222,7 +225,9 @@ def sweep(store: Store, since_hlc: int) -> int:
 
 def pending(store: Store, limit: int) -> list[PendingChange]:
     outbox = table_of(OutboxEntry)
-    with store.engine.connect() as conn:
+    with store.engine.begin() as conn:
+        # A local profile or team stays on this laptop: the server would refuse it.
+        conn.execute(delete(outbox).where(outbox.c.table_name.in_(sorted(SERVER_MANAGED))))
         rows = conn.execute(select(outbox).order_by(outbox.c.seq).limit(limit)).all()
     return [
         PendingChange(r.seq, r.change_id, r.table_name, r.row_id, r.op, r.fields, r.hlc)

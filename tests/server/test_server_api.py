@@ -315,7 +315,13 @@ def _bob_pushes(w: World) -> None:
     }
     assert w.push(w.bob, edit)["status"] == "rejected"
     delete = {**edit, "change_id": str(uuid.uuid4()), "op": "delete", "fields": {}}
-    assert w.push(w.bob, delete)["status"] == "rejected"
+    # Answered exactly as for a record that does not exist: nothing about North leaks.
+    nowhere = {**delete, "change_id": str(uuid.uuid4()), "row_id": str(uuid.uuid4())}
+    answers = [w.push(w.bob, delete), w.push(w.bob, nowhere)]
+    assert answers[0]["status"] != "applied"
+    assert [(a["status"], a["reason"]) for a in answers] == [
+        (answers[1]["status"], answers[1]["reason"])
+    ] * 2
     planted = w._patient_insert()
     planted["row_id"] = str(uuid.uuid4())
     planted["fields"]["nhs_number"] = "9434765870"
@@ -326,7 +332,10 @@ def _bob_pushes(w: World) -> None:
 def _bob_pulls(w: World) -> None:
     page = w.api.get("/v1/sync/pull", headers=_auth(w.bob)).json()
     assert "SECRET" not in str(page)
-    assert all(c["table"] == "teams" for c in page["changes"])
+    # Only South's own team row and its members' profiles (bob's) come back.
+    assert {c["table"] for c in page["changes"]} <= {"teams", "users"}
+    assert "alice" not in str(page)
+    assert {c["fields"]["name"] for c in page["changes"] if c["table"] == "users"} == {"bob"}
 
 
 CASES: dict[str, Callable[[World], None]] = {

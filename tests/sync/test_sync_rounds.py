@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -18,7 +18,14 @@ from mdt_desktop.services import care_plans
 from mdt_desktop.store import syncing
 from mdt_desktop.store.clock import HybridLogicalClock, _wall_ms
 from mdt_desktop.store.database import Store
-from mdt_desktop.store.schema import CarePlan, CarePlanVersion, Note, Patient, SyncConflict
+from mdt_desktop.store.schema import (
+    CarePlan,
+    CarePlanVersion,
+    Note,
+    Patient,
+    SyncConflict,
+    User,
+)
 
 HOUR_MS = 60 * 60 * 1000
 MakeStore = Callable[[str], Store]
@@ -380,8 +387,19 @@ def test_a_store_used_before_the_server_loses_nothing(
     assert counts_a == counts_b and counts_a["patients"] == 151
     assert _patient(b, pid).team_id == _team_id(a)
     with live_server.engine.connect() as conn:
-        names, pins = conn.execute(text("SELECT max(name), count(pin_hash) FROM users")).one()
-    assert names == "Alice" and pins == 0  # a PIN's hash never leaves the laptop
+        profiles = conn.execute(text("SELECT name, role, pin_hash FROM users")).all()
+    # A local profile (and its PIN's hash) never leaves the laptop: the server's accounts
+    # are the only source of team members' profiles, and they carry no way to unlock.
+    assert sorted(tuple(p) for p in profiles) == [
+        ("alice", "district_nurse", None),
+        ("carol", "district_nurse", None),
+    ]
+    with b.session() as s:
+        pulled = s.execute(select(User.name, User.role, User.pin_hash, User.team_id)).all()
+    assert sorted(tuple(p) for p in pulled) == [
+        ("alice", "district_nurse", None, _team_id(b)),
+        ("carol", "district_nurse", None, _team_id(b)),
+    ]
 
 
 def _new_patient_unbound(store: Store, team_id: uuid.UUID) -> uuid.UUID:
@@ -483,3 +501,32 @@ def test_a_laptop_is_told_plainly_when_sign_in_is_paused(
     assert not isinstance(paused.value, NeedPassword)
     assert "is wrong" not in str(paused.value)
     assert syncing.META_TEAM not in laptop.meta()  # nothing was exchanged
+
+
+def test_who_wrote_a_note_and_when_is_the_servers_to_say(team) -> None:
+    server, a, b = team
+    pid = _new_patient(a)
+    claimed = datetime(2020, 3, 1, 9, 0, tzinfo=UTC)
+    team_id = _team_id(a)
+    with a.transaction() as s:
+        note = Note(
+            team_id=team_id,
+            patient_id=pid,
+            author_name="Dr Made Up",
+            author_role="gp",
+            written_at=claimed,
+            text="DNACPR agreed with family",
+        )
+        s.add(note)
+    before = datetime.now(UTC)
+    sync(a, server, "alice")
+    sync(b, server, "carol")
+    for store in (a, b):  # the writer's laptop too shows the server's account
+        with store.session() as s:
+            held = s.get(Note, note.id)
+            assert held is not None
+            assert (held.author_name, held.author_role) == ("alice", "district_nurse")
+            assert held.written_at >= before - timedelta(seconds=5)
+            assert held.recorded_on_laptop_at == claimed
+            author = s.get(User, held.author_user_id)
+            assert author is not None and author.name == "alice" and author.pin_hash is None
