@@ -22,6 +22,7 @@ from mdt_desktop.interop import csv_list, csv_process, fhir
 from mdt_desktop.interop.csv_process import CsvReaderProcess
 from mdt_desktop.interop.records import Rejection, UnreadableFile, where_text
 from mdt_desktop.store.database import Store
+from mdt_desktop.store.exports import write_csv
 from mdt_desktop.store.registered_list import ImportCancelled, apply_import
 from mdt_desktop.store.schema import ImportRecord
 
@@ -83,6 +84,15 @@ class ImportSummary:
             "import_record": self.record_id,
             "rejections": [r.as_dict() for r in self.rejections],
         }
+
+
+def write_rejections(summary: ImportSummary, path: Path) -> int:
+    """The rejected rows as a private CSV, safe to open in a spreadsheet."""
+    return write_csv(
+        path,
+        ["file", "where", "field", "reason"],
+        ((r.file, r.where, r.field, r.reason) for r in summary.rejections),
+    )
 
 
 def last_import(store: Store) -> ImportRecord | None:
