@@ -171,8 +171,10 @@ def cmd_audit_verify(args: argparse.Namespace) -> dict[str, Any]:
         report = audit.verify_chain(session)
     result = report.as_dict()
     if not report.ok:
-        print(f"The audit log is broken: {report.reason}", file=sys.stderr)
+        print(f"The audit log is broken: {report.reason}.", file=sys.stderr)
         result["_exit"] = EXIT_AUDIT_BROKEN
+    elif report.note:
+        print(report.note, file=sys.stderr)
     return result
 
 

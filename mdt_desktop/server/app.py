@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from mdt_desktop import __version__ as app_version
 from mdt_desktop.store.schema import SyncConflict, table_of
 
-from . import accounts, models, push, rowlog
+from . import accounts, audit, models, push, rowlog
 from .accounts import AuthError, Principal
 
 MAX_PUSH = 5000
@@ -161,6 +161,7 @@ def create_app(engine: Engine) -> FastAPI:
         description="Team-scoped sync of the MDT's shared caseload between laptops.",
     )
     app.state.engine = engine
+    app.include_router(audit.router(Conn, Who))
 
     def auth_response(exc: AuthError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None

@@ -22,6 +22,7 @@ from mdt_desktop.store import syncing
 from mdt_desktop.store.database import Store
 
 log = logging.getLogger(__name__)
+AUDIT_BATCH = 2000
 PUSH_BATCH = 1000
 PULL_PAGE = 5000
 
@@ -198,6 +199,7 @@ class SyncClient:
         swept_from = int(meta.get(syncing.META_SWEPT, "0"))
         summary.queued_from_store = syncing.sweep(self.store, swept_from)
         self._push(summary)
+        self._push_audit(uuid.UUID(team["id"]))
         self._pull(summary, {uuid.UUID(t["id"]) for t in me["teams"]})
         conflicts = self._call("GET", f"/v1/teams/{team['id']}/conflicts")
         syncing.record_server_conflicts(self.store, conflicts)
@@ -258,6 +260,23 @@ class SyncClient:
                 if result["status"] == "rejected":
                     summary.errors.append(f"{result['change_id']}: {result['reason']}")
             if len(batch) < PUSH_BATCH:
+                return
+
+    def _push_audit(self, team_id: uuid.UUID) -> None:
+        """Send the audit entries the server has not acknowledged; keep what it answers."""
+        from mdt_desktop.store import audit
+
+        while True:
+            with self.store.session() as s:
+                sent = audit.entries_to_send(s, AUDIT_BATCH)
+            if not sent:
+                return
+            head = self._call(
+                "POST", "/v1/audit/entries", json={"team_id": str(team_id), "entries": sent}
+            )
+            with self.store.transaction() as s:
+                audit.record_acknowledged(s, sent, (int(head["seq"]), str(head["hash"])))
+            if len(sent) < AUDIT_BATCH:
                 return
 
     def _pull(self, summary: SyncSummary, teams: set[uuid.UUID]) -> None:
