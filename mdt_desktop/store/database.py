@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mdt_desktop.sync.clock import HybridLogicalClock
 
-from . import audit, migrate, tracking
+from . import audit, migrate, staging, tracking
 from .context import Actor, StoreContext
 from .keys import StoreKey, StoreLockedError, resolve_key, save_to_keyring
 from .schema import StoreMeta, table_of
@@ -185,6 +185,8 @@ class Store:
         if key is None:
             key = resolve_key(path, passphrase)
         _prove_key(path, key)
+        # Staging folders of imports killed last time (they hold checked copies of rows).
+        staging.remove_stale_folders()
         engine = _make_engine(path, key)
         try:
             with engine.connect() as conn:
