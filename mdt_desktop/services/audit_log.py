@@ -17,6 +17,7 @@ from sqlalchemy import Select, func, select
 from mdt_desktop.domain.nhs_number import format_nhs_number
 from mdt_desktop.domain.people import display_name, format_local_datetime
 from mdt_desktop.domain.permissions import Permission, require
+from mdt_desktop.services import list_views
 from mdt_desktop.store import audit
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.exports import write_csv
@@ -138,7 +139,10 @@ def page(store: Store, f: AuditFilter, offset: int = 0, limit: int = 200) -> lis
         rows = s.execute(
             _filtered(f).order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)
         ).all()
-        return [_row(*r) for r in rows]
+        found = [_row(*r) for r in rows]
+    if offset == 0:  # an opening or a new filter; the pages scrolling fetches are not
+        list_views.list_opened(store, list_views.AUDIT_LOG, len(found), _describe(f).strip())
+    return found
 
 
 def count(store: Store, f: AuditFilter) -> int:

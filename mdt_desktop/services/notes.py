@@ -342,7 +342,14 @@ def inbox(store: Store, user: User, *, limit: int = 200) -> Inbox:
                     urgent=action.due_on is not None and action.due_on < date.today(),
                 )
             )
+    from mdt_desktop.services import list_views
+
+    list_views.list_opened(store, list_views.INBOX, _inbox_size(box))
     return box
+
+
+def _inbox_size(box: Inbox) -> int:
+    return sum(len(v) for v in vars(box).values() if isinstance(v, list))
 
 
 def mark_mention_read(store: Store, mention_id: uuid.UUID) -> None:

@@ -126,6 +126,7 @@ class Store:
             clock=HybridLogicalClock(last=int(meta.get(tracking.CLOCK_KEY, "0"))),
         )
         self._lock = threading.Lock()
+        self._audit_lock = threading.Lock()
 
     # --- creating and opening --------------------------------------------------------
 
@@ -267,7 +268,9 @@ class Store:
         detail: str | None = None,
     ) -> int:
         """Record an event that changes no synced row (view, export, import, unlock…)."""
-        with self.transaction() as session:
+        # One at a time across threads: two appends reading the same head would both take
+        # its next sequence number (a list opened in the background while a record opens).
+        with self._audit_lock, self.transaction() as session:
             return audit.append(
                 session, self.context, action, entity, entity_id, patient_id, detail
             )
