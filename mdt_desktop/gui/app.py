@@ -270,6 +270,7 @@ def screenshots(path: Path, folder: Path) -> int:
         # Looking is not signing in: no dialogs, and nothing written to the audit log.
         user = current_user(store) or users[0]
         store.set_actor(actor_for(user))
+        store.rendering_only = True
         window = MainWindow(store, user, idle_ms=24 * 3600 * 1000)
         window.show()
         try:

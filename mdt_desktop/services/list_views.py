@@ -25,12 +25,16 @@ LABELS = {
 }
 
 
-def list_opened(store: Store, which: str, shown: int, detail: str | None = None) -> int:
+def list_opened(store: Store, which: str, shown: int, detail: str | None = None) -> int | None:
     """Record that ``which`` list was opened showing ``shown`` rows (its first page)."""
+    if store.rendering_only:
+        return None
     text = f"opened {LABELS[which]}: {shown} rows on the first page"
     return store.audit("view", which, None, None, detail=f"{text}; {detail}" if detail else text)
 
 
-def person_detail_viewed(store: Store, which: str, patient_id: uuid.UUID) -> int:
+def person_detail_viewed(store: Store, which: str, patient_id: uuid.UUID) -> int | None:
     """A side panel showing one person's details from a list (why they are on it)."""
+    if store.rendering_only:
+        return None
     return store.audit("view", which, patient_id, patient_id, detail=f"details in {LABELS[which]}")

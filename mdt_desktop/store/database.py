@@ -127,6 +127,9 @@ class Store:
         )
         self._lock = threading.Lock()
         self._audit_lock = threading.Lock()
+        # Set while the app renders its own views for documentation (--screenshots): no
+        # person is looking at the lists then, so their views are not audited.
+        self.rendering_only = False
 
     # --- creating and opening --------------------------------------------------------
 
