@@ -43,13 +43,26 @@ def _open_store(path: Path) -> Any:
     from mdt_desktop.store.keys import StoreLockedError, passphrase_from_env
 
     try:
-        return Store.open(path)
+        store = Store.open(path)
     except StoreLockedError:
         # Ask once, but only when a person is there and nothing else was tried.
         person_present = sys.stdin.isatty() and passphrase_from_env() is None
-        if person_present and path.is_file():
-            return Store.open(path, passphrase=_prompt_passphrase(confirm=False))
-        raise
+        if not (person_present and path.is_file()):
+            raise
+        store = Store.open(path, passphrase=_prompt_passphrase(confirm=False))
+    _finish_interrupted_import(store)
+    return store
+
+
+def _finish_interrupted_import(store: Any) -> None:
+    """An import committed but was stopped before its risk scores were recomputed."""
+    from mdt_desktop.services.importing import resume_stratification, stratification_pending
+
+    why = stratification_pending(store)
+    if why is not None:
+        print(f"mdt: {why}", file=sys.stderr, flush=True)
+        people = resume_stratification(store)
+        print(f"mdt: risk recomputed for {people:,} people.", file=sys.stderr, flush=True)
 
 
 def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
@@ -177,8 +190,10 @@ def cmd_audit_verify(args: argparse.Namespace) -> dict[str, Any]:
         report = audit.verify_chain(session)
     result = report.as_dict()
     if not report.ok:
-        print(f"The audit log is broken: {report.reason}", file=sys.stderr)
+        print(f"The audit log is broken: {report.reason}.", file=sys.stderr)
         result["_exit"] = EXIT_AUDIT_BROKEN
+    elif report.note:
+        print(report.note, file=sys.stderr)
     return result
 
 

@@ -155,6 +155,52 @@ def open_store(path: Path, parent: QWidget | None = None) -> Store | None:
         return dialog.store
 
 
+def finish_interrupted_import(store: Store, parent: QWidget | None = None) -> bool:
+    """An import committed but stopped before its risk scores were recomputed: say why,
+    recompute them with a progress bar, and only then open the lists that show them."""
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QProgressDialog
+
+    from mdt_desktop.services.importing import resume_stratification, stratification_pending
+
+    from .background import run_in_background
+
+    why = stratification_pending(store)
+    if why is None:
+        return False
+    dialog = QProgressDialog(why, "", 0, 0, parent)
+    dialog.setWindowTitle("MDT Desktop")
+    dialog.setCancelButton(None)  # half-recomputed scores are what this puts right
+    dialog.setMinimumDuration(0)
+    loop = QEventLoop()
+
+    def progress(done: int, total: int, text: str) -> None:
+        dialog.setMaximum(max(total, 1))
+        dialog.setValue(min(done, total))
+
+    def failed(exc: BaseException) -> None:
+        from .background import show_failure
+
+        loop.quit()
+        show_failure(parent, "Recomputing risk after the interrupted import", exc)
+
+    op = run_in_background(
+        dialog,
+        lambda p: resume_stratification(
+            store, progress=lambda stage, done, total: p.report(done, total, stage)
+        ),
+        on_success=lambda _people: loop.quit(),
+        on_failure=failed,
+        on_progress=progress,
+        label="Recomputing risk after the interrupted import",
+    )
+    dialog.show()
+    if not op.done:
+        loop.exec()
+    dialog.close()
+    return True
+
+
 def load_theme(app: QApplication) -> None:
     # The style sheet names its images "icons:…"; this is where they are.
     QDir.addSearchPath("icons", str(resources_dir() / "icons"))
@@ -197,6 +243,7 @@ def launch(path: Path, *, idle_ms: int | None = None) -> MainWindow | None:
         if opened is None:
             return None
         store = opened
+        finish_interrupted_import(store)
         chosen = choose_user(store)
         if chosen is None:
             store.close()
@@ -223,6 +270,7 @@ def screenshots(path: Path, folder: Path) -> int:
         # Looking is not signing in: no dialogs, and nothing written to the audit log.
         user = current_user(store) or users[0]
         store.set_actor(actor_for(user))
+        store.rendering_only = True
         window = MainWindow(store, user, idle_ms=24 * 3600 * 1000)
         window.show()
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt_desktop.services import importing
 from mdt_desktop.store.database import Store
 
 from .background import Operation, run_in_background
@@ -339,9 +339,5 @@ class ImportDialog(QDialog):
             if not name:
                 return None
             path = Path(name)
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["file", "where", "field", "reason"])
-            for r in self.summary.rejections:
-                writer.writerow([r.file, r.where, r.field, r.reason])
+        importing.write_rejections(self.summary, path)
         return path

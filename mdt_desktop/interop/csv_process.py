@@ -31,17 +31,27 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
+from mdt_desktop.store.staging import Stager, new_staging_folder
+
 from .csv_list import iter_coded, iter_patients, open_csv
 from .records import ParsedFile, PatientRow, UnreadableFile
-
-# What the staging database holds: one row per coded entry read, in file order, with its
-# new id, and whether an identical entry (person, code, date, kind) came earlier.
-STAGING_COLUMNS = ("id", "nhs", "code", "term", "recorded_on", "ended_on", "kind", "file",
-                   "line", "dup")  # fmt: skip
 
 CHUNK = 20_000
 _FRAME = struct.Struct("<Q")
 CHILD_FLAG = "--import-reader"
+_PR_SET_PDEATHSIG = 1
+_PARENT_ENV = "MDT_IMPORT_PARENT"
+# Never handed to the reading process: it needs no secret, only the files.
+_SECRET_WORDS = ("PASSPHRASE", "PASSWORD", "PIN", "TOKEN", "SECRET", "KEY")
+
+
+def _child_environment() -> dict[str, str]:
+    """This process's environment without any secret (MDT_PASSPHRASE, MDT_PIN, …)."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not any(word in name.upper() for word in _SECRET_WORDS)
+    }
 
 
 def _send(stream: IO[bytes], message: tuple | bytes) -> None:
@@ -62,6 +72,27 @@ def _receive(stream: IO[bytes]) -> tuple | None:
     return pickle.loads(data)
 
 
+def _end_with_parent() -> None:
+    """Die with the importer: a killed app must not leave a reader checking files.
+
+    On Linux the kernel sends SIGKILL when the parent dies (PR_SET_PDEATHSIG); elsewhere
+    the closed pipe ends the reader at its next message. A parent that died before the
+    request took effect is caught by its pid having changed.
+    """
+    parent = os.environ.get(_PARENT_ENV)
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the closed pipe still ends it
+            pass
+    if parent is not None and str(os.getppid()) != parent:
+        os._exit(0)
+
+
 def child_main() -> None:
     """The reading process: paths and today arrive on stdin, messages leave on stdout.
 
@@ -70,6 +101,7 @@ def child_main() -> None:
     importer starts one process for registered lists, whose chunks it reads as they
     come, and one for coded entries, which go to the staging database, not the pipe.
     """
+    _end_with_parent()
     # The descriptors, not sys.stdin/stdout: a windowed frozen app may have no sys.stdout.
     with os.fdopen(0, "rb", closefd=False) as stdin:
         request = _receive(stdin)
@@ -88,46 +120,6 @@ def child_main() -> None:
     _read(paths, date.fromisoformat(today), staging, put, options)
 
 
-class _Stager:
-    """Coded entries into the staging database, a chunk per transaction."""
-
-    def __init__(self, path: str, key: str) -> None:
-        import sqlcipher3
-
-        from mdt_desktop.store.ids import new_ids
-
-        self._new_ids = new_ids
-        self.conn = sqlcipher3.connect(path, isolation_level=None)
-        self.conn.execute(f"PRAGMA key = \"x'{key}'\"")
-        # A scratch file: if this process dies the import fails and the file is deleted.
-        self.conn.execute("PRAGMA journal_mode=OFF")
-        self.conn.execute("PRAGMA synchronous=OFF")
-        self.conn.execute(f"CREATE TABLE rows ({', '.join(STAGING_COLUMNS)})")
-        marks = ", ".join("?" for _ in STAGING_COLUMNS)
-        self._sql = f"INSERT INTO rows VALUES ({marks})"
-        self._seen: set[tuple] = set()
-        self.count = 0
-
-    def write(self, chunk: list[Any]) -> None:
-        seen = self._seen
-        rows = []
-        for rid, (nhs, code, term, recorded, kind, ended, file, line) in zip(
-            self._new_ids(len(chunk)), chunk, strict=True
-        ):
-            key = (nhs, code, recorded, kind)
-            dup = key in seen
-            if not dup:
-                seen.add(key)
-            rows.append((rid, nhs, code, term, recorded, ended, kind, file, line, dup))
-        self.conn.execute("BEGIN")
-        self.conn.executemany(self._sql, rows)
-        self.conn.execute("COMMIT")
-        self.count += len(chunk)
-
-    def close(self) -> None:
-        self.conn.close()
-
-
 def _read(
     paths: list[str],
     today: date,
@@ -135,7 +127,7 @@ def _read(
     put: Any,
     options: dict | None = None,
 ) -> None:
-    stager: _Stager | None = None
+    stager: Stager | None = None
     try:
         opened = []
         for raw in paths:
@@ -147,7 +139,7 @@ def _read(
             opened.append(open_csv(path, data, options))
         # Made before "files" is sent: the importer attaches it as soon as it has that.
         if staging is not None:
-            stager = _Stager(*staging)
+            stager = Stager(*staging)
         put(("files", [(p.path, p.kind, p.size_bytes, p.rows_hint) for p, _, _ in opened]))
         # Registered lists first, then coded entries; each keeps its index for the parent.
         order = sorted(range(len(opened)), key=lambda i: opened[i][0].kind != "patients")
@@ -176,7 +168,7 @@ def _read(
             stager.close()
 
 
-def _deliver(is_list: bool, chunk: list[Any], stager: _Stager | None, put: Any) -> None:
+def _deliver(is_list: bool, chunk: list[Any], stager: Stager | None, put: Any) -> None:
     if is_list:
         put(("patients", chunk))
     elif stager is None:
@@ -216,14 +208,15 @@ class CsvReaderProcess:
         # What the child prints if it fails; closed in close().
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115
         # A private folder for the staging file; its key lives only in the two processes.
-        self._folder = tempfile.mkdtemp(prefix="mdt-import-") if stage else None
+        self._folder = new_staging_folder() if stage else None
         self.staging = (
             (os.path.join(self._folder, "staging.db"), secrets.token_hex(32))
             if self._folder
             else None
         )
         self.staged_rows = 0
-        env = dict(os.environ)
+        env = _child_environment()
+        env[_PARENT_ENV] = str(os.getpid())
         # The child must import this very package, wherever it was imported from here.
         package_root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))

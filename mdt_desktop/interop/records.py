@@ -64,11 +64,6 @@ PatientRow = tuple[
 CodedRow = tuple[PatientKey, str, str | None, str | None, str, str | None, str, str | int]
 
 
-def where_text(where: str | int) -> str:
-    """A bare line number is kept as an int in rows (cheaper in bulk)."""
-    return f"line {where}" if isinstance(where, int) else where
-
-
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 

@@ -18,6 +18,7 @@ from mdt_desktop.domain import care_plan as cp
 from mdt_desktop.domain.people import format_local_datetime, format_patient_date
 
 from .document import (
+    FONT,
     DocumentInfo,
     Styles,
     build_pdf,
@@ -164,6 +165,8 @@ def _crisis_box(flowables: list[Flowable], st: Styles) -> Flowable:
         TableStyle(
             [
                 ("BOX", (0, 0), (-1, -1), 1.5, colors.HexColor("#DA291C")),
+                # Tables set their own cell font even around paragraphs.
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
                 ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#FFF5F4")),
                 ("LEFTPADDING", (0, 0), (-1, -1), pad),
                 ("RIGHTPADDING", (0, 0), (-1, -1), pad),

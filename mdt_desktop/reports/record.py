@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,21 +20,33 @@ from mdt_desktop.domain.caseload import STATUS_LABELS
 from mdt_desktop.domain.people import format_local_datetime, format_patient_date
 from mdt_desktop.domain.risk import SEGMENT_LABELS
 
+from .document import FONT, FONT_BOLD, register_fonts, write_private
+
+# Tables set their own cell font even around paragraphs: never the unembedded default.
+_CELL_FONT = [("FONTNAME", (0, 0), (-1, -1), FONT)]
+_RULED = [("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey), *_CELL_FONT]
+
 NHS_BLUE = colors.HexColor("#005eb8")
 GREY = colors.HexColor("#4c6272")
 
 
 def _styles() -> dict[str, ParagraphStyle]:
+    # DejaVu Sans, embedded: the standard PDF fonts have no Ś, ễ or Cyrillic, and a
+    # name printed as ■ is a patient-identification hazard.
+    register_fonts()
     base = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=base["BodyText"], fontSize=9.5, leading=12.5)
+    body = ParagraphStyle(
+        "body", parent=base["BodyText"], fontSize=9.5, leading=12.5, fontName=FONT,
+        bulletFontName=FONT,
+    )  # fmt: skip
     return {
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=8, textColor=GREY),
         "name": ParagraphStyle(
-            "name", parent=body, fontSize=15, leading=19, fontName="Helvetica-Bold"
+            "name", parent=body, fontSize=15, leading=19, fontName=FONT_BOLD
         ),
         "h2": ParagraphStyle(
-            "h2", parent=body, fontSize=11.5, leading=15, fontName="Helvetica-Bold",
+            "h2", parent=body, fontSize=11.5, leading=15, fontName=FONT_BOLD,
             textColor=NHS_BLUE, spaceBefore=8, spaceAfter=3,
         ),
     }  # fmt: skip
@@ -70,8 +83,10 @@ def write_record_pdf(
     exported_by: str,
 ) -> Path:
     st = _styles()
+    buffer = io.BytesIO()
     doc = SimpleDocTemplate(
-        str(path),
+        buffer,
+        initialFontName=FONT,
         pagesize=A4,
         leftMargin=16 * mm,
         rightMargin=16 * mm,
@@ -96,6 +111,7 @@ def write_record_pdf(
                 ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#e8f1fa")),
                 ("LINEBELOW", (0, -1), (-1, -1), 1.5, NHS_BLUE),
                 ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                *_CELL_FONT,
             ]
         )
     )
@@ -133,7 +149,7 @@ def write_record_pdf(
         rows = [[_p(term, st["body"]), _p(format_patient_date(on), st["body"])]
                 for term, on in summary.conditions]  # fmt: skip
         table = Table(rows, colWidths=[width - 30 * mm, 30 * mm])
-        table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey)]))
+        table.setStyle(TableStyle(_RULED))
         story.append(table)
     else:
         story.append(_p("None recorded.", st["body"]))
@@ -152,7 +168,7 @@ def write_record_pdf(
             for m in care_team
         ]
         table = Table(rows, colWidths=[width * 0.25, width * 0.18, width * 0.27, width * 0.3])
-        table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey)]))
+        table.setStyle(TableStyle(_RULED))
         story.append(table)
     else:
         story.append(_p("No one recorded.", st["body"]))
@@ -173,7 +189,7 @@ def write_record_pdf(
 
     def footer(canvas: Any, document: Any) -> None:
         canvas.saveState()
-        canvas.setFont("Helvetica", 7.5)
+        canvas.setFont(FONT, 7.5)
         canvas.setFillColor(GREY)
         canvas.drawString(
             16 * mm, 9 * mm, f"{banner.one_line}    Exported {exported} by {exported_by}"
@@ -182,4 +198,4 @@ def write_record_pdf(
         canvas.restoreState()
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return path
+    return write_private(path, buffer.getvalue())

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from mdt_desktop import __version__ as app_version
 from mdt_desktop.store.schema import SyncConflict, table_of
 
-from . import accounts, models, push, rowlog
+from . import accounts, audit, models, push, rowlog
 from .accounts import AuthError, Principal
 from .limits import DEFAULT_MAX_BODY, BodyLimit
 
@@ -183,6 +183,8 @@ def create_app(engine: Engine, max_body: int = DEFAULT_MAX_BODY, docs: bool = Fa
             for e in exc.errors()[:20]
         ]
         return JSONResponse({"detail": errors}, status_code=422)
+
+    app.include_router(audit.router(Conn, Who))
 
     def auth_response(exc: AuthError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None

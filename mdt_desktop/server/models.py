@@ -143,3 +143,28 @@ clock = Table(
     Column("id", Integer, primary_key=True),
     Column("last_hlc", BigInteger, nullable=False),
 )
+
+# Each laptop store's audit entries, as its hash chain (store/audit.py), per team and
+# device. Append-only: a trigger (migration 0004) refuses UPDATE and DELETE.
+audit_entries = Table(
+    "server_audit_entries",
+    metadata,
+    Column("team_id", Uuid, ForeignKey(table_of(Team).c.id), nullable=False),
+    Column("device_id", Uuid, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user_id", Uuid),
+    Column("user_name", String(200), nullable=False),
+    Column("role", String(64), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("entity", String(64), nullable=False),
+    Column("entity_id", String(64)),
+    Column("patient_id", Uuid),
+    Column("detail", Text),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("account_id", Uuid, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("device_id", "seq"),
+    Index("ix_server_audit_entries_team_seq", "team_id", "device_id", "seq"),
+)

@@ -5,7 +5,6 @@ Only roles with VIEW_AUDIT may read it. Exporting it is itself an audited export
 
 from __future__ import annotations
 
-import csv
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,8 +17,10 @@ from sqlalchemy import Select, func, select
 from mdt_desktop.domain.nhs_number import format_nhs_number
 from mdt_desktop.domain.people import display_name, format_local_datetime
 from mdt_desktop.domain.permissions import Permission, require
+from mdt_desktop.services import list_views
 from mdt_desktop.store import audit
 from mdt_desktop.store.database import Store
+from mdt_desktop.store.exports import write_csv
 from mdt_desktop.store.schema import AuditEntry, Patient
 
 ACTION_LABELS = {
@@ -142,7 +143,10 @@ def page(store: Store, f: AuditFilter, offset: int = 0, limit: int = 200) -> lis
         rows = s.execute(
             _filtered(f).order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)
         ).all()
-        return [_row(*r) for r in rows]
+        found = [_row(*r) for r in rows]
+    if offset == 0:  # an opening or a new filter; the pages scrolling fetches are not
+        list_views.list_opened(store, list_views.AUDIT_LOG, len(found), _describe(f).strip())
+    return found
 
 
 def count(store: Store, f: AuditFilter) -> int:
@@ -194,31 +198,9 @@ def users_in_log(store: Store) -> list[tuple[uuid.UUID | None, str]]:
 def export_csv(store: Store, f: AuditFilter, path: Path) -> int:
     """Write the filtered entries (oldest first) to CSV; the export is itself audited."""
     require(store.actor.role, Permission.VIEW_AUDIT)
-    written = 0
-    with store.session() as s, open(path, "w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
+    with store.session() as s:
         result = s.execute(_filtered(f).order_by(AuditEntry.seq).execution_options(yield_per=2000))
-        for r in result:
-            row = _row(*r)
-            writer.writerow(
-                [
-                    row.seq,
-                    row.at.astimezone(UTC).isoformat(),
-                    row.user_name,
-                    row.role,
-                    row.action,
-                    row.entity,
-                    row.entity_id or "",
-                    str(row.patient_id) if row.patient_id else "",
-                    row.nhs_number or "",
-                    row.patient_name or "",
-                    row.detail or "",
-                    str(row.device_id),
-                    row.hash,
-                ]
-            )
-            written += 1
+        written = write_csv(path, CSV_COLUMNS, (_csv_row(_row(*r)) for r in result))
     store.audit(
         "export",
         "audit_log",
@@ -227,6 +209,24 @@ def export_csv(store: Store, f: AuditFilter, path: Path) -> int:
         detail=f"{written} audit entries to CSV {Path(path).name}{_describe(f)}",
     )
     return written
+
+
+def _csv_row(row: AuditRow) -> list[Any]:
+    return [
+        row.seq,
+        row.at.astimezone(UTC).isoformat(),
+        row.user_name,
+        row.role,
+        row.action,
+        row.entity,
+        row.entity_id or "",
+        str(row.patient_id) if row.patient_id else "",
+        row.nhs_number or "",
+        row.patient_name or "",
+        row.detail or "",
+        str(row.device_id),
+        row.hash,
+    ]
 
 
 def _describe(f: AuditFilter) -> str:

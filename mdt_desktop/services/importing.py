@@ -19,12 +19,21 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from mdt_desktop.interop import coded_layouts, csv_list, csv_process, fhir
 from mdt_desktop.interop.csv_process import CsvReaderProcess
-from mdt_desktop.interop.records import Rejection, UnreadableFile, where_text
+from mdt_desktop.interop.records import Rejection, UnreadableFile
+from mdt_desktop.store import audit
 from mdt_desktop.store.database import Store
-from mdt_desktop.store.registered_list import ImportCancelled, apply_import
-from mdt_desktop.store.schema import ImportRecord
+from mdt_desktop.store.exports import write_csv
+from mdt_desktop.store.registered_list import (
+    ImportCancelled,
+    UpsertCounts,
+    apply_import,
+    where_text,
+)
+from mdt_desktop.store.schema import ImportRecord, StoreMeta, table_of
 
 __all__ = [
     "ImportCancelled",
@@ -108,6 +117,111 @@ class ImportSummary:
             "import_record": self.record_id,
             "rejections": [r.as_dict() for r in self.rejections],
         }
+
+
+# A mark in store_meta while risk scores lag behind an import (committed with it).
+STRATIFY_PENDING = "stratify_pending"
+
+
+def _organisations(parsed: list[Any]) -> dict[str, str]:
+    """Supplier organisation ids seen with the practice each was given (to remember)."""
+    found: dict[str, str] = {}
+    for f in parsed:
+        found.update(f.columns.get("organisations") or {})
+    return found
+
+
+def _fill(summary: ImportSummary, parsed: list[Any], counts: UpsertCounts) -> ImportSummary:
+    for f in parsed:  # counted as rows were read
+        summary.read += f.read
+        summary.coded_read += f.coded_read
+        summary.skipped += f.skipped
+        summary.rejections += f.rejections
+        summary.notes += f.notes
+        layout = f.columns.get("layout")
+        if layout:
+            summary.layouts[Path(f.path).name] = layout
+            if f.columns.get("skipped"):
+                summary.skipped_rows[Path(f.path).name] = f.columns["skipped"]
+    summary.inserted, summary.updated = counts.inserted, counts.updated
+    summary.unchanged, summary.left = counts.unchanged, counts.left
+    summary.coded_inserted, summary.coded_unchanged = counts.coded_inserted, counts.coded_unchanged
+    summary.practices_created = counts.practices_created
+    for file, where, what, reason in counts.rejections:
+        summary.rejections.append(Rejection(Path(file).name, where_text(where), what, reason))
+    return summary
+
+
+def _write_record(
+    conn: Connection,
+    store: Store,
+    summary: ImportSummary,
+    started_at: datetime,
+    parsed: list[Any],
+    partial: bool,
+) -> str:
+    record_id = uuid.uuid4()
+    conn.execute(
+        table_of(ImportRecord)
+        .insert()
+        .values(
+            id=record_id,
+            started_at=started_at,
+            finished_at=datetime.now(UTC),
+            user_id=store.actor.user_id,
+            source="; ".join(summary.files)[:2000],
+            kind=",".join(sorted({f.kind for f in parsed})),
+            partial=partial,
+            counts={k: v for k, v in summary.as_dict().items() if k != "rejections"},
+            rejections=[r.as_dict() for r in summary.rejections[:10_000]],
+        )
+    )
+    audit.append(
+        conn,
+        store.context,
+        "import",
+        "patients",
+        record_id,
+        detail=f"{summary.read} read, {summary.inserted} new, {summary.updated} updated, "
+        f"{summary.left} left, {summary.rejected} rejected",
+    )
+    meta = table_of(StoreMeta)
+    conn.execute(meta.delete().where(StoreMeta.key == STRATIFY_PENDING))
+    conn.execute(meta.insert().values(key=STRATIFY_PENDING, value=str(record_id)))
+    return str(record_id)
+
+
+def stratification_pending(store: Store) -> str | None:
+    """Why the risk scores must be recomputed before they are trusted, or None."""
+    if store.meta().get(STRATIFY_PENDING) is None:
+        return None
+    return (
+        "The last import finished but its risk scores were not recomputed (the app was "
+        "stopped first), so they are being recomputed now."
+    )
+
+
+def resume_stratification(
+    store: Store, today: date | None = None, progress: ProgressFn | None = None
+) -> int:
+    """Recompute risk after an import, then clear the pending mark; how many people."""
+    from mdt_desktop.services.stratify import stratify_store
+
+    if progress:
+        progress("stratifying", 0, 1)
+    people = stratify_store(store, today=today, progress=progress).people
+    with store.engine.begin() as conn:
+        conn.execute(table_of(StoreMeta).delete().where(StoreMeta.key == STRATIFY_PENDING))
+    return people
+
+
+def write_rejections(summary: ImportSummary, path: Path) -> int:
+    """The rejected rows as a private CSV, safe to open in a spreadsheet."""
+    return write_csv(
+        path,
+        ["file", "where", "field", "reason"],
+        ((r.file, r.where, r.field, r.reason) for r in summary.rejections),
+    )
 
 
 def last_import(store: Store) -> ImportRecord | None:
@@ -270,6 +384,16 @@ def import_files(
         expected_coded = sum(len(f.coded) for f in parsed) + sum(
             f.rows_hint for f in streamed if f.kind == "coded_entries"
         )
+        parsed_files = parsed + [f for r in readers for f in r.parsed]
+        record_id: list[str] = []
+
+        def finish(conn: Connection, counts: UpsertCounts) -> None:
+            """The record, the audit entry and the pending mark, in the import's transaction."""
+            summary = _fill(ImportSummary(files=[str(p) for p in files], partial=partial),
+                            parsed_files, counts)  # fmt: skip
+            summary.seconds = time.perf_counter() - started
+            record_id.append(_write_record(conn, store, summary, started_at, parsed_files, partial))
+
         counts = apply_import(
             store,
             patient_chunks,
@@ -282,53 +406,13 @@ def import_files(
             staged=coded if coded and coded.staging else None,
             progress=progress,
             should_cancel=should_cancel,
+            finish=finish,
         )
     summary = ImportSummary(files=[str(p) for p in files], partial=partial)
-    organisations: dict[str, str] = {}
-    for f in parsed + [f for r in readers for f in r.parsed]:  # counted as rows were read
-        summary.read += f.read
-        summary.coded_read += f.coded_read
-        summary.skipped += f.skipped
-        summary.rejections += f.rejections
-        summary.notes += f.notes
-        layout = f.columns.get("layout")
-        if layout:
-            summary.layouts[Path(f.path).name] = layout
-            if f.columns.get("skipped"):
-                summary.skipped_rows[Path(f.path).name] = f.columns["skipped"]
-        organisations.update(f.columns.get("organisations") or {})
-    summary.inserted, summary.updated = counts.inserted, counts.updated
-    summary.unchanged, summary.left = counts.unchanged, counts.left
-    summary.coded_inserted, summary.coded_unchanged = counts.coded_inserted, counts.coded_unchanged
-    summary.practices_created = counts.practices_created
-    for file, where, what, reason in counts.rejections:
-        summary.rejections.append(Rejection(Path(file).name, where_text(where), what, reason))
     if stratify:
-        from mdt_desktop.services.stratify import stratify_store
-
-        if progress:
-            progress("stratifying", 0, 1)
-        summary.stratified = stratify_store(store, today=today).people
+        summary.stratified = resume_stratification(store, today=today, progress=progress)
+    summary.record_id = record_id[0]
+    _fill(summary, parsed_files, counts)
     summary.seconds = time.perf_counter() - started
-    with store.transaction() as s:
-        record = ImportRecord(
-            started_at=started_at,
-            finished_at=datetime.now(UTC),
-            user_id=store.actor.user_id,
-            source="; ".join(summary.files)[:2000],
-            kind=",".join(sorted({f.kind for f in parsed})),
-            partial=partial,
-            counts={k: v for k, v in summary.as_dict().items() if k != "rejections"},
-            rejections=[r.as_dict() for r in summary.rejections[:10_000]],
-        )
-        s.add(record)
-    summary.record_id = str(record.id)
-    _remember_practices(store, organisations)
-    store.audit(
-        "import",
-        "patients",
-        record.id,
-        detail=f"{summary.read} read, {summary.inserted} new, {summary.updated} updated, "
-        f"{summary.left} left, {summary.rejected} rejected",
-    )
+    _remember_practices(store, _organisations(parsed_files))
     return summary

@@ -25,6 +25,7 @@ from mdt_desktop.domain.caseload import (
     find_mentions,
 )
 from mdt_desktop.domain.permissions import Permission, require
+from mdt_desktop.services import list_views
 from mdt_desktop.services.errors import InvalidInput
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import (
@@ -342,7 +343,12 @@ def inbox(store: Store, user: User, *, limit: int = 200) -> Inbox:
                 urgent=line.overdue(today),
             )
         )
+    list_views.list_opened(store, list_views.INBOX, _inbox_size(box))
     return box
+
+
+def _inbox_size(box: Inbox) -> int:
+    return sum(len(v) for v in vars(box).values() if isinstance(v, list))
 
 
 def mark_mention_read(store: Store, mention_id: uuid.UUID) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from .context import Actor, StoreContext
-from .schema import AuditEntry, StoreMeta, table_of
+from .schema import AuditAnchor, AuditEntry, StoreMeta, table_of
 
 GENESIS_HASH = "0" * 64
 HEAD_KEY = "audit_head"
@@ -159,6 +159,9 @@ class ChainReport:
     checked: int
     first_bad_seq: int | None = None
     reason: str | None = None
+    # How far the team server vouches for the chain: None if it never acknowledged any.
+    anchored_seq: int | None = None
+    note: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -166,7 +169,99 @@ class ChainReport:
             "checked": self.checked,
             "first_bad_seq": self.first_bad_seq,
             "reason": self.reason,
+            "anchored_seq": self.anchored_seq,
+            "note": self.note,
         }
+
+
+# --- the anchor on the team server ---------------------------------------------------------
+
+LOCAL_ONLY = (
+    "This store has never sent its audit log to a team server, so only local verification "
+    "was possible: the chain is consistent, but someone holding the store key could have "
+    "rewritten it."
+)
+
+
+def anchored_head(conn: Connection | Session) -> tuple[int, str] | None:
+    """The newest entry the team server acknowledged holding, or None."""
+    row = conn.execute(
+        select(AuditAnchor.seq, AuditAnchor.hash).order_by(AuditAnchor.seq.desc()).limit(1)
+    ).first()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def entries_to_send(conn: Connection | Session, limit: int) -> list[dict[str, Any]]:
+    """The next entries the server has not acknowledged, as they travel (JSON-ready)."""
+    head = anchored_head(conn)
+    rows = conn.execute(
+        select(table_of(AuditEntry))
+        .where(AuditEntry.seq > (head[0] if head else 0))
+        .order_by(AuditEntry.seq)
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "seq": r.seq,
+            "at": r.at.astimezone(UTC).isoformat(),
+            "user_id": str(r.user_id) if r.user_id else None,
+            "user_name": r.user_name,
+            "role": r.role,
+            "device_id": str(r.device_id),
+            "action": r.action,
+            "entity": r.entity,
+            "entity_id": r.entity_id,
+            "patient_id": str(r.patient_id) if r.patient_id else None,
+            "detail": r.detail,
+            "prev_hash": r.prev_hash,
+            "hash": r.hash,
+        }
+        for r in rows
+    ]
+
+
+def record_acknowledged(
+    conn: Connection | Session, sent: list[dict[str, Any]], head: tuple[int, str]
+) -> None:
+    """Keep the (seq, hash) of each sent entry up to the head the server answered with."""
+    seq, digest = head
+    kept = [e for e in sent if e["seq"] <= seq]
+    if kept and (kept[-1]["seq"], kept[-1]["hash"]) != (seq, digest):
+        raise ValueError("the team server acknowledged a different audit entry than was sent")
+    now = datetime.now(UTC)
+    if kept:
+        conn.execute(
+            table_of(AuditAnchor).insert(),
+            [{"seq": e["seq"], "hash": e["hash"], "acknowledged_at": now} for e in kept],
+        )
+
+
+def _against_anchor(conn: Connection | Session, local: ChainReport) -> ChainReport:
+    """The local chain compared with what the team server acknowledged, entry by entry."""
+    head = anchored_head(conn)
+    if head is None:
+        return ChainReport(local.ok, local.checked, local.first_bad_seq, local.reason,
+                           None, LOCAL_ONLY)  # fmt: skip
+    anchored = head[0]
+    note = f"Checked against the {anchored} entries the team server acknowledged holding."
+    if not local.ok and local.first_bad_seq is not None and local.first_bad_seq <= anchored:
+        return ChainReport(False, local.checked, local.first_bad_seq, local.reason, anchored, note)
+    # Entries the server holds but the store does not, or holds with another hash.
+    for seq, digest, local_hash in conn.execute(
+        select(AuditAnchor.seq, AuditAnchor.hash, AuditEntry.hash)
+        .outerjoin(AuditEntry, AuditEntry.seq == AuditAnchor.seq)
+        .order_by(AuditAnchor.seq)
+    ):
+        if local_hash is None:
+            return ChainReport(False, local.checked, seq,
+                               f"entry {seq} is missing: the team server acknowledged entries "
+                               f"up to {anchored}, and this store no longer has them all",
+                               anchored, note)  # fmt: skip
+        if local_hash != digest:
+            return ChainReport(False, local.checked, seq,
+                               f"entry {seq} was altered: it differs from the entry the team "
+                               "server acknowledged", anchored, note)  # fmt: skip
+    return ChainReport(local.ok, local.checked, local.first_bad_seq, local.reason, anchored, note)
 
 
 def _rows(conn: Connection | Session, batch: int = 5000) -> Iterator[AuditEntry]:
@@ -185,6 +280,13 @@ def _rows(conn: Connection | Session, batch: int = 5000) -> Iterator[AuditEntry]
 
 
 def verify_chain(conn: Connection | Session) -> ChainReport:
+    """The local chain, then against what the team server acknowledged; the first entry
+    that does not fit is named (a removal or re-chaining by someone with the key shows
+    only in the second)."""
+    return _against_anchor(conn, _verify_local(conn))
+
+
+def _verify_local(conn: Connection | Session) -> ChainReport:
     """Walk the chain from the first entry; name the first entry that does not fit."""
     expected_seq = 1
     prev_hash = GENESIS_HASH

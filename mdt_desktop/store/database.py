@@ -10,6 +10,7 @@ with the file's bytes untouched.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mdt_desktop.store.clock import HybridLogicalClock
 
-from . import audit, migrate, tracking
+from . import audit, migrate, staging, tracking
 from .context import Actor, StoreContext
 from .keys import StoreKey, StoreLockedError, resolve_key, save_to_keyring
 from .schema import StoreMeta, table_of
@@ -56,7 +57,11 @@ def _make_engine(path: Path, key: StoreKey) -> Engine:
     # Each thread still gets its own connection; a bulk load may hand its connection to
     # one writer thread for the length of the load (store/registered_list.py).
     engine = create_engine(
-        url, pool_size=MAX_THREAD_CONNECTIONS, connect_args={"check_same_thread": False}
+        url,
+        pool_size=MAX_THREAD_CONNECTIONS,
+        connect_args={"check_same_thread": False},
+        # Error messages reach people and logs: never with the names and NHS numbers bound.
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "connect")
@@ -77,6 +82,36 @@ def _make_engine(path: Path, key: StoreKey) -> Engine:
     return engine
 
 
+def _prove_key(path: Path, key: StoreKey) -> None:
+    """Check the key on a read-only connection before anything may write.
+
+    A read-write connection that fails to decrypt still closes as the last one on a WAL
+    database, which checkpoints a leftover -wal file into the main file and deletes it;
+    a read-only connection can do neither, so a wrong key leaves every byte as it was.
+    """
+    from urllib.parse import quote
+
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+    try:
+        conn.execute("PRAGMA key = " + _quoted(key.pragma_value()))
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError as exc:
+        if "not a database" in str(exc) or "encrypted" in str(exc):
+            raise StoreLockedError(
+                "the key or passphrase is wrong, or the file is not an MDT Desktop store"
+            ) from None
+        raise StoreLockedError(f"the file could not be read ({exc})") from None
+    finally:
+        conn.close()
+
+
+def _quoted(value: str) -> str:
+    """A PRAGMA value as an SQL string literal (a passphrase may hold quotes)."""
+    return "'" + value.replace("'", "''") + "'" if not value.startswith("x'") else f'"{value}"'
+
+
 class Store:
     """One open store. Thread-safe: sessions are cheap, connections are per thread."""
 
@@ -95,6 +130,10 @@ class Store:
         )
         self._lock = threading.Lock()
         self._listeners: list[ChangeListener] = []
+        self._audit_lock = threading.Lock()
+        # Set while the app renders its own views for documentation (--screenshots): no
+        # person is looking at the lists then, so their views are not audited.
+        self.rendering_only = False
 
     # --- creating and opening --------------------------------------------------------
 
@@ -105,6 +144,10 @@ class Store:
         if path.exists() and path.stat().st_size > 0:
             raise FileExistsError(f"{path} already exists: refusing to overwrite it")
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Readable by its owner alone, from the first byte: SQLite gives the -wal and
+        # -shm files the main file's mode.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)
         engine = _make_engine(path, key)
         try:
             with engine.begin() as conn:
@@ -149,6 +192,9 @@ class Store:
             raise StoreLockedError(f"{path} is empty or too short to be a store")
         if key is None:
             key = resolve_key(path, passphrase)
+        _prove_key(path, key)
+        # Staging folders of imports killed last time (they hold checked copies of rows).
+        staging.remove_stale_folders()
         engine = _make_engine(path, key)
         try:
             with engine.connect() as conn:
@@ -255,7 +301,9 @@ class Store:
         detail: str | None = None,
     ) -> int:
         """Record an event that changes no synced row (view, export, import, unlock…)."""
-        with self.transaction() as session:
+        # One at a time across threads: two appends reading the same head would both take
+        # its next sequence number (a list opened in the background while a record opens).
+        with self._audit_lock, self.transaction() as session:
             return audit.append(
                 session, self.context, action, entity, entity_id, patient_id, detail
             )

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from sqlalchemy.engine import Connection
+
 from mdt_desktop.domain.people import RegistrationStatus
-from mdt_desktop.interop.records import where_text
 
 from .bulk import BulkWriter, bulk_transaction, db_uuid, indexes_rebuilt_after, new_ids
 from .database import Store
@@ -30,6 +31,11 @@ DECEASED, REGISTERED = RegistrationStatus.DECEASED, RegistrationStatus.REGISTERE
 ProgressFn = Callable[[str, int, int], None]
 # (file, line or resource, field, reason)
 RowRejection = tuple[str, str | int, str, str]
+
+
+def where_text(where: str | int) -> str:
+    """A bare line number is kept as an int in rows (cheaper in bulk)."""
+    return f"line {where}" if isinstance(where, int) else where
 
 
 class StagedCoded(Protocol):
@@ -84,6 +90,7 @@ def apply_import(
     staged: StagedCoded | None = None,
     progress: ProgressFn | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    finish: Callable[[Connection, UpsertCounts], None] | None = None,
 ) -> UpsertCounts:
     """Write registered-list rows, then coded-entry rows, in one transaction.
 
@@ -91,6 +98,8 @@ def apply_import(
     bar and decide whether indexes are rebuilt once at the end instead of row by row.
     Coded entries come as chunks of rows, and/or ``staged`` in a database copied from
     in SQL after everyone is written (``expected_coded`` counts both).
+    ``finish(conn, counts)`` runs last inside the same transaction: the import's record
+    and audit entry commit with its rows, or nothing does.
     """
     counts = UpsertCounts()
     clock = store.context.clock.now()
@@ -123,6 +132,8 @@ def apply_import(
         # Every row is read and written (rejected ones too, in their way): the bar ends full.
         tick("coded entries", total)
         cur.close()
+        if finish is not None:
+            finish(conn, counts)
     return counts
 
 

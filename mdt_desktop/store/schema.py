@@ -137,6 +137,20 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditAnchor(Base):
+    """What the team server acknowledged holding of this store's audit log, entry by entry.
+
+    Written only from the server's answer: a local chain later cut short, or rewritten
+    and re-chained, no longer matches it (store/audit.py, verify_chain).
+    """
+
+    __tablename__ = "audit_anchor"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime]
+
+
 class OutboxEntry(Base):
     """One change waiting to be pushed to the team server."""
 

@@ -23,6 +23,7 @@ from mdt_desktop.store import syncing
 from mdt_desktop.store.database import Store
 
 log = logging.getLogger(__name__)
+AUDIT_BATCH = 2000
 # The server takes at most 1000 changes and 8 MiB in one push (unless configured lower);
 # a batch is cut to fit both, with room to spare for the envelope.
 PUSH_BATCH = 1000
@@ -218,6 +219,7 @@ class SyncClient:
         swept_from = int(meta.get(syncing.META_SWEPT, "0"))
         summary.queued_from_store = syncing.sweep(self.store, swept_from)
         self._push(summary)
+        self._push_audit(uuid.UUID(team["id"]))
         self._pull(summary, {uuid.UUID(t["id"]) for t in me["teams"]})
         conflicts = self._call("GET", f"/v1/teams/{team['id']}/conflicts")
         syncing.record_server_conflicts(self.store, conflicts)
@@ -284,6 +286,23 @@ class SyncClient:
                 if result["status"] == "rejected":
                     summary.errors.append(f"{result['change_id']}: {result['reason']}")
             if fetched < PUSH_BATCH and sent == fetched:
+                return
+
+    def _push_audit(self, team_id: uuid.UUID) -> None:
+        """Send the audit entries the server has not acknowledged; keep what it answers."""
+        from mdt_desktop.store import audit
+
+        while True:
+            with self.store.session() as s:
+                sent = audit.entries_to_send(s, AUDIT_BATCH)
+            if not sent:
+                return
+            head = self._call(
+                "POST", "/v1/audit/entries", json={"team_id": str(team_id), "entries": sent}
+            )
+            with self.store.transaction() as s:
+                audit.record_acknowledged(s, sent, (int(head["seq"]), str(head["hash"])))
+            if len(sent) < AUDIT_BATCH:
                 return
 
     def _pull(self, summary: SyncSummary, teams: set[uuid.UUID]) -> None:

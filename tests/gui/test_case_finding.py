@@ -210,3 +210,35 @@ def test_a_change_in_a_record_shows_in_the_list_without_losing_the_place(
     assert leaving not in {model.patient_id(r) for r in range(model.rowCount())}
     assert [model.patient_id(r) for r in page.selected_rows()] == [staying]
     assert page.table.verticalScrollBar().value() == scrolled
+
+
+def test_the_list_and_the_side_panel_are_audited_once_per_opening(
+    qtbot, store: Store, user
+) -> None:
+    from mdt_desktop.services import list_views
+
+    page = _page(qtbot, store)
+
+    def views(patient: bool) -> list[AuditEntry]:
+        with store.session() as s:
+            cond = (
+                AuditEntry.patient_id.is_not(None) if patient else AuditEntry.patient_id.is_(None)
+            )
+            return list(
+                s.scalars(
+                    select(AuditEntry).where(
+                        AuditEntry.action == "view",
+                        AuditEntry.entity == list_views.CASE_FINDING,
+                        cond,
+                    )
+                )
+            )
+
+    assert len(views(False)) == 1
+    while page.model.canFetchMore():  # scrolling to the end adds no entry
+        page.model.fetchMore()
+    assert page.model.rowCount() == 2000 and len(views(False)) == 1
+    page.table.selectRow(0)
+    qtbot.waitUntil(lambda: len(views(True)) == 1)
+    (seen,) = views(True)
+    assert seen.patient_id == uuid.UUID(hex=str(page.model.rows[0][0]))

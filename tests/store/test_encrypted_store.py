@@ -193,3 +193,51 @@ def test_integrity_and_meta(store: Store) -> None:
     assert meta["store_id"] == str(store.store_id)
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM patients")).scalar() == 0
+
+
+def _store_with_leftover_wal(tmp_path: Path) -> Path:
+    """A store whose last writer died: its newest pages are still only in the -wal file."""
+    import shutil
+
+    path = tmp_path / "wal.mdt"
+    store = Store.create(path, StoreKey(passphrase="a long enough passphrase"))
+    _add_patient(store)
+    # Copy the files while the writer still holds them: that copy is what a killed
+    # process leaves behind (closing would checkpoint and delete the -wal).
+    copy = tmp_path / "copy.mdt"
+    shutil.copyfile(path, copy)
+    shutil.copyfile(f"{path}-wal", f"{copy}-wal")
+    store.close()
+    assert Path(f"{copy}-wal").stat().st_size > 0
+    return copy
+
+
+def test_wrong_key_leaves_store_and_leftover_wal_byte_identical(tmp_path: Path) -> None:
+    path = _store_with_leftover_wal(tmp_path)
+    wal = Path(f"{path}-wal")
+    before = (_digest(path), _digest(wal))
+    with pytest.raises(StoreLockedError, match="could not be unlocked"):
+        Store.open(path, passphrase="not the passphrase at all")
+    assert wal.exists(), "the wrong key deleted the leftover WAL"
+    assert (_digest(path), _digest(wal)) == before
+    # And the right key still finds what was only in the WAL.
+    with Store.open(path, passphrase="a long enough passphrase") as store, store.session() as s:
+        assert s.query(Patient).filter_by(family_name=DISTINCTIVE).count() == 1
+
+
+def test_new_store_and_its_wal_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "private.mdt"
+    with Store.create(path, StoreKey(passphrase="a long enough passphrase")) as store:
+        _add_patient(store)
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert Path(f"{path}-wal").stat().st_mode & 0o777 == 0o600
+
+
+def test_database_errors_never_carry_the_bound_values(store: Store) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    _add_patient(store)
+    with pytest.raises(IntegrityError) as caught:
+        _add_patient(store, family="Ó Ceallaigh-Secret")
+    assert "9434765919" not in str(caught.value)
+    assert "Ceallaigh-Secret" not in str(caught.value)

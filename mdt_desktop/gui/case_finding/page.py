@@ -42,7 +42,7 @@ from mdt_desktop.domain.efi import CATEGORY_LABELS
 from mdt_desktop.domain.nhs_number import format_nhs_number
 from mdt_desktop.domain.people import age_on, display_name, format_patient_date
 from mdt_desktop.domain.risk import SEGMENT_LABELS
-from mdt_desktop.services import case_finding
+from mdt_desktop.services import case_finding, list_views
 from mdt_desktop.store import case_finding as queries
 from mdt_desktop.store.database import Store
 
@@ -370,6 +370,8 @@ class CaseFindingPage(Page):
             self.practice.blockSignals(False)
             self.model.sort(CaseFindingModel.COL_RISK, Qt.SortOrder.DescendingOrder)
             self._recount()
+        # Each opening of the page is one view of everyone listed; scrolling adds none.
+        list_views.list_opened(self.store, list_views.CASE_FINDING, self.model.rowCount())
 
     def wait_until_loaded(self) -> None:
         from ..background import wait_for
@@ -425,6 +427,9 @@ class CaseFindingPage(Page):
             return
         row = self.model.rows[rows[0]]
         detail = case_finding.risk_detail(self.store, row[0])
+        list_views.person_detail_viewed(
+            self.store, list_views.CASE_FINDING, uuid.UUID(hex=str(row[0]))
+        )
         self.explain.setText(self.explanation(row, detail))
 
     def explanation(self, row: tuple, detail: tuple | None) -> str:

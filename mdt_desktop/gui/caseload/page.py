@@ -268,6 +268,10 @@ class CaseloadPage(CaseloadActions, Page):
             self.apply_filters()
         else:
             self.refresh()
+        from mdt_desktop.services import list_views
+
+        # Each opening of the page is one view of everyone listed; scrolling adds none.
+        list_views.list_opened(self.store, list_views.CASELOAD, self.model.rowCount())
 
     def set_user(self, user: User) -> None:
         """After "Switch user": My caseload, the inbox and the buttons follow the new user."""
