@@ -540,11 +540,17 @@ class MeetingsPage(Page):
                 widget.hide()
                 self._restore["hidden"].append(widget)
         win.showFullScreen()
+        presenting = getattr(win, "set_presenting", None)
+        if presenting is not None:
+            presenting(True)  # no idle lock while the room is watching
 
     def leave_meeting_mode(self) -> None:
         if self.mode is None:
             return
         win = self.window()
+        presenting = getattr(win, "set_presenting", None)
+        if presenting is not None:
+            presenting(False)
         for widget in self._restore.get("hidden", []):
             widget.show()
         if win is not self and not self._restore.get("full", False):
