@@ -419,7 +419,17 @@ class LockScreen(QWidget):
             self.mode = profiles.unlock_mode(self.store, person)
             if self.mode == "approval" and not profiles.approval_needed(self.store):
                 self.mode = "open"  # nobody here holds a PIN yet: the first one is set freely
+            self._server_if_blocked(person)
         self._refresh_labels()
+
+    def _server_if_blocked(self, person: User) -> None:
+        """A PIN blocked after 10 wrong tries on a keyring store: a server sign-in is left."""
+        if (
+            self.mode == "pin"
+            and self.store.key_kind != "passphrase"
+            and profiles.pin_state(self.store, person).blocked
+        ):
+            self.mode = "server"
 
     def _refresh_labels(self, *_: Any) -> None:
         person, mode = self.chosen(), self.mode
@@ -454,10 +464,14 @@ class LockScreen(QWidget):
         elif mode == "server":
             assert person is not None
             self.secret_label.setText("Team server password")
+            why = (
+                f"{person.name}'s PIN was entered wrongly too often."
+                if person.pin_hash
+                else f"{person.name} has not used this computer before."
+            )
             self.explain.setText(
-                f"{person.name} has not used this computer before. Sign in to the team "
-                "server with your own password (this computer must be online), and choose "
-                "a PIN for unlocking it from now on."
+                f"{why} Sign in to the team server with your own password (this computer "
+                "must be online), and choose a PIN for unlocking it from now on."
             )
         elif mode == "approval" and passphrase_store:
             self.secret_label.setText("Store passphrase")
@@ -548,6 +562,10 @@ class LockScreen(QWidget):
             else:  # open
                 self._approved_or_in(person, new_pin)
         except profiles.ProfileError as exc:
+            if person is not None and mode == "pin":
+                self._server_if_blocked(person)
+                if self.mode != mode:
+                    self._refresh_labels()
             self._refuse(str(exc), self.secret)
 
     def _approved_or_in(self, person: User | None, new_pin: str) -> None:

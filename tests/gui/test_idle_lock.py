@@ -344,3 +344,27 @@ def test_look_at_the_lock_screen(qtbot, gp_window: MainWindow) -> None:
         for _ in range(3):
             QApplication.processEvents()
         screen.grab().save(str(shot / "locked-someone-new.png"))
+
+
+def test_after_ten_wrong_pins_only_a_server_sign_in_is_offered(qtbot, window: MainWindow) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    store, sam = window.store, window.user
+    then = datetime.now(UTC) - timedelta(days=1)
+    for _ in range(9):  # nine earlier wrong PINs, their pauses long over
+        with pytest.raises(profiles.SecretRefused):
+            profiles.verify_pin(store, sam, "0000", then)
+        then += timedelta(minutes=10)
+    window.lock()
+    screen = window.lock_screen
+    assert screen.mode == "pin"
+    screen.secret.setText("0000")
+    screen.try_unlock()  # the tenth
+    assert screen.mode == "server" and screen.new_pin.isVisible()
+    assert "no longer unlocks" in screen.error.text()
+    assert "entered wrongly too often" in screen.explain.text()
+    screen.secret.setText("4321")  # the right PIN, in the server password field: refused
+    screen.new_pin.setText("1111")
+    screen.try_unlock()
+    qtbot.waitUntil(lambda: not screen.busy, timeout=5000)
+    assert window.locked
