@@ -8,6 +8,7 @@ it. Anything else vulture finds is dead and goes.
 # Qt calls these overrides itself.
 _.eventFilter
 _.validatePage
+_.initializePage
 
 # SQLAlchemy: type decorator hooks and the column types the schema uses (schema.py is
 # not scanned: its columns are data, read and written by name through the ORM and SQL).

@@ -1,7 +1,8 @@
 """The `mdt` command: create, inspect and maintain a store from a shell or a script.
 
 Exit codes: 0 success; 1 the command failed (message on stderr); 2 bad usage;
-3 the store could not be unlocked (file untouched); 4 the audit chain is broken.
+3 the store could not be unlocked (file untouched), or the PIN of the profile acting was
+not given or not right; 4 the audit chain is broken.
 """
 
 from __future__ import annotations
@@ -63,6 +64,60 @@ def _finish_interrupted_import(store: Any) -> None:
         print(f"mdt: {why}", file=sys.stderr, flush=True)
         people = resume_stratification(store)
         print(f"mdt: risk recomputed for {people:,} people.", file=sys.stderr, flush=True)
+
+
+class SecretNeeded(CommandError):
+    """A PIN or password did not prove who is acting: exit 3, like a locked store."""
+
+
+def _prompt_secret(label: str, variable: str, *, confirm: bool = False) -> str:
+    """A secret from the environment variable, else typed at a terminal (never echoed)."""
+    value = os.environ.get(variable)
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        raise SecretNeeded(f"{label} is needed: set {variable} or run from a terminal to be asked")
+    first = getpass.getpass(f"{label}: ")
+    if confirm and getpass.getpass(f"{label} again: ") != first:
+        raise CommandError(f"the two entries of {label} differ")
+    return first
+
+
+def _acting_user(store: Any, name: str | None) -> Any:
+    """The profile a command acts as (``--user`` or the signed-in one), proved by its PIN.
+
+    A profile with a PIN needs it (MDT_PIN or a prompt): the audit log will name that
+    person, so whoever runs the command must be able to prove they are them. A profile
+    pulled from the team server and never used here is refused until its owner signs in.
+    """
+    from mdt_desktop.services.users import (
+        ProfileError,
+        actor_for,
+        current_user,
+        find_user,
+        needs_server_sign_in,
+        verify_pin,
+    )
+
+    try:
+        user = find_user(store, name) if name else current_user(store)
+    except ProfileError as exc:
+        raise CommandError(str(exc)) from None
+    if user is None:
+        raise CommandError("no one is signed in on this store: pass --user NAME")
+    if needs_server_sign_in(store, user):
+        raise SecretNeeded(
+            f"{user.name}'s profile came from the team server and has not been used on this "
+            f"computer: run `mdt user sign-in {user.name!r}` while online first"
+        )
+    if user.pin_hash:
+        pin = _prompt_secret(f"PIN of {user.name}", "MDT_PIN")
+        try:
+            verify_pin(store, user, pin)
+        except ProfileError as exc:
+            raise SecretNeeded(str(exc)) from None
+    store.set_actor(actor_for(user))
+    return user
 
 
 def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
@@ -337,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_care_plan_commands(sub)
     _add_meeting_commands(sub)
     _add_discharge_commands(sub)
+    _add_user_commands(sub)
     from mdt_desktop.cli_budgets import add_budget_commands
 
     add_budget_commands(sub, _store_arg)
@@ -348,7 +404,6 @@ def cmd_export_careplan(args: argparse.Namespace) -> dict[str, Any]:
     from mdt_desktop.domain.permissions import NotPermitted
     from mdt_desktop.services.care_plan_export import export
     from mdt_desktop.services.care_plans import patient_by_nhs_number
-    from mdt_desktop.services.users import actor_for, current_user, list_users
 
     out: Path = args.out
     if args.format == "fhir" and args.large_print:
@@ -356,17 +411,7 @@ def cmd_export_careplan(args: argparse.Namespace) -> dict[str, Any]:
     if not out.parent.exists():
         raise CommandError(f"the folder {out.parent} does not exist")
     with _open_store(args.store) as store:
-        if args.user:
-            matches = [u for u in list_users(store) if u.name.lower() == args.user.lower()]
-            if not matches:
-                raise CommandError(f"no user profile called {args.user!r} in this store")
-            user = matches[0]
-        else:
-            signed_in = current_user(store)
-            if signed_in is None:
-                raise CommandError("no one is signed in on this store: pass --user NAME")
-            user = signed_in
-        store.set_actor(actor_for(user))  # the export's audit entry names this person
+        user = _acting_user(store, args.user)  # the export's audit entry names this person
         try:
             patient_id = patient_by_nhs_number(store, args.nhs)
             result = export(store, patient_id, out, fmt=args.format, large_print=args.large_print)
@@ -379,6 +424,133 @@ def cmd_export_careplan(args: argparse.Namespace) -> dict[str, Any]:
             "version": result.version_number,
             "exported_by": user.name,
         }
+
+
+def cmd_user_add(args: argparse.Namespace) -> dict[str, Any]:
+    """A profile for this store; on a keyring store with a PIN, and approved when needed."""
+    from mdt_desktop.services import users
+
+    with _open_store(args.store) as store:
+        pin: str | None = None
+        if store.key_kind != "passphrase" or os.environ.get("MDT_PIN") or sys.stdin.isatty():
+            pin = _prompt_secret(f"New PIN for {args.name}", "MDT_PIN", confirm=True) or None
+        approver, approver_pin = None, ""
+        # Opening a passphrase store has just proved its passphrase: that approves.
+        approved = store.key_kind == "passphrase" or not users.approval_needed(store)
+        if not approved:
+            if not args.approved_by:
+                raise SecretNeeded(
+                    "adding someone to this store needs an administrator's or GP's PIN: "
+                    "pass --approved-by NAME (their PIN from MDT_APPROVER_PIN or a prompt)"
+                )
+            try:
+                approver = users.find_user(store, args.approved_by)
+            except users.ProfileError as exc:
+                raise CommandError(str(exc)) from None
+            approver_pin = _prompt_secret(f"PIN of {approver.name}", "MDT_APPROVER_PIN")
+        try:
+            user = users.add_profile(
+                store,
+                args.name,
+                args.role,
+                args.team,
+                pin,
+                approver=approver,
+                approver_pin=approver_pin,
+                approved=approved,
+            )
+        except users.SecretRefused as exc:
+            raise SecretNeeded(str(exc)) from None
+        except users.ProfileError as exc:
+            raise CommandError(str(exc)) from None
+        return _profile_dict(store, user)
+
+
+def _profile_dict(store: Any, user: Any) -> dict[str, Any]:
+    from mdt_desktop.services import users
+    from mdt_desktop.store.schema import Team
+
+    team = None
+    if user.team_id is not None:
+        with store.session() as s:
+            row = s.get(Team, user.team_id)
+            team = row.name if row is not None else None
+    return {
+        "id": str(user.id),
+        "name": user.name,
+        "role": user.role,
+        "team": team,
+        "has_pin": bool(user.pin_hash),
+        "usable_here": users.usable_here(store, user),
+    }
+
+
+def cmd_user_list(args: argparse.Namespace) -> dict[str, Any]:
+    from mdt_desktop.services import users
+
+    with _open_store(args.store) as store:
+        signed_in = users.current_user(store)
+        listed = []
+        for user in users.list_users(store):
+            row = _profile_dict(store, user)
+            row["signed_in"] = signed_in is not None and signed_in.id == user.id
+            listed.append(row)
+        return {"users": listed}
+
+
+def cmd_user_sign_in(args: argparse.Namespace) -> dict[str, Any]:
+    """Make NAME the profile later commands act as, once their PIN proves it.
+
+    A profile from the team server, not yet used here, signs in to the server (online)
+    with its password (MDT_SYNC_PASSWORD or a prompt) and sets its PIN here (MDT_PIN).
+    """
+    from mdt_desktop.services import users
+
+    with _open_store(args.store) as store:
+        try:
+            user = users.find_user(store, args.name)
+        except users.ProfileError as exc:
+            raise CommandError(str(exc)) from None
+        if users.needs_server_sign_in(store, user):
+            password = _prompt_secret(f"Team server password of {user.name}", "MDT_SYNC_PASSWORD")
+            pin = _prompt_secret(f"New PIN for {user.name}", "MDT_PIN", confirm=True)
+            try:
+                users.sign_in_on_server(store, user, password, pin)
+            except users.SecretRefused as exc:
+                raise SecretNeeded(str(exc)) from None
+            except users.ProfileError as exc:
+                raise CommandError(str(exc)) from None
+        else:
+            user = _acting_user(store, user.name)
+        users.sign_in(store, user)
+        return {**_profile_dict(store, user), "signed_in": True}
+
+
+def _add_user_commands(sub: Any) -> None:
+    from mdt_desktop.domain.roles import Role
+
+    p = sub.add_parser("user", help="user profiles on this store")
+    user_sub = p.add_subparsers(dest="user_command", required=True)
+    a = user_sub.add_parser(
+        "add", help="add a profile (PIN from MDT_PIN or a prompt)", description=cmd_user_add.__doc__
+    )
+    _store_arg(a)
+    a.add_argument("name", metavar="NAME")
+    a.add_argument("--role", required=True, choices=[r.value for r in Role])
+    a.add_argument("--team", default="Neighbourhood MDT", help="the team's name")
+    a.add_argument(
+        "--approved-by",
+        metavar="NAME",
+        help="the administrator or GP letting them in (PIN from MDT_APPROVER_PIN or a prompt)",
+    )
+    a.set_defaults(func=cmd_user_add)
+    lst = user_sub.add_parser("list", help="the profiles in this store")
+    _store_arg(lst)
+    lst.set_defaults(func=cmd_user_list)
+    si = user_sub.add_parser("sign-in", help="act as NAME from now on (their PIN is asked)")
+    _store_arg(si)
+    si.add_argument("name", metavar="NAME")
+    si.set_defaults(func=cmd_user_sign_in)
 
 
 def _add_care_plan_commands(sub: Any) -> None:
@@ -404,16 +576,16 @@ def cmd_export_minutes(args: argparse.Namespace) -> dict[str, Any]:
 
     from mdt_desktop.services.meetings import MeetingError
     from mdt_desktop.services.minutes import export_minutes
-    from mdt_desktop.services.users import actor_for, current_user
+    from mdt_desktop.services.users import current_user
 
     try:
         meeting_id = uuid.UUID(args.meeting)
     except ValueError:
         raise CommandError(f"{args.meeting!r} is not a meeting id (see `mdt meetings`)") from None
     with _open_store(args.store) as store:
-        user = current_user(store)
-        if user is not None:  # the minutes and the audit log name who produced them
-            store.set_actor(actor_for(user))
+        if args.user or current_user(store) is not None:
+            # The minutes and the audit log name who produced them: they prove it.
+            _acting_user(store, args.user)
         try:
             path = export_minutes(store, meeting_id, args.out)
         except MeetingError as exc:
@@ -431,6 +603,7 @@ def _add_meeting_commands(sub: Any) -> None:
     _store_arg(p)
     p.add_argument("--meeting", required=True, help="the meeting's id (from `mdt meetings`)")
     p.add_argument("--out", required=True, type=Path, help="the PDF file to write")
+    p.add_argument("--user", help="the user profile exporting (default: the signed-in one)")
     p.set_defaults(func=cmd_export_minutes)
 
 
@@ -519,6 +692,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = func(args)
     except StoreLockedError as exc:
         print(str(exc), file=sys.stderr)
+        return EXIT_LOCKED
+    except SecretNeeded as exc:
+        print(f"mdt: {exc}", file=sys.stderr)
         return EXIT_LOCKED
     except (CommandError, NewerStoreError, FileExistsError) as exc:
         print(f"mdt: {exc}", file=sys.stderr)

@@ -248,7 +248,12 @@ def launch(path: Path, *, idle_ms: int | None = None) -> MainWindow | None:
         if chosen is None:
             store.close()
             return None
-        user = chosen
+        user, must_unlock = chosen
+        window = MainWindow(store, user, idle_ms=idle_ms)
+        window.show()
+        if must_unlock:
+            window.lock(signing_in=True)  # the person proves who they are first
+        return window
     window = MainWindow(store, user, idle_ms=idle_ms)
     window.show()
     return window

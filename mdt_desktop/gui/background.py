@@ -169,12 +169,18 @@ class Operation(QObject):
 
     @Slot(object)
     def _succeeded(self, result: Any) -> None:
+        if _gate.holds(self):
+            _gate.queue.append(lambda: self._succeeded(result))
+            return
         self.result = result
         if self._on_success is not None and not self.orphaned:
             self._on_success(result)
 
     @Slot(object, str)
     def _failed(self, exc: BaseException, trace: str) -> None:
+        if _gate.holds(self):
+            _gate.queue.append(lambda: self._failed(exc, trace))
+            return
         self.error = exc
         if self.orphaned:
             log.info("%s stopped after its window closed: %s", self.label, exc)
@@ -190,11 +196,17 @@ class Operation(QObject):
 
     @Slot(int, int, str)
     def _progressed(self, done: int, total: int, text: str) -> None:
+        if _gate.holds(self):
+            _gate.queue.append(lambda: self._progressed(done, total, text))
+            return
         if self._on_progress is not None and not self.orphaned:
             self._on_progress(done, total, text)
 
     @Slot()
     def _finished(self) -> None:
+        if _gate.holds(self):
+            _gate.queue.append(lambda: self._finished())
+            return
         self.done = True
         self.finished.emit()
         # Drop what the work and the callbacks hold (often the widget that started it) here
@@ -211,6 +223,52 @@ class Operation(QObject):
 
 # Operations alive now: without a reference the runnable and its signals could be collected.
 _running: set[Operation] = set()
+
+
+class _ResultGate:
+    """While the app is locked, results of background work wait (in order) until unlock.
+
+    A result could open a dialog or fill a page over the lock screen. Work started by the
+    lock screen itself (checking a passphrase) is exempt.
+    """
+
+    def __init__(self) -> None:
+        self.exempt: weakref.ref[QObject] | None = None
+        self.queue: list[Callable[[], None]] = []
+
+    def holds(self, op: Operation) -> bool:
+        if self.exempt is None:
+            return False
+        exempt = self.exempt()
+        owner = op.owner
+        while owner is not None:
+            if owner is exempt:
+                return False
+            owner = owner.parent()
+        return True
+
+    def release(self) -> None:
+        self.exempt = None
+        queue, self.queue = self.queue, []
+        for deliver in queue:
+            deliver()
+
+
+_gate = _ResultGate()
+
+
+def hold_results(exempt: QObject) -> None:
+    """Keep results of background work (except ``exempt``'s) until :func:`release_results`."""
+    _gate.exempt = weakref.ref(exempt)
+
+
+def release_results() -> None:
+    """Deliver the results held while locked, in the order they arrived."""
+    _gate.release()
+
+
+def results_held() -> int:
+    return len(_gate.queue)
 
 
 def show_failure(
@@ -268,6 +326,7 @@ def shutdown(timeout_ms: int = 60_000) -> bool:
 
     for op in running():
         op.orphan()
+    release_results()  # held results go to operations now orphaned: dropped
     finished = QThreadPool.globalInstance().waitForDone(timeout_ms)
     for op in list(_running):
         # Deliver the queued "finished" now so each operation lets go of its work.

@@ -191,6 +191,13 @@ class ProfilePage(QWizardPage):
         self.name, self.role, self.team = self.form.name, self.form.role, self.form.team
         self.pin, self.error = self.form.pin, self.form.error
 
+    def initializePage(self) -> None:
+        # On a keyring store the PIN is what keeps others out once the app locks.
+        wizard = self.wizard()
+        store_page = getattr(wizard, "store_page", None)
+        if store_page is not None:
+            self.form.set_pin_required(not store_page.use_passphrase.isChecked())
+
     def validatePage(self) -> bool:
         return self.form.validate()
 

@@ -27,7 +27,16 @@ from mdt_desktop.store.schema import User
 from . import background
 from .changes import changes_of
 from .features import Feature, Page, areas, features
-from .idle_lock import IDLE_MINUTES_KEY, IdleWatcher, LockScreen, idle_minutes_setting
+from .idle_lock import (
+    IDLE_MINUTES_KEY,
+    MAX_IDLE_MINUTES,
+    MIN_IDLE_MINUTES,
+    ApplicationLock,
+    IdleWatcher,
+    LockScreen,
+    bounded_idle_minutes,
+    idle_minutes_setting,
+)
 from .pages import DashboardPage, NotBuiltPage
 from .users import role_label, who_label
 
@@ -87,13 +96,18 @@ class MainWindow(QMainWindow):
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
 
-        self.lock_screen = LockScreen(store, user)
-        self.lock_screen.unlocked.connect(self._unlocked)
-        self.lock_screen.new_person.connect(self._add_person)
+        # While locked the window shows a blank curtain and the lock screen, its own
+        # application-modal window, sits over it (see gui/idle_lock.py).
+        self.curtain = QWidget()
+        self.curtain.setObjectName("lockedCurtain")
         self.outer = QStackedWidget()
         self.outer.addWidget(self.content)
-        self.outer.addWidget(self.lock_screen)
+        self.outer.addWidget(self.curtain)
         self.setCentralWidget(self.outer)
+        self.lock_screen = LockScreen(store, user, self)
+        self.lock_screen.unlocked.connect(self._unlocked)
+        self.lock_screen.new_person.connect(self._add_person)
+        self.app_lock = ApplicationLock(self, self.lock_screen)
 
         self.store_label = QLabel(f"Store: {Path(store.path).name}")
         self.store_label.setToolTip(str(store.path))
@@ -123,6 +137,10 @@ class MainWindow(QMainWindow):
         if self._fixed_idle_ms is not None:
             return self._fixed_idle_ms
         return int(idle_minutes_setting() * 60_000)
+
+    def set_presenting(self, presenting: bool) -> None:
+        """Meeting mode on the room's screen: no idle lock while the team is presenting."""
+        self.idle.pause(presenting)
 
     # --- pages ------------------------------------------------------------------------------
 
@@ -230,12 +248,14 @@ class MainWindow(QMainWindow):
         for widget in self._presenting["hidden"]:
             widget.hide()
         self.showFullScreen()
+        self.set_presenting(True)  # no idle lock while the room is watching
 
     def leave_presentation(self) -> None:
         """The window as it was before :meth:`enter_presentation`."""
         state, self._presenting = self._presenting, None
         if state is None:
             return
+        self.set_presenting(False)
         for widget in state["hidden"]:
             widget.show()
         if not state["full"]:
@@ -262,14 +282,14 @@ class MainWindow(QMainWindow):
             "Lock when idle",
             "Lock MDT Desktop after this many minutes without use:",
             round(idle_minutes_setting()),
-            1,
-            120,
+            MIN_IDLE_MINUTES,
+            MAX_IDLE_MINUTES,
         )
         if ok:
             self.set_idle_minutes(minutes)
 
     def set_idle_minutes(self, minutes: float) -> None:
-        QSettings().setValue(IDLE_MINUTES_KEY, minutes)
+        QSettings().setValue(IDLE_MINUTES_KEY, bounded_idle_minutes(minutes))
         self._fixed_idle_ms = None
         self.idle.set_timeout_ms(self._idle_ms())
 
@@ -299,7 +319,7 @@ class MainWindow(QMainWindow):
         area = str(settings.value("window/area", "Dashboard"))
         self.nav.setCurrentRow(AREAS.index(area if area in AREAS else "Dashboard"))
 
-    def closeEvent(self, event: QCloseEvent) -> None:
+    def _save_and_stop(self) -> None:
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/area", self.current_area())
@@ -311,25 +331,35 @@ class MainWindow(QMainWindow):
         # Background work holds the store's connections: stop it and let it finish before
         # anyone closes the store behind this window (closing under a running query crashes).
         background.shutdown()
-        super().closeEvent(event)
 
     # --- locking and switching user --------------------------------------------------------
 
     @property
     def locked(self) -> bool:
-        return self.outer.currentWidget() is self.lock_screen
+        return self.app_lock.engaged
 
-    def lock(self) -> None:
-        """Hide everything behind the lock screen, including open dialogs and menus."""
+    def lock(self, *, signing_in: bool = False) -> None:
+        """Lock the whole app: every window hidden or covered, never closed.
+
+        ``signing_in``: the app has just started on a store and nobody has proved who they
+        are yet (nothing was locked, so nothing is audited as a lock).
+        """
         if self.locked:
             return
-        _close_other_windows(self)
-        self.outer.setCurrentWidget(self.lock_screen)
-        self.lock_screen.prepare()
-        for action in (self.lock_action, self.switch_action):
-            action.setEnabled(False)
+        self.app_lock.engage()
+        self.outer.setCurrentWidget(self.curtain)
         self.idle.stop()
-        self.store.audit("lock", "session", self.user.id)
+        self.lock_screen.prepare(signing_in=signing_in)
+        self._show_lock_screen()
+        if not signing_in:
+            self.store.audit("lock", "session", self.user.id)
+
+    def _show_lock_screen(self) -> None:
+        screen = self.lock_screen
+        screen.setGeometry(self.geometry())
+        screen.show()
+        screen.raise_()
+        screen.activateWindow()
 
     def switch_user(self) -> None:
         """Lock, with "You are" ready for the next person to pick themselves."""
@@ -337,32 +367,38 @@ class MainWindow(QMainWindow):
         self.lock_screen.who.setFocus()
 
     def _unlocked(self, person: User) -> None:
-        if person.id != self.user.id:
+        if person.id != self.user.id or self.store.actor.user_id != person.id:
             from mdt_desktop.services.users import sign_in
 
             sign_in(self.store, person)  # audits the login as the new person
+        if person.id != self.user.id:
             self.user = person
             self.lock_screen.user = person
             self.user_label.setText(who_label(person))
             self.user_changed.emit(person)
         self.store.audit("unlock", "session", person.id)
+        self.lock_screen.hide()
         self.outer.setCurrentWidget(self.content)
-        for action in (self.lock_action, self.switch_action):
-            action.setEnabled(True)
+        self.app_lock.release()
         self.idle.restart()
 
-    def unlock(self) -> None:
-        """Unlock as the signed-in user (after their PIN or passphrase was checked)."""
-        self._unlocked(self.user)
-
     def _add_person(self) -> None:
+        """Adding someone new was approved on the lock screen: their profile, then in."""
         from .users import ProfileDialog
 
-        dialog = ProfileDialog(self.store, self)
+        # A child of the lock screen, so the application lock lets it be used.
+        dialog = ProfileDialog(self.store, self.lock_screen, approved=True)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.user is not None:
             self._unlocked(dialog.user)
         else:
             self.lock_screen.prepare()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.lock_screen.allow_close = True
+        self.lock_screen.close()
+        self.app_lock.release()
+        self._save_and_stop()
+        super().closeEvent(event)
 
     # --- screenshots -----------------------------------------------------------------------
 
@@ -376,33 +412,18 @@ class MainWindow(QMainWindow):
             written.append(self._grab(folder / f"{slug(name)}.png"))
         # Shown without auditing a lock: nobody locked anything.
         self.lock_screen.prepare()
-        self.outer.setCurrentWidget(self.lock_screen)
-        written.append(self._grab(folder / "locked.png"))
-        self.outer.setCurrentWidget(self.content)
+        self.lock_screen.setGeometry(self.geometry())
+        self.lock_screen.show()
+        written.append(self._grab(folder / "locked.png", self.lock_screen))
+        self.lock_screen.hide()
         return written
 
-    def _grab(self, path: Path) -> Path:
+    def _grab(self, path: Path, widget: QWidget | None = None) -> Path:
         for _ in range(5):
             QApplication.processEvents()
-        if not self.grab().save(str(path)):
+        if not (widget or self).grab().save(str(path)):
             raise OSError(f"could not write {path}")
         return path
-
-
-def _close_other_windows(window: QWidget) -> None:
-    """Dialogs and menus can show patients too: close them before locking."""
-    for _ in range(10):  # nested menus: innermost first
-        popup = QApplication.activePopupWidget()
-        if popup is None:
-            break
-        popup.close()
-    for widget in QApplication.topLevelWidgets():
-        if widget is window or not widget.isVisible():
-            continue
-        if isinstance(widget, QDialog):
-            widget.reject()
-        else:
-            widget.hide()
 
 
 __all__ = ["AREAS", "MainWindow", "role_label", "slug"]

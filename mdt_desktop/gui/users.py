@@ -32,17 +32,16 @@ def who_label(user: User) -> str:
     return f"{user.name} ({role_label(user.role)})"
 
 
-def pin_problem(pin: str) -> str | None:
-    """Why a PIN is not acceptable, or None (an empty PIN means no PIN)."""
-    if pin and (not pin.isdigit() or not 4 <= len(pin) <= 12):
-        return "A PIN is 4 to 12 digits."
-    return None
-
-
 class ProfileForm(QWidget):
-    """Name, role, team and an optional PIN; shared by the first-run wizard and dialogs."""
+    """Name, role, team and a PIN; shared by the first-run wizard and dialogs.
 
-    def __init__(self, team: str = DEFAULT_TEAM, parent: QWidget | None = None) -> None:
+    The PIN is required where the store's key is in the keyring (``pin_required``):
+    there it is the only thing that keeps others out once MDT Desktop locks.
+    """
+
+    def __init__(
+        self, team: str = DEFAULT_TEAM, parent: QWidget | None = None, *, pin_required: bool = True
+    ) -> None:
         super().__init__(parent)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
@@ -50,6 +49,7 @@ class ProfileForm(QWidget):
         self.name = QLineEdit()
         self.name.setObjectName("userName")
         self.name.setPlaceholderText("As your colleagues know you, e.g. Dr Priya Raman")
+        self.name.setMaxLength(200)
         self.role = QComboBox()
         self.role.setObjectName("userRole")
         for role in Role:
@@ -59,50 +59,72 @@ class ProfileForm(QWidget):
         self.pin = QLineEdit()
         self.pin.setObjectName("pin")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setPlaceholderText("Optional: 4 to 12 digits")
         self.pin.setMaxLength(12)
         form.addRow("Your name", self.name)
         form.addRow("Your role", self.role)
         form.addRow("Team", self.team)
         form.addRow("PIN", self.pin)
-        hint = QLabel(
-            "MDT Desktop locks itself after a few minutes without use. A PIN is a quick "
-            "way back in; without one you unlock it as you opened it."
-        )
-        hint.setObjectName("hint")
-        hint.setWordWrap(True)
-        form.addRow("", hint)
+        self.hint = QLabel()
+        self.hint.setObjectName("hint")
+        self.hint.setWordWrap(True)
+        form.addRow("", self.hint)
         self.error = QLabel("")
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
         form.addRow(self.error)
+        self.set_pin_required(pin_required)
+
+    def set_pin_required(self, required: bool) -> None:
+        self.pin_required = required
+        if required:
+            self.pin.setPlaceholderText("4 to 12 digits")
+            self.hint.setText(
+                "MDT Desktop locks itself after a few minutes without use, and your PIN is "
+                "what unlocks it: nobody else can carry on as you without it."
+            )
+        else:
+            self.pin.setPlaceholderText("Optional: 4 to 12 digits")
+            self.hint.setText(
+                "MDT Desktop locks itself after a few minutes without use. A PIN is a quick "
+                "way back in; without one you unlock it with the store passphrase."
+            )
 
     def validate(self) -> bool:
+        from mdt_desktop.services.users import pin_problem
+
         problem = None
         if not self.name.text().strip():
             problem = "Enter your name."
         elif not self.team.text().strip():
             problem = "Enter your team's name."
-        else:
+        elif self.pin.text() or self.pin_required:
             problem = pin_problem(self.pin.text())
         self.error.setText(problem or "")
         return problem is None
 
-    def create_user(self, store: Store) -> User:
-        from mdt_desktop.services.users import create_user, ensure_team
+    def create_user(self, store: Store, *, approved: bool = True) -> User:
+        """The new profile (the caller has proved that adding someone is allowed)."""
+        from mdt_desktop.services.users import add_profile
 
-        team = ensure_team(store, self.team.text().strip())
-        return create_user(
-            store, self.name.text(), self.role.currentData(), team, pin=self.pin.text() or None
+        return add_profile(
+            store,
+            self.name.text(),
+            self.role.currentData(),
+            self.team.text(),
+            self.pin.text() or None,
+            approved=approved,
         )
 
 
 class ProfileDialog(QDialog):
     """Adds a team member to this store; ``user`` is set once they are created."""
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: Store, parent: QWidget | None = None, *, approved: bool = False
+    ) -> None:
         super().__init__(parent)
         self.store = store
+        self.approved = approved  # someone's PIN or the passphrase let this person in
         self.user: User | None = None
         self.setWindowTitle("Who is using MDT Desktop?")
         layout = QVBoxLayout(self)
@@ -110,7 +132,7 @@ class ProfileDialog(QDialog):
         intro = QLabel("Your name and role appear in the audit log and on notes you write.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
-        self.form = ProfileForm(_usual_team(store))
+        self.form = ProfileForm(_usual_team(store), pin_required=store.key_kind != "passphrase")
         layout.addWidget(self.form)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -122,9 +144,16 @@ class ProfileDialog(QDialog):
         self.resize(560, self.sizeHint().height())
 
     def _create(self) -> None:
-        if self.form.validate():
-            self.user = self.form.create_user(self.store)
-            self.accept()
+        from mdt_desktop.services.users import ProfileError
+
+        if not self.form.validate():
+            return
+        try:
+            self.user = self.form.create_user(self.store, approved=self.approved)
+        except ProfileError as exc:
+            self.form.error.setText(str(exc))
+            return
+        self.accept()
 
 
 def _usual_team(store: Store) -> str:
@@ -179,31 +208,40 @@ class UserPicker(QDialog):
         return None if data == self.NEW_PERSON else data
 
 
-def choose_user(store: Store, parent: QWidget | None = None) -> User | None:
-    """Sign someone in after the store is unlocked; None if they chose to quit.
+def choose_user(store: Store, parent: QWidget | None = None) -> tuple[User, bool] | None:
+    """Who is using the store just opened, and whether they must still prove it.
 
-    One profile (the usual laptop): that person, without asking. Several (a shared
-    meeting-room PC): ask who. None yet (a store made with `mdt init`): make one.
+    None yet (a store made with `mdt init`): make the first profile, signed in. On a
+    passphrase store the passphrase just typed proves anyone here, so a shared
+    meeting-room PC asks who (and a profile from the team server still needs its owner's
+    server sign-in). On a keyring store the computer's login opened it, which proves
+    nobody: the app starts at the lock screen, where each person's PIN is asked for.
+    Returns None if they chose to quit.
     """
-    from mdt_desktop.services.users import current_user, list_users, sign_in
+    from mdt_desktop.services.users import current_user, list_users, needs_server_sign_in, sign_in
 
     users = list_users(store)
     user: User | None
-    if len(users) == 1:
+    if not users:
+        user = None
+    elif store.key_kind != "passphrase":
+        return current_user(store) or users[0], True
+    elif len(users) == 1:
         user = users[0]
-    elif users:
+    else:
         picker = UserPicker(users, current_user(store), parent)
         if picker.exec() != QDialog.DialogCode.Accepted:
             return None
         user = picker.chosen()
-    else:
-        user = None
     if user is None:
-        dialog = ProfileDialog(store, parent)
+        # Nobody here yet, or a passphrase store's passphrase just proved: no approval asked.
+        dialog = ProfileDialog(store, parent, approved=True)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         user = dialog.user
     assert user is not None
+    if needs_server_sign_in(store, user):
+        return user, True
     sign_in(store, user)
     store.audit("unlock", "store", store.store_id)
-    return user
+    return user, False

@@ -320,6 +320,11 @@ class Store:
             conn.execute(table_of(StoreMeta).delete().where(StoreMeta.key == key))
             conn.execute(table_of(StoreMeta).insert().values(key=key, value=value))
 
+    def delete_meta(self, key: str) -> None:
+        self._refuse_nesting()
+        with self.engine.begin() as conn:
+            conn.execute(table_of(StoreMeta).delete().where(StoreMeta.key == key))
+
     def schema_version(self) -> str | None:
         self._refuse_nesting()
         with self.engine.connect() as conn:

@@ -355,3 +355,46 @@ def _detail(response: httpx.Response) -> str:
         return response.text[:200] or response.reason_phrase
     detail = body.get("detail") if isinstance(body, dict) else None
     return str(detail) if detail else response.reason_phrase
+
+
+def check_password(
+    server_url: str,
+    username: str,
+    password: str,
+    device_id: uuid.UUID,
+    *,
+    timeout: float = 30.0,
+    transport: httpx.BaseTransport | None = None,
+) -> str:
+    """Prove a team member's server password from this device; their account name.
+
+    For the first use of a server profile on a laptop (services/users.py): the session it
+    opens is closed at once and nothing is kept, so the store's own sync sign-in is untouched.
+    """
+    with httpx.Client(
+        base_url=normalise_url(server_url), timeout=timeout, transport=transport
+    ) as http:
+        try:
+            response = http.post(
+                "/v1/auth/login",
+                json={
+                    "username": username,
+                    "password": password,
+                    "device_id": str(device_id),
+                    "device_name": socket.gethostname(),
+                },
+            )
+            if response.status_code >= 400:
+                raise SyncError(_detail(response))
+            access = response.json()["access_token"]
+            headers = {"Authorization": f"Bearer {access}"}
+            me = http.get("/v1/me", headers=headers)
+            if me.status_code >= 400:
+                raise SyncError(_detail(me))
+            name = str(me.json()["name"])
+            http.post("/v1/auth/logout", headers=headers)
+        except httpx.HTTPError as exc:
+            raise SyncError(f"the server could not be reached ({exc.__class__.__name__})") from None
+        except (ValueError, KeyError, TypeError):
+            raise SyncError("the server's answer was cut off or garbled") from None
+    return name

@@ -88,22 +88,45 @@ def test_quitting_at_the_unlock_dialog_opens_nothing(qtbot, passphrase_store: Pa
     assert _digest(passphrase_store) == before
 
 
-def test_several_profiles_are_asked_who_is_using_it(qtbot, keyring_store: Path, on_modal):
+def test_a_keyring_store_starts_at_the_lock_screen_and_asks_whose_pin(
+    qtbot, keyring_store: Path
+) -> None:
     with Store.open(keyring_store) as store:
+        create_user(store, "Alex Kim", Role.PHARMACIST, ensure_team(store, "Team"), pin="1111")
+    window = launch(keyring_store, idle_ms=10_000_000)  # the key comes from the keyring
+    assert window is not None
+    qtbot.addWidget(window)
+    screen = window.lock_screen
+    assert window.locked and screen.who.currentText() == "Sam Carter (District nurse)"
+    screen.who.setCurrentIndex(screen.who.findText("Alex Kim (Pharmacist)"))
+    screen.secret.setText("4321")  # Sam's PIN does not make you Alex
+    screen.try_unlock()
+    assert window.locked
+    screen.secret.setText("1111")
+    screen.try_unlock()
+    assert not window.locked and window.user.name == "Alex Kim"
+    assert current_user(window.store).name == "Alex Kim"
+    window.close()
+    window.store.close()
+
+
+def test_several_profiles_on_a_passphrase_store_are_asked_who(
+    qtbot, passphrase_store: Path, on_modal, monkeypatch
+) -> None:
+    monkeypatch.setenv("MDT_PASSPHRASE", PASSPHRASE)
+    with Store.open(passphrase_store) as store:
         create_user(store, "Alex Kim", Role.PHARMACIST, ensure_team(store, "Team"))
 
     def pick_alex(dialog):
         assert isinstance(dialog, UserPicker)
-        assert dialog.users.currentText() == "Sam Carter (District nurse)"  # the last one
         dialog.users.setCurrentIndex(dialog.users.findText("Alex Kim (Pharmacist)"))
         dialog.accept()
 
     on_modal(pick_alex)
-    window = launch(keyring_store, idle_ms=10_000_000)  # the key comes from the keyring
+    window = launch(passphrase_store, idle_ms=10_000_000)  # the passphrase proves anyone
     assert window is not None
     qtbot.addWidget(window)
-    assert window.user.name == "Alex Kim"
-    assert current_user(window.store).name == "Alex Kim"
+    assert not window.locked and window.user.name == "Alex Kim"
     window.close()
     window.store.close()
 
@@ -116,6 +139,9 @@ def test_a_store_made_by_the_cli_asks_for_a_profile(qtbot, tmp_path: Path, on_mo
         assert isinstance(dialog, ProfileDialog)
         dialog.form.name.setText("Jo Bloggs")
         dialog.form.role.setCurrentIndex(dialog.form.role.findData("care_coordinator"))
+        dialog._create()  # a keyring store: the PIN is what keeps others out
+        assert "4 to 12 digits" in dialog.form.error.text()
+        dialog.form.pin.setText("1357")
         dialog._create()
 
     on_modal(fill_profile)

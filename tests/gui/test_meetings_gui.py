@@ -40,7 +40,11 @@ def team(store):
 @pytest.fixture
 def gp(store, team):
     user = create_user(
-        store, "Dr Priya Raman", "gp", ensure_team(store, "Northside Neighbourhood MDT")
+        store,
+        "Dr Priya Raman",
+        "gp",
+        ensure_team(store, "Northside Neighbourhood MDT"),
+        pin="2468",
     )
     sign_in(store, user)
     return user
@@ -434,12 +438,18 @@ def test_locking_in_meeting_mode_hides_the_case(qtbot, store, team, gp) -> None:
     qtbot.waitExposed(window)
     page = window.show_area("Meetings")
     page.choose(meeting)
+    window.idle.set_timeout_ms(60_000)
     mode = page.present()
     assert mode is not None and mode.banner.name.text() in _visible_text()
+    assert not window.idle.timer.isActive()  # presenting to the room: no idle lock
     window.lock()
     shown = _visible_text().upper()
     for family in ("ASHWORTH", "BHATTI", "DUNMORE", "EVANS"):
         assert family not in shown
-    window.unlock()
+    window.lock_screen.secret.setText("2468")
+    window.lock_screen.try_unlock()
+    assert not window.locked
     assert page.mode is mode and mode.isVisible()
+    assert not window.idle.timer.isActive()  # still presenting after unlocking
     mode.leave()
+    assert window.idle.timer.isActive()
