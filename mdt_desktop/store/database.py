@@ -130,7 +130,10 @@ class Store:
         )
         self._lock = threading.Lock()
         self._listeners: list[ChangeListener] = []
-        self._audit_lock = threading.Lock()
+        # One writer at a time in this process: SQLite takes one anyway, but a write that
+        # reads first (the audit chain's head, the next version number) must not read
+        # before another thread's write has committed, or both take the same next value.
+        self._write_lock = threading.Lock()
         # Set while the app renders its own views for documentation (--screenshots): no
         # person is looking at the lists then, so their views are not audited.
         self.rendering_only = False
@@ -254,7 +257,7 @@ class Store:
         After a commit that wrote synced rows, every change listener is told which tables
         (see :meth:`add_change_listener`); a rollback tells nobody.
         """
-        with self.session() as session:
+        with self.session() as session, self._write_lock:
             with session.begin():
                 self._open.depth = getattr(self._open, "depth", 0) + 1
                 try:
@@ -301,9 +304,9 @@ class Store:
         detail: str | None = None,
     ) -> int:
         """Record an event that changes no synced row (view, export, import, unlock…)."""
-        # One at a time across threads: two appends reading the same head would both take
-        # its next sequence number (a list opened in the background while a record opens).
-        with self._audit_lock, self.transaction() as session:
+        # Serialised with every other write by transaction()'s lock: two appends reading the
+        # same head would both take its next sequence number.
+        with self.transaction() as session:
             return audit.append(
                 session, self.context, action, entity, entity_id, patient_id, detail
             )

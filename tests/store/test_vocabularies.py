@@ -8,8 +8,15 @@ import re
 import pytest
 from sqlalchemy import CheckConstraint
 
+from mdt_desktop.domain.budgets import BudgetStatus
 from mdt_desktop.domain.care_plan import CarePlanStatus
 from mdt_desktop.domain.caseload import CaseloadStatus, ReferralSource, ReferralStatus, Urgency
+from mdt_desktop.domain.discharges import (
+    DischargeEventKind,
+    DischargeStatus,
+    TaskAnchor,
+    TaskStatus,
+)
 from mdt_desktop.domain.meetings import (
     ActionStatus,
     AgendaStatus,
@@ -35,15 +42,14 @@ VOCABULARIES = {
     ("patients", "registration_status"): RegistrationStatus,
     ("patients", "sex"): Sex,
     ("care_plans", "status"): CarePlanStatus,
+    ("budgets", "status"): BudgetStatus,
+    ("discharge_plans", "status"): DischargeStatus,
+    ("discharge_tasks", "status"): TaskStatus,
+    ("discharge_tasks", "anchor"): TaskAnchor,
+    ("discharge_events", "kind"): DischargeEventKind,
 }
 # Vocabulary columns of features with their own owners are not yet built from enums.
-NOT_YET = {
-    "personal_health_budgets",
-    "budget_lines",
-    "ledger_entries",
-    "discharge_plans",
-    "discharge_tasks",
-}
+NOT_YET: set[str] = set()
 VOCABULARY_COLUMNS = {"status", "outcome", "attendance", "urgency", "source"}
 
 
