@@ -302,7 +302,11 @@ def run_in_background(
     op = Operation(parent, label, on_success, on_failure, on_progress)
     _running.add(op)
     op._runnable = _Runnable(fn, op.signals, op.progress)
-    (pool or QThreadPool.globalInstance()).start(op._runnable)
+    chosen = pool or QThreadPool.globalInstance()
+    # Workers live as long as the app: each holds its own store connection
+    # (store/database.py), so new threads for old ones would mean ever more connections.
+    chosen.setExpiryTimeout(-1)
+    chosen.start(op._runnable)
     return op
 
 

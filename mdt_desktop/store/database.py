@@ -33,9 +33,12 @@ from .schema import StoreMeta, table_of
 
 log = logging.getLogger(__name__)
 
-# Enough for the GUI thread plus the background pool; SingletonThreadPool keeps
-# one long-lived connection per thread and closes the oldest beyond this.
-MAX_THREAD_CONNECTIONS = 32
+# SingletonThreadPool keeps one long-lived connection per thread, and beyond its size it
+# closes connections of *other* threads — one may be in use at that moment (seen as a
+# segfault when the GUI thread and two workers read at once). So the size is never reached:
+# the GUI keeps its worker threads for its lifetime (gui/background.py), which bounds the
+# connections to the threads there are, and every connection closes with the store.
+MAX_THREAD_CONNECTIONS = 1_000_000
 
 
 class NestedTransactionError(RuntimeError):
