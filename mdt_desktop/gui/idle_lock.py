@@ -368,8 +368,9 @@ class LockScreen(QWidget):
         self.mode = "pin"
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        # Closing the lock window must not uncover the app; quitting goes through the app.
-        if self.allow_close:
+        # The person closing the lock window (a spontaneous close) must not uncover the app;
+        # the app quitting closes it like every other window (refusing would cancel the quit).
+        if self.allow_close or not event.spontaneous():
             super().closeEvent(event)
         else:
             event.ignore()
