@@ -23,7 +23,7 @@ from mdt_desktop.domain.permissions import NotPermitted
 from mdt_desktop.services.care_plans import StaleMerge
 from mdt_desktop.services.caseload import CaseloadError
 from mdt_desktop.services.discharges._common import DischargeError
-from mdt_desktop.services.errors import UserError, as_sentence
+from mdt_desktop.services.errors import UserError
 from mdt_desktop.services.meetings import MeetingError
 
 from .background import Cancelled, Operation, Progress, run_in_background, show_failure
@@ -50,8 +50,16 @@ PEOPLE_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def sentence(exc: BaseException | str) -> str:
-    """The message as a sentence, by the services' one rule (``errors.as_sentence``)."""
-    return as_sentence(exc if isinstance(exc, BaseException) else ValueError(exc))
+    """The message as a sentence: its first letter raised and a full stop if it has none.
+
+    Nothing else changes: ``str.capitalize()`` lowered every other letter ("Dr anna
+    kowalska", "Gps may not"), so names and abbreviations stay as they were written.
+    """
+    text = str(exc).strip()
+    if not text:
+        return "That could not be done."
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def show_people_error(parent: QWidget | None, title: str, exc: BaseException) -> None:

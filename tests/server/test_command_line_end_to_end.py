@@ -88,7 +88,7 @@ def test_two_users_of_one_team_share_a_caseload_and_another_team_sees_none(
             time.sleep(0.3)
         # The same folder again: these commands use the running PostgreSQL.
         for name, team, role in (
-            ("alice", "North Leeds", "district_nurse"),
+            ("alice", "North Leeds", "community_matron"),  # the demo holds budgets
             ("carol", "North Leeds", "gp"),
             ("bob", "South Leeds", "social_worker"),
         ):

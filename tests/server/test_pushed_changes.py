@@ -32,6 +32,7 @@ from sqlalchemy.engine import Engine
 from support.postgres import LiveServer, add_user, password_of
 
 from mdt_desktop.domain import change_permissions
+from mdt_desktop.domain.budgets.ledger import effects_of
 from mdt_desktop.domain.roles import Role
 from mdt_desktop.server import accounts, push
 from mdt_desktop.server.accounts import Principal, TeamInfo
@@ -109,6 +110,23 @@ def _row(table_name: str, team: uuid.UUID, parents: dict[str, list[uuid.UUID]], 
             fields[name] = str(parents[refs[name]][n])
         else:
             fields[name] = _value(table, name, tag, n)
+    return _consistent(table_name, fields)
+
+
+def _consistent(table_name: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """Columns a CHECK ties together get values that satisfy it (as the service would)."""
+    if table_name == "budget_ledger_entries":
+        kind = fields.get("kind", "allocation")
+        fields["counts_as"] = kind
+        amount = abs(int(fields.get("amount_pence") or 0)) + 1
+        fields["amount_pence"] = amount
+        e = effects_of(kind, amount)
+        fields.update(
+            allocated_effect=e.allocated,
+            balance_effect=e.balance,
+            spent_effect=e.spent,
+            committed_effect=e.committed,
+        )
     return fields
 
 
@@ -132,10 +150,15 @@ def _seeder(team: uuid.UUID, table: str, sample: dict[str, Any]) -> Principal:
 
 
 def _seed(
-    engine: Engine, team: uuid.UUID, count: int, tag: str, tables: list[str] | None = None
+    engine: Engine,
+    team: uuid.UUID,
+    count: int,
+    tag: str,
+    tables: list[str] | None = None,
+    parents: dict[str, list[uuid.UUID]] | None = None,
 ) -> dict[str, list[uuid.UUID]]:
     """``count`` rows of every pushable table in ``team``; row n's parents are rows n."""
-    pool: dict[str, list[uuid.UUID]] = {}
+    pool: dict[str, list[uuid.UUID]] = dict(parents or {})
     for table in tables or PUSHABLE:
         ids = [uuid.uuid4() for _ in range(count)]
         rows = [_row(table, team, pool, n, f"{tag}{n}") for n in range(count)]
@@ -220,6 +243,9 @@ def test_each_change_is_allowed_exactly_when_the_role_may(north) -> None:
     pool = _seed(engine, team, len(ROLES) * per_role + len(ROLES), "s")
     # People with no plan yet, for the new plans.
     pool["patients"] += _seed(engine, team, len(ROLES), "p", ["patients"])["patients"]
+    # Stays with no plan yet, for the new plans (one plan per stay).
+    stays = _seed(engine, team, len(ROLES), "h", ["hospital_admissions"], parents=pool)
+    pool["hospital_admissions"] += stays["hospital_admissions"][-len(ROLES) :]
     spare = len(ROLES) * per_role  # rows no other seeded row hangs a unique child on
     for role in ROLES:
         add_user(engine, f"as {role.value}", "North", role.value)
@@ -276,7 +302,8 @@ def _spare_parents(pool: dict[str, list[uuid.UUID]], spare: int) -> dict[str, li
     # A new row's parents come from the spare rows, one per role, so that a unique
     # (a person's one care plan) is not already taken by a seeded row.
     # People come from beyond even those: each seeded person has a seeded plan.
-    return {t: ids[spare + (len(ROLES) if t == "patients" else 0) :] for t, ids in pool.items()}
+    once = ("patients", "hospital_admissions")  # a person's one plan, a stay's one plan
+    return {t: ids[spare + (len(ROLES) if t in once else 0) :] for t, ids in pool.items()}
 
 
 def _update_value(table: str, name: str, pool: dict[str, list[uuid.UUID]], n: int) -> Any:

@@ -338,7 +338,21 @@ def _bob_pulls(w: World) -> None:
     assert {c["fields"]["name"] for c in page["changes"] if c["table"] == "users"} == {"bob"}
 
 
+def _bob_reads_north_audit(w: World) -> None:
+    r = w.api.get(f"/v1/teams/{w.north}/audit", headers=_auth(w.bob))
+    assert r.status_code == 404 and "alice" not in r.text
+
+
+def _bob_pushes_audit_into_north(w: World) -> None:
+    r = w.api.post(
+        "/v1/audit/entries", json={"team_id": str(w.north), "entries": []}, headers=_auth(w.bob)
+    )
+    assert r.status_code == 404 and "alice" not in r.text
+
+
 CASES: dict[str, Callable[[World], None]] = {
+    "GET /v1/teams/{team_id}/audit": _bob_reads_north_audit,
+    "POST /v1/audit/entries": _bob_pushes_audit_into_north,
     "GET /health": _bob_health,
     "POST /v1/auth/login": _bob_login_as_alice,
     "POST /v1/auth/refresh": _bob_refresh,
@@ -387,5 +401,6 @@ def test_membership_is_read_on_every_call(api: TestClient, server_engine: Engine
         accounts.remove_membership(conn, "alice", "North")
     page = api.get("/v1/sync/pull", headers=_auth(tokens)).json()
     assert "SECRET" not in str(page)
-    assert all(c["table"] == "teams" for c in page["changes"])
+    # Only East's own rows: its team and its members' profiles (published by the server).
+    assert all(c["table"] in ("teams", "users") for c in page["changes"])
     assert api.get(f"/v1/teams/{world.north}/members", headers=_auth(tokens)).status_code == 404

@@ -371,7 +371,9 @@ def test_a_store_used_before_the_server_loses_nothing(
     from mdt_desktop.services.status import store_status
     from mdt_desktop.services.users import create_user, ensure_team
 
-    add_user(live_server.engine, "alice", "North")
+    # The demo holds budgets: the first upload is a budget holder's (a district nurse's
+    # budget rows would be refused by the server, and kept here as rejected).
+    add_user(live_server.engine, "alice", "North", role="community_matron")
     add_user(live_server.engine, "carol", "North")
     a = make_store("a")
     local_team = ensure_team(a, "Our local team")
@@ -391,13 +393,13 @@ def test_a_store_used_before_the_server_loses_nothing(
     # A local profile (and its PIN's hash) never leaves the laptop: the server's accounts
     # are the only source of team members' profiles, and they carry no way to unlock.
     assert sorted(tuple(p) for p in profiles) == [
-        ("alice", "district_nurse", None),
+        ("alice", "community_matron", None),
         ("carol", "district_nurse", None),
     ]
     with b.session() as s:
         pulled = s.execute(select(User.name, User.role, User.pin_hash, User.team_id)).all()
     assert sorted(tuple(p) for p in pulled) == [
-        ("alice", "district_nurse", None, _team_id(b)),
+        ("alice", "community_matron", None, _team_id(b)),
         ("carol", "district_nurse", None, _team_id(b)),
     ]
 
