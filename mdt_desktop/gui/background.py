@@ -240,6 +240,10 @@ class _ResultGate:
         if self.exempt is None:
             return False
         exempt = self.exempt()
+        if exempt is None:
+            # The lock screen is gone, so nothing is locked: deliver what waited, hold none.
+            QTimer.singleShot(0, self.release)
+            return False
         owner = op.owner
         while owner is not None:
             if owner is exempt:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from mdt_desktop.domain.roles import Role
 from mdt_desktop.gui.app import load_theme
+from mdt_desktop.gui.background import release_results
 from mdt_desktop.gui.main_window import MainWindow
 from mdt_desktop.services.users import create_user, ensure_team, sign_in
 from mdt_desktop.store.database import Store
@@ -43,6 +44,7 @@ def collect_on_the_gui_thread() -> Iterator[None]:
     """
     gc.disable()
     yield
+    release_results()  # a test that ended locked must not hold the next test's results
     QThreadPool.globalInstance().waitForDone(30_000)
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     gc.collect()
