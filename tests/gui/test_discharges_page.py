@@ -111,6 +111,11 @@ def test_a_stay_from_the_board(qtbot, window: MainWindow, store: Store, user, on
     tasks = svc.stay_tasks(store, line.row.plan_id)
     assert sum(t.status == TaskStatus.DONE for t in tasks) == 1
     assert any(t.owner_name == user.name for t in tasks)
+    page.mine.setChecked(True)  # a task I own: the stay is mine
+    wait_for(page.loading)
+    assert page.model.rowCount() == 1
+    page.mine.setChecked(False)
+    wait_for(page.loading)
 
     page.table.selectRow(0)
 

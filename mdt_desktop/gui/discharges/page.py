@@ -34,6 +34,7 @@ from mdt_desktop.domain.people import format_patient_date
 from mdt_desktop.domain.permissions import Permission, why_not
 from mdt_desktop.services import discharges as svc
 from mdt_desktop.services import meetings as meetings_svc
+from mdt_desktop.services.staff import staff_for_user
 from mdt_desktop.store.database import Store
 
 from ..background import Progress, run_in_background
@@ -210,11 +211,9 @@ class DischargesPage(Page):
             flag=svc.BoardFlag(flag) if flag else None,
         )
 
-    def _my_staff_id(self) -> uuid.UUID | None:
-        for sid, name, _ in meetings_svc.staff_choices(self.store, self.user.team_id):
-            if name == self.user.name:
-                return sid
-        return uuid.UUID(int=0)  # nobody: "Mine" shows nothing rather than everyone
+    def _my_staff_id(self) -> uuid.UUID:
+        """The signed-in person's directory entry, by the one rule that answers it."""
+        return staff_for_user(self.store, self.user).id
 
     def reload(self) -> None:
         where = self._filter()
