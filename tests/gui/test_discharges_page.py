@@ -100,8 +100,16 @@ def test_a_stay_from_the_board(qtbot, window: MainWindow, store: Store, user, on
     page.table.selectRow(0)
     qtbot.waitUntil(lambda: page.tasks.count() > 0)
     page.tasks.setCurrentRow(0)
-    _answer(on_modal, lambda d: d.staff.setCurrentIndex(1))
+    from mdt_desktop.services.staff import staff_for_user
+
+    me = staff_for_user(store, user).id
+    _answer(on_modal, lambda d: d.staff.setCurrentIndex(_index_of(d.staff, me)))
     wait_for(page.assign_task())
+    wait_for(page.loading)
+    page.mine.setChecked(True)  # a task I own: the stay is mine
+    wait_for(page.loading)
+    assert page.model.rowCount() == 1
+    page.mine.setChecked(False)
     wait_for(page.loading)
     page.table.selectRow(0)
     qtbot.waitUntil(lambda: page.tasks.count() > 0)
@@ -111,11 +119,6 @@ def test_a_stay_from_the_board(qtbot, window: MainWindow, store: Store, user, on
     tasks = svc.stay_tasks(store, line.row.plan_id)
     assert sum(t.status == TaskStatus.DONE for t in tasks) == 1
     assert any(t.owner_name == user.name for t in tasks)
-    page.mine.setChecked(True)  # a task I own: the stay is mine
-    wait_for(page.loading)
-    assert page.model.rowCount() == 1
-    page.mine.setChecked(False)
-    wait_for(page.loading)
 
     page.table.selectRow(0)
 
