@@ -422,7 +422,8 @@ def _mixed_files(tmp_path: Path, people: int) -> list[Path]:
 
 
 def _staging_folders() -> set[Path]:
-    return set(Path(tempfile.gettempdir()).glob("mdt-import-*"))
+    # This process's folders only: an import running elsewhere on the machine has its own.
+    return set(Path(tempfile.gettempdir()).glob(f"mdt-import-{os.getpid()}-*"))
 
 
 def _contents(store: Store) -> tuple[list, list]:
