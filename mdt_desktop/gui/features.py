@@ -83,11 +83,13 @@ MenuFactory = Callable[[Any], Any]  # (main window) -> the QMenu it added
 @dataclass(frozen=True)
 class DashboardCard:
     """One figure on the dashboard: a key of ``store_status()["counts"]`` (or a top-level
-    key of it), its caption and tooltip."""
+    key of it), its caption and tooltip. A feature whose figure is not a plain count gives
+    ``figure``, read off the GUI thread with the store's status (:func:`card_figures`)."""
 
     key: str
     caption: str
     tip: str
+    figure: Callable[[Store], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -161,3 +163,8 @@ def record_tabs() -> list[RecordTabSpec]:
 
 def dashboard_cards() -> list[DashboardCard]:
     return [card for f in features() for card in f.dashboard_cards]
+
+
+def card_figures(store: Store) -> dict[str, int]:
+    """The figures the features work out themselves, by card key (off the GUI thread)."""
+    return {c.key: c.figure(store) for c in dashboard_cards() if c.figure is not None}

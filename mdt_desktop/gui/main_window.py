@@ -193,7 +193,11 @@ class MainWindow(QMainWindow):
     def _status(self) -> dict[str, Any]:
         from mdt_desktop.services.status import store_status
 
-        return store_status(self.store)
+        from .features import card_figures
+
+        status = store_status(self.store)
+        status["counts"].update(card_figures(self.store))  # the features' own figures
+        return status
 
     def _demo(self, progress: background.Progress, patients: int) -> Any:
         from .demo_data import fill_with_demo
