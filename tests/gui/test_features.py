@@ -16,13 +16,14 @@ def test_every_area_comes_from_one_feature_package() -> None:
     assert all(isinstance(f, Feature) for f in declared)
 
 
-def test_budgets_is_a_home_that_says_it_is_not_built() -> None:
-    for name in ("budgets",):
-        feature = next(f for f in registry.features() if f.name == name)
-        assert feature.page is None and feature.coming and not feature.built
-        for tab in feature.record_tabs:
-            assert tab.factory is None and tab.coming
-            assert tab.name in RECORD_TABS and tab_factory(tab.name) is None
+def test_budgets_is_built_with_its_page_tab_and_card() -> None:
+    feature = next(f for f in registry.features() if f.name == "budgets")
+    assert feature.page is not None and feature.built
+    (tab,) = feature.record_tabs
+    assert tab.name == "Budget" and tab.factory is not None
+    assert tab_factory(tab.name) is tab.factory
+    (card,) = feature.dashboard_cards
+    assert card.figure is not None  # worked out by the feature, not a plain row count
 
 
 def test_built_features_plug_their_record_tabs_in() -> None:

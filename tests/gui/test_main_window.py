@@ -48,9 +48,12 @@ def test_navigation_opens_every_area(qtbot, window: MainWindow) -> None:
 
 
 def test_areas_not_built_say_so_plainly_and_show_no_data(qtbot, window: MainWindow) -> None:
-    for name in ("Budgets",):
-        page = window.show_area(name)
-        assert isinstance(page, NotBuiltPage)
+    # Every area is built today; the page an unbuilt one would get still says so plainly.
+    from mdt_desktop.gui.budgets.page import BudgetsPage
+
+    assert isinstance(window.show_area("Budgets"), BudgetsPage)
+    for page in (NotBuiltPage("Budgets", "the money."),):
+        qtbot.addWidget(page)
         text = page.notice.text()
         assert "coming in a later version" in text and "not built yet" in text
         assert "999" not in text  # no made-up people

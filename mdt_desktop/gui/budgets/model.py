@@ -44,7 +44,10 @@ def next_review_text(b: BudgetSummary) -> str:
 
 
 def alerts_text(b: BudgetSummary) -> str:
-    return "; ".join(a.kind.label for a in b.alerts)
+    """The alerts' names, counted first when there are several (the column is narrow; the
+    tooltip reads each alert in full)."""
+    names = "; ".join(a.kind.label for a in b.alerts)
+    return f"({len(b.alerts)}) {names}" if len(b.alerts) > 1 else names
 
 
 class BudgetsModel(RowsTableModel):

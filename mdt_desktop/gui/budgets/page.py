@@ -46,7 +46,7 @@ BUDGET_TABLES = frozenset(
 
 # Widths that fit the ten columns beside the navigation on a 1366-pixel screen; a cut
 # funding source or alert reads in full in its tooltip.
-WIDTHS = (205, 75, 150, 80, 92, 80, 92, 92, 100)
+WIDTHS = (250, 75, 125, 80, 92, 80, 92, 92, 100)
 
 
 class BudgetsPage(Page):
@@ -64,9 +64,9 @@ class BudgetsPage(Page):
         outer.setContentsMargins(24, 16, 24, 16)
         outer.addWidget(
             page_header(
-                "Personal health budgets",
-                "Every budget of the team: what was allocated, what is spent, where the "
-                "money is heading and what needs attention.",
+                "Budgets",
+                "The team's personal health budgets: what was allocated, what is spent, "
+                "where the money is heading and what needs attention.",
             )
         )
         filters = QHBoxLayout()
