@@ -381,6 +381,12 @@ def bench_budgets(work: Path, args: argparse.Namespace) -> Result:
     return run(work, args)
 
 
+def bench_budgets_page(work: Path, args: argparse.Namespace) -> Result:
+    from tests.perf.bench_budgets import bench_budgets_page as run
+
+    return run(work, args)
+
+
 BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "store_open": bench_store_open,
     "import": bench_import,
@@ -396,6 +402,7 @@ BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], Result]] = {
     "sync": bench_sync,
     "discharges": bench_discharges,
     "budgets": bench_budgets,
+    "budgets_page": bench_budgets_page,
 }
 
 
