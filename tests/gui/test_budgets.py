@@ -149,7 +149,7 @@ def test_create_from_the_record_then_agree(qtbot, store, matron, on_modal) -> No
         d.risk.setPlainText("Back-up agency if the PA is ill.")
 
     _answer(on_modal, fill, problems)
-    made = tab.create()
+    made = tab.create_budget()
     assert made is not None, problems
     tab.wait_until_loaded()
     assert tab.model.rowCount() == 1
@@ -178,7 +178,7 @@ def test_refusals_stay_in_the_dialog_in_the_services_words(qtbot, store, matron,
     qtbot.addWidget(tab)
     problems: list[str] = []
     _answer(on_modal, lambda d: d.indicative.setText("twelve pounds"), problems)
-    assert tab.create() is None
+    assert tab.create_budget() is None
     assert problems == ["“twelve pounds” is not an amount of money; write the indicative amount "
                         "as £1,234.56."]  # fmt: skip
 
@@ -187,7 +187,7 @@ def test_refusals_stay_in_the_dialog_in_the_services_words(qtbot, store, matron,
         d.indicative.setText("100")
 
     _answer(on_modal, social_health, problems)
-    assert tab.create() is None
+    assert tab.create_budget() is None
     assert problems[-1] == "A personal health budget is funded by the NHS, not social care."
 
 
@@ -274,7 +274,7 @@ def test_review_decision_with_a_letter_and_reconsideration(
     _answer(on_modal, decide, problems)
     window.buttons["decide"].click()
     assert not problems
-    wait_for(window.actions.writing)
+    wait_for(window.controller.writing)
     assert letter.exists()
     text = "".join(p.extract_text() for p in PdfReader(letter).pages)
     assert "£300.00" in text and "Zoë Nguyễn" in text
@@ -319,7 +319,7 @@ def test_statement_in_large_print_is_written_off_the_gui_thread(
 
     _answer(on_modal, fill)
     window.buttons["statement"].click()
-    wait_for(window.actions.writing)
+    wait_for(window.controller.writing)
     written = out.with_suffix(".pdf")
     text = "".join(p.extract_text() for p in PdfReader(written).pages)
     assert "£26,000.00" in text
@@ -356,11 +356,12 @@ def test_keyboard_mnemonic_opens_a_dialog_and_tab_walks_its_fields(
     seen: list[str] = []
 
     def walk(d: Any) -> None:
+        d.activateWindow()
         d.kind.setFocus()
         order = []
         for _ in range(9):
-            order.append(QApplication.focusWidget().accessibleName())
-            QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+            order.append(d.focusWidget().accessibleName())
+            QTest.keyClick(d.focusWidget(), Qt.Key.Key_Tab)
         # Tab steps through the date's day, month and year before moving on, as Qt does.
         seen.extend(n for i, n in enumerate(order) if i == 0 or n != order[i - 1])
         d.reject()

@@ -25,7 +25,6 @@ from . import dialogs, review_dialogs
 
 # What each action needs of the signed-in person's role.
 NEEDS: dict[str, Permission] = {
-    "create": Permission.MANAGE_BUDGET,
     "agree": Permission.AGREE_BUDGET,
     "line": Permission.MANAGE_BUDGET,
     "post": Permission.RECORD_BUDGET_SPEND,

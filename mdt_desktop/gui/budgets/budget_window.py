@@ -116,7 +116,7 @@ class BudgetWindow(QWidget):
         self.store, self.user, self.budget_id = store, user, budget_id
         self.page: screens.BudgetPage | None = None
         self.loading: Operation | None = None
-        self.actions = BudgetActions(self, store, self.reload)
+        self.controller = BudgetActions(self, store, self.reload)
         self.setWindowTitle("Budget")
         self.resize(1280, 720)
         outer = QVBoxLayout(self)
@@ -148,7 +148,7 @@ class BudgetWindow(QWidget):
         self.reviews = _table(["When", "What", "Found", "By"], "Reviews and decisions")
         self.history = _table(["When", "From", "To", "Who", "Why"], "Status history")
         for widget, name in ((self.lines, "&Lines"), (self.ledger, "Le&dger"),
-                             (self.chart, "C&hart"), (self.reviews, "Re&views and decisions"),
+                             (self.chart, "C&hart"), (self.reviews, "Revie&ws and decisions"),
                              (self.history, "Status &history")):  # fmt: skip
             self.tabs.addTab(widget, name)
         outer.addWidget(self.tabs, 1)
@@ -162,7 +162,7 @@ class BudgetWindow(QWidget):
     def _buttons(self) -> QGridLayout:
         grid = QGridLayout()
         self.buttons: dict[str, QPushButton] = {}
-        a = self.actions
+        a = self.controller
         specs = (
             ("agree", "&Agree…", a.agree), ("line", "Add li&ne…", a.add_line),
             ("post", "&Post to ledger…", a.post), ("reverse", "&Reverse entry…", self._reverse),
@@ -198,7 +198,7 @@ class BudgetWindow(QWidget):
             self.reload()
 
     def _show(self, page: screens.BudgetPage) -> None:
-        self.page = self.actions.page = page
+        self.page = self.controller.page = page
         r = page.row
         nhs = format_nhs_number(r.nhs_number) if r.nhs_number else "NHS number not known"
         self.setWindowTitle(f"Budget — {r.person}")
@@ -314,6 +314,7 @@ class BudgetWindow(QWidget):
         for row, e in enumerate(page.ledger):
             if e.id in missing:
                 item = self.ledger.item(row, 7)
+                assert item is not None  # _fill made every cell
                 item.setForeground(ALERT_TEXT)
                 item.setToolTip("A direct payment without a receipt or invoice reference.")
 
@@ -381,7 +382,7 @@ class BudgetWindow(QWidget):
     def _reverse(self) -> None:
         entry = self.selected_entry()
         if entry is not None:
-            self.actions.reverse(entry)
+            self.controller.reverse(entry)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         changes_of(self.store).tables_changed.disconnect(self._tables_changed)

@@ -11,7 +11,7 @@ import os
 os.environ.setdefault("QT_API", "pyside6")  # the binding the app uses, before the backend
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.dates import DateFormatter
+from matplotlib.dates import DateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -42,13 +42,14 @@ class SpendChart(FigureCanvasQTAgg):  # type: ignore[misc]
     def show_series(self, points: list[SpendPoint], allocated: int) -> None:
         ax = self.axes
         ax.clear()
-        days = [p.on for p in points]
+        days = date2num([p.on for p in points])
         ax.plot(days, [p.planned / 100 for p in points], color=PLANNED, linewidth=2,
                 label="Planned (from the budget lines)")  # fmt: skip
         done = [p for p in points if p.actual is not None]
         if done:
-            ax.plot([p.on for p in done], [p.actual / 100 for p in done], color=ACTUAL,
-                    linewidth=2, marker="o", markersize=3, label="Actually spent")  # fmt: skip
+            spent = [(p.actual or 0) / 100 for p in done]
+            ax.plot(date2num([p.on for p in done]), spent, color=ACTUAL, linewidth=2,
+                    marker="o", markersize=3, label="Actually spent")  # fmt: skip
         if allocated:
             ax.axhline(allocated / 100, color=ALLOCATED, linestyle="--", linewidth=1,
                        label="Allocation")  # fmt: skip

@@ -56,7 +56,7 @@ class PersonBudgetsTab(RecordTab):
         self.open_button = QPushButton("&Open budget")
         self.open_button.clicked.connect(lambda: self.open_budget(self._row()))
         self.create_button = QPushButton("&New budget…")
-        self.create_button.clicked.connect(self.create)
+        self.create_button.clicked.connect(self.create_budget)
         row.addWidget(self.open_button)
         row.addWidget(self.create_button)
         row.addStretch(1)
@@ -105,7 +105,7 @@ class PersonBudgetsTab(RecordTab):
 
         return open_budget_window(self.store, self.user, self.model.rows[row].row.id, self)
 
-    def create(self) -> uuid.UUID | None:
+    def create_budget(self) -> uuid.UUID | None:
         made = actions.create_budget(self, self.store, self.patient_id)
         if made is not None:
             self.reload()
