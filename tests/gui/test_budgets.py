@@ -3,7 +3,7 @@ Budget tab and the dialogs, against a real encrypted store."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from support.budgets import START, agreed_budget, plan_with_goals
 from support.care_plans import person_on_caseload
 
-from mdt_desktop.domain.budgets import AlertKind, BudgetStatus
+from mdt_desktop.domain.budgets import AlertKind, BudgetStatus, format_pence
 from mdt_desktop.domain.nhs_number import format_nhs_number
 from mdt_desktop.domain.permissions import Permission, why_not
 from mdt_desktop.domain.roles import Role
@@ -235,6 +235,45 @@ def test_post_a_payment_flag_missing_evidence_and_reverse_it(qtbot, store, matro
     window.close()
 
 
+def test_a_line_serves_goals_chosen_by_their_stable_ids_and_pauses_in_hospital(
+    qtbot, store, matron, on_modal
+) -> None:
+    setup = agreed_budget(store, 16)
+    window = _window(qtbot, store, matron, setup.budget_id)
+    problems: list[str] = []
+
+    def fill(d: Any) -> None:
+        labels = [d.goals.item(i).text() for i in range(d.goals.count())]
+        assert labels == ["Goal 1: Stay living at home", "Goal 2: Get out to the shops"]
+        d.description.setText("Taxi to the shops")
+        d.category.setCurrentIndex(d.category.findData("transport"))
+        d.amount.setText("£25")
+        d.frequency.setCurrentIndex(d.frequency.findData("weekly"))
+        d.goals.item(1).setCheckState(Qt.CheckState.Checked)
+
+    _answer(on_modal, fill, problems)
+    window.buttons["line"].click()
+    assert not problems
+    _reread(window)
+    line = next(ln for ln in window.page.lines if ln.description == "Taxi to the shops")
+    assert line.goal_ids == (setup.goal_ids[1],) and line.amount_pence == 2_500
+    row = next(r for r in range(window.lines.rowCount())
+               if window.lines.item(r, 0).text() == "Taxi to the shops")  # fmt: skip
+    assert window.lines.item(row, 7).text() == "Goal 2: Get out to the shops"
+    assert window.lines.item(row, 3).text() == "£25.00"
+    # Admitted to hospital: the personal assistant's line is paused, and says so.
+    budgets.pause_for_admission(store, setup.patient_id, datetime.now(UTC) - timedelta(days=14))
+    _reread(window)
+    pa = next(r for r in range(window.lines.rowCount())
+              if window.lines.item(r, 0).text().startswith("Personal assistant"))  # fmt: skip
+    assert window.lines.item(pa, 8).text().startswith("Paused since")
+    (surplus,) = budgets.hospital_surplus(store, setup.patient_id, date.today())
+    assert surplus.surplus_pence >= 45_000  # at least one week of £450 not spent
+    assert f"{format_pence(surplus.surplus_pence)} unused" in window.lines.item(pa, 8).text()
+    assert window.lines.item(row, 8).text() == ""  # transport goes on
+    window.close()
+
+
 # --- reviews, decisions with a notice, reconsideration -------------------------------------
 
 
@@ -370,6 +409,11 @@ def test_keyboard_mnemonic_opens_a_dialog_and_tab_walks_its_fields(
     QTest.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     assert seen[:6] == ["Kind", "Amount", "Date", "Budget line", "Paid to", "Reference"]
+    # Every button and tab of the window has its own Alt+letter.
+    texts = [b.text() for b in window.buttons.values()]
+    texts += [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    keys = [x[x.index("&") + 1].lower() for x in texts]
+    assert len(keys) == len(set(keys)), texts
     window.close()
 
 

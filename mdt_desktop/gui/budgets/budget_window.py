@@ -149,7 +149,7 @@ class BudgetWindow(QWidget):
         self.history = _table(["When", "From", "To", "Who", "Why"], "Status history")
         for widget, name in ((self.lines, "&Lines"), (self.ledger, "Le&dger"),
                              (self.chart, "C&hart"), (self.reviews, "Revie&ws and decisions"),
-                             (self.history, "Status &history")):  # fmt: skip
+                             (self.history, "Status histor&y")):  # fmt: skip
             self.tabs.addTab(widget, name)
         outer.addWidget(self.tabs, 1)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
