@@ -181,7 +181,6 @@ class BudgetActions:
 
     def _written(self, what: str) -> Callable[[Path], None]:
         def tell(path: Path) -> None:
-            self.last_written = path
             box = QMessageBox(
                 QMessageBox.Icon.Information, what, f"{what} was saved to {path}.",
                 QMessageBox.StandardButton.Ok, self.parent,

@@ -59,7 +59,6 @@ class BudgetsPage(Page):
         self.everyone: list[BudgetSummary] = []
         self.shown: list[BudgetSummary] = []
         self.loading: Operation | None = None
-        self.windows: dict[uuid.UUID, QWidget] = {}
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 16, 24, 16)
         outer.addWidget(

@@ -61,7 +61,7 @@ class PersonBudgetsTab(RecordTab):
         row.addWidget(self.create_button)
         row.addStretch(1)
         layout.addLayout(row)
-        self.can_create = guard(self.create_button, user.role, Permission.MANAGE_BUDGET,
+        guard(self.create_button, user.role, Permission.MANAGE_BUDGET,
                                 "Set up a budget at its indicative amount")  # fmt: skip
         self.setTabOrder(self.table, self.open_button)
         self.setTabOrder(self.open_button, self.create_button)
