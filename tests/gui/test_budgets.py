@@ -496,7 +496,27 @@ def test_screens_at_1366_by_768(qtbot, store, matron, tmp_path: Path) -> None:
         image = widget.grab().toImage()
         assert (image.width(), image.height()) == (1366, 768)
         image.save(str(folder / f"{name}.png"))
-    window.tabs.setCurrentWidget(window.ledger)
-    window.grab().toImage().save(str(folder / "budget_ledger.png"))
+    for part, name in ((window.ledger, "budget_ledger"), (window.lines, "budget_lines")):
+        window.tabs.setCurrentWidget(part)
+        window.grab().toImage().save(str(folder / f"{name}.png"))
+    # Every dialog fits a 768-pixel-high screen with its buttons showing.
+    from mdt_desktop.gui.budgets import dialogs, review_dialogs
+
+    page_now = window.page
+    made = [
+        dialogs.CreateBudgetDialog(lambda v: None),
+        dialogs.EntryDialog(page_now.row, page_now.lines, lambda v: None),
+        dialogs.LineDialog(page_now.row, screens.plan_goals(store, setup.patient_id),
+                           lambda v: None),
+        review_dialogs.ReviewDialog([], lambda v: None),
+        review_dialogs.DecisionDialog(folder / "letter.pdf", lambda v: None),
+    ]  # fmt: skip
+    for dialog in made:
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        assert dialog.height() <= 700, type(dialog).__name__
+        dialog.grab().toImage().save(str(folder / f"{type(dialog).__name__}.png"))
+        dialog.close()
     window.close()
     record.close()

@@ -123,6 +123,7 @@ class BudgetWindow(QWidget):
         outer.setContentsMargins(16, 12, 16, 12)
         self.title = QLabel("Reading the budget…")
         self.title.setObjectName("pageTitle")
+        self.title.setContentsMargins(0, 6, 0, 0)  # room for stacked accents (NGUYỄN)
         outer.addWidget(self.title)
         top = QHBoxLayout()
         self.header = QLabel("")

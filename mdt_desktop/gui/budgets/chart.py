@@ -11,7 +11,7 @@ import os
 os.environ.setdefault("QT_API", "pyside6")  # the binding the app uses, before the backend
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.dates import DateFormatter, date2num
+from matplotlib.dates import DateFormatter, MonthLocator, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -54,6 +54,9 @@ class SpendChart(FigureCanvasQTAgg):  # type: ignore[misc]
             ax.axhline(allocated / 100, color=ALLOCATED, linestyle="--", linewidth=1,
                        label="Allocation")  # fmt: skip
         ax.yaxis.set_major_formatter(FuncFormatter(_pounds))
+        # The days are passed as numbers (date2num), so the axis is told they are dates:
+        # a tick on the first of every other month, named as such.
+        ax.xaxis.set_major_locator(MonthLocator(interval=2))
         ax.xaxis.set_major_formatter(DateFormatter("%b %Y"))
         ax.tick_params(labelsize=8)
         ax.grid(True, color="#d8dde0", linewidth=0.6)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -80,6 +80,8 @@ class BudgetForm(QDialog):
         edit.setFixedHeight(height)
         edit.setPlaceholderText(placeholder)
         edit.setTabChangesFocus(True)  # Tab moves on, as in every other field
+        edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        edit.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # it wraps
         self.row(label, edit)
         return edit
 

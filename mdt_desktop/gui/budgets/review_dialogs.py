@@ -147,14 +147,13 @@ class DecisionDialog(_SavesFile):
     def __init__(self, suggested: Path, submit: Submit, parent: QWidget | None = None) -> None:
         super().__init__(
             "Decision on a direct payment", "Record and write the letter", submit, parent,
-            "The notice letter says what the regulations require: the reasons, the amount, "
-            "the time limit, who must repay and how to ask for reconsideration.",
+            "The letter says what the regulations require of the notice.",
         )  # fmt: skip
         self.kind = self.combo("&Decision:", [(k.label, k.value) for k in DecisionKind])
         self.grounds = QListWidget()
-        self.grounds.setMaximumHeight(120)
+        self.grounds.setMaximumHeight(104)  # the longest list (stop: 9) scrolls
         self.row("&Grounds:", self.grounds)
-        self.reasons = self.text("&Reasons:", 64)
+        self.reasons = self.text("&Reasons:", 52)
         today = date.today()
         self.decided = self.day("Decided &on:", today)
         self.effective_given, self.effective = self.optional_day("Takes &effect on:", today)
@@ -163,7 +162,7 @@ class DecisionDialog(_SavesFile):
             "Repay &by:", today + timedelta(days=DEFAULT_RECONSIDERATION_DAYS)
         )
         self.repayer = self.line("&Who must repay:")
-        self.route = self.text("Re&consideration route:", 64)
+        self.route = self.text("Re&consideration route:", 60)
         self.route.setPlainText(ROUTE)
         self.reconsider_given, self.reconsider_by = self.optional_day(
             "As&k by:", today + timedelta(days=DEFAULT_RECONSIDERATION_DAYS)
