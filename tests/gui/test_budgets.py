@@ -344,6 +344,27 @@ def test_review_decision_with_a_letter_and_reconsideration(
     window.close()
 
 
+def test_a_decision_is_not_recorded_when_its_letter_cannot_be_written(
+    qtbot, store, matron, on_modal, tmp_path: Path
+) -> None:
+    setup = agreed_budget(store, 17)
+    window = _window(qtbot, store, matron, setup.budget_id)
+    problems: list[str] = []
+
+    def decide(d: Any) -> None:
+        d.kind.setCurrentIndex(d.kind.findData("stop"))
+        d.grounds.item(0).setCheckState(Qt.CheckState.Checked)
+        d.reasons.setPlainText("Consent withdrawn in writing.")
+        d.path.setText(str(tmp_path / "no such folder" / "letter.pdf"))
+
+    _answer(on_modal, decide, problems)
+    window.buttons["decide"].click()
+    assert problems == [f"The folder {tmp_path / 'no such folder'} does not exist; choose another."]
+    with store.session() as s:
+        assert reads.decisions(s, setup.budget_id) == []
+    window.close()
+
+
 def test_statement_in_large_print_is_written_off_the_gui_thread(
     qtbot, store, matron, on_modal, tmp_path: Path
 ) -> None:

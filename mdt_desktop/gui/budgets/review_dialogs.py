@@ -72,6 +72,9 @@ class _SavesFile(BudgetForm):
         if not text:
             raise ValueError("Say where to save the letter or statement.")
         path = Path(text)
+        if not path.parent.is_dir():
+            # Checked before anything is recorded: a decision without its letter is no notice.
+            raise ValueError(f"The folder {path.parent} does not exist; choose another.")
         return path if path.suffix.lower() == ".pdf" else path.with_suffix(".pdf")
 
 
