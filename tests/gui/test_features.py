@@ -20,7 +20,7 @@ def test_budgets_is_built_with_its_page_tab_and_card() -> None:
     feature = next(f for f in registry.features() if f.name == "budgets")
     assert feature.page is not None and feature.built
     (tab,) = feature.record_tabs
-    assert tab.name == "Budget" and tab.factory is not None
+    assert tab.name == "Budget" and tab.name in RECORD_TABS and tab.factory is not None
     assert tab_factory(tab.name) is tab.factory
     (card,) = feature.dashboard_cards
     assert card.figure is not None  # worked out by the feature, not a plain row count
