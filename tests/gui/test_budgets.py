@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QLabel, QWidget
 from support.budgets import START, agreed_budget, plan_with_goals
 from support.care_plans import person_on_caseload
 
@@ -531,7 +531,18 @@ def test_screens_at_1366_by_768(qtbot, store, matron, tmp_path: Path) -> None:
         review_dialogs.ReviewDialog([], lambda v: None),
         review_dialogs.DecisionDialog(folder / "letter.pdf", lambda v: None),
     ]  # fmt: skip
+    made += [
+        dialogs.AgreeDialog(page_now.row, lambda v: None),
+        review_dialogs.ReconsiderationRequestDialog([], lambda v: None),
+        review_dialogs.ReconsiderationOutcomeDialog([], lambda v: None),
+        review_dialogs.StatementDialog(folder / "statement.pdf", lambda v: None),
+    ]
     for dialog in made:
+        # Each field and button has its own Alt+letter within its dialog.
+        widgets = dialog.findChildren(QLabel) + dialog.findChildren(QAbstractButton)
+        texts = [w.text() for w in widgets if "&" in w.text()]
+        keys = [x[x.index("&") + 1].lower() for x in texts]
+        assert len(keys) == len(set(keys)), (type(dialog).__name__, texts)
         qtbot.addWidget(dialog)
         dialog.show()
         qtbot.waitExposed(dialog)

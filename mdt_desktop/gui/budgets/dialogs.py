@@ -43,19 +43,19 @@ class CreateBudgetDialog(BudgetForm):
         self.source = self.combo("Funding &source:", _choices(FundingSource))
         self.held_as = self.combo("&Held as:", _choices(HeldAs))
         today = date.today()
-        self.start = self.day("Period &starts:", date(today.year, today.month, 1))
+        self.start = self.day("&Period starts:", date(today.year, today.month, 1))
         self.end = self.day("Period &ends:", date(today.year + 1, today.month, 1))
         self.indicative = self.money("&Indicative amount:")
-        self.holder = self.line("Budget &holder:")
+        self.holder = self.line("Budget hol&der:")
         self.representative = self.line("&Representative:")
-        self.nominee = self.line("&Nominee:")
+        self.nominee = self.line("N&ominee:")
         self.managed = QCheckBox("The money is in a managed account")
         self.row("Managed account:", self.managed)
         self.risk = self.text(
             "Ris&k arrangements:", 72, "What was agreed to manage the risks (required to agree "
             "a direct payment)",
         )  # fmt: skip
-        self.account = self.line("Account or card &reference:")
+        self.account = self.line("Account or card re&ference:")
         self.finish()
 
     def values(self) -> dict[str, Any]:

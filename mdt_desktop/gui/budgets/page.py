@@ -69,11 +69,11 @@ class BudgetsPage(Page):
             )
         )
         filters = QHBoxLayout()
-        self.status = self._combo("Status", filters, [("All but closed", screens.NOT_CLOSED),
+        self.status = self._combo("&Status", filters, [("All but closed", screens.NOT_CLOSED),
                                                      ("All", None)], BudgetStatus)  # fmt: skip
-        self.kind = self._combo("Type", filters, [("All", None)], BudgetKind)
-        self.source = self._combo("Source", filters, [("All", None)], FundingSource)
-        self.alert = self._combo("Alert", filters, [("All", None), ("Any alert", "any")],
+        self.kind = self._combo("Ty&pe", filters, [("All", None)], BudgetKind)
+        self.source = self._combo("So&urce", filters, [("All", None)], FundingSource)
+        self.alert = self._combo("A&lert", filters, [("All", None), ("Any alert", "any")],
                                  AlertKind)  # fmt: skip
         filters.addStretch(1)
         self.open_button = QPushButton("&Open budget")
@@ -106,9 +106,9 @@ class BudgetsPage(Page):
     def _combo(
         self, label: str, row: QHBoxLayout, first: list[tuple[str, Any]], vocab: Any
     ) -> QComboBox:
-        caption = QLabel(f"{label}:")
+        caption = QLabel(f"{label}:")  # with its Alt+letter; the buddy takes the focus
         combo = QComboBox()
-        combo.setAccessibleName(label)
+        combo.setAccessibleName(label.replace("&", ""))
         caption.setBuddy(combo)
         for text, value in first:
             combo.addItem(text, value)

@@ -53,7 +53,7 @@ class _SavesFile(BudgetForm):
         layout.setContentsMargins(0, 0, 0, 0)
         self.path = QLineEdit(str(suggested))
         self.path.setAccessibleName(label.rstrip(":").replace("&", ""))
-        browse = QPushButton("&Browse…")
+        browse = QPushButton("Choose &file…")
         browse.setAccessibleName("Choose where to save")
         browse.clicked.connect(self._browse)
         layout.addWidget(self.path, 1)
@@ -257,8 +257,8 @@ class ReconsiderationOutcomeDialog(BudgetForm):
         ]  # fmt: skip
         self.request = self.combo("&Request:", open_)
         self.outcome = self.combo("&Outcome:", [(o.label, o.value) for o in ReconsiderationOutcome])
-        self.on = self.day("Decided &on:", date.today())
-        self.reasons = self.text("&Reasons:", 72)
+        self.on = self.day("Decided o&n:", date.today())
+        self.reasons = self.text("Reason&s:", 72)
         self.finish()
 
     def values(self) -> dict[str, Any]:
