@@ -244,3 +244,40 @@ def test_diff_marks_the_words_that_changed_and_escapes_markup(store, user) -> No
     assert f'<span style="background:{OLD_WORD};">&lt;b&gt;tea&lt;/b&gt;</span>' in page
     assert f'<span style="background:{NEW_WORD};">&lt;b&gt;coffee&lt;/b&gt;</span>' in page
     assert "&amp; cake." in page
+
+
+def _pdf_text(path: Path) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
+
+
+def test_a_plan_changed_after_agreement_says_so_in_the_editor_and_on_the_pdf(
+    qtbot, store, user, tmp_path: Path, monkeypatch
+) -> None:
+    pid = person_on_caseload(store)
+    agreed = rich_content()
+    agreed["review"] = {"agreed_on": "2026-10-18", "agreed_how": "In person",
+                        "copy_given": True, "review_on": "2027-01-16"}  # fmt: skip
+    care_plans.save_version(store, pid, agreed, None)
+    monkeypatch.setattr(editor_module, "open_file", lambda p: True)
+    editor = make_editor(qtbot, store, user, pid)
+    assert "Changed since agreed" not in editor.version_label.text()
+    type_text(editor, "needs", "Falls at night; now also struggling with the stairs.")
+    assert "changed since agreed" in editor.status.text()
+    assert editor.agree_button.isVisible()
+    editor.save()
+    assert "Changed since agreed" in editor.version_label.text()
+    assert "18-Oct-2026 — to agree again" in editor.version_label.text()
+    wait_for(editor.export_pdf(path=tmp_path / "changed.pdf"))
+    text = " ".join(_pdf_text(tmp_path / "changed.pdf").split())
+    assert "Agreed with me on 18-Oct-2026" not in text
+    assert "Changed since I agreed it on 18-Oct-2026" in text
+    assert "to be agreed with me again" in text
+    # The person agrees the changed plan: recorded for this version, the PDF says so.
+    editor.agree_button.click()
+    assert editor.save_button.isEnabled()
+    editor.save()
+    assert "Changed since agreed" not in editor.version_label.text()
+    assert care_plans.load_plan(store, pid).status == "agreed"
+    wait_for(editor.export_pdf(path=tmp_path / "agreed.pdf"))
+    text = " ".join(_pdf_text(tmp_path / "agreed.pdf").split())
+    assert f"Agreed with me on {date.today():%d-%b-%Y}" in text

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from mdt_desktop.domain import care_plan as cp
-from mdt_desktop.domain.people import format_local_datetime
+from mdt_desktop.domain.people import format_local_datetime, format_patient_date
 from mdt_desktop.domain.permissions import NotPermitted, Permission, why_not
 from mdt_desktop.services import care_plan_export, care_plans
 from mdt_desktop.services.patients import patient_banner
@@ -101,6 +101,7 @@ class CarePlanEditor(RecordTab):
         self.operation: Operation | None = None
         self.merge_dialog: QWidget | None = None
         self.last_export: Path | None = None
+        self.agree_again = False  # the person agreed this version: saved as agreed
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -124,6 +125,14 @@ class CarePlanEditor(RecordTab):
         self.review_label = QLabel()
         self.review_label.setObjectName("reviewFlag")
         top.addWidget(self.version_label, 1)
+        self.agree_button = QPushButton("Agreed again with the person")
+        self.agree_button.setObjectName("agreeAgain")
+        self.agree_button.setToolTip(
+            "The person has agreed the plan as it is now: saving records the agreement today."
+        )
+        self.agree_button.clicked.connect(self.record_agreement)
+        self.agree_button.hide()
+        top.addWidget(self.agree_button)
         top.addWidget(self.review_label)
         self.history_button = QPushButton("History and differences…")
         self.history_button.clicked.connect(self.show_history)
@@ -253,6 +262,7 @@ class CarePlanEditor(RecordTab):
             editor.set_value(content[key], content)
             editor.blockSignals(False)
         self._snapshot = self.gather()
+        self.agree_again = False
         self.note.clear()
         self.budget_button.setVisible(
             self.can_edit and care_plans.budget_summary(self.store, self.patient_id) is not None
@@ -269,6 +279,11 @@ class CarePlanEditor(RecordTab):
             status = {"draft": "Draft: not yet agreed with the person", "agreed": "Agreed"}.get(
                 self.state.status if self.state else "", ""
             )
+            if self.base.changed_since_agreed and self.base.last_agreed_on:
+                status = (
+                    "<span style='color:#d5281b'><b>Changed since agreed</b> on "
+                    f"{format_patient_date(self.base.last_agreed_on)} — to agree again</span>"
+                )
             self.version_label.setText(
                 f"<b>Version {self.base.number}</b>, saved "
                 f"{format_local_datetime(self.base.created_at)} by {self.base.author_name}"
@@ -319,9 +334,31 @@ class CarePlanEditor(RecordTab):
             item = self.section_list.item(row)
             item.setText(section.title + ("  •" if section.key in changed else ""))
             item.setToolTip("Changed, not saved yet" if section.key in changed else "")
-        self.save_button.setEnabled(self.can_edit and bool(changed))
-        self.discard_button.setEnabled(bool(changed))
-        self.status.setText("Unsaved changes" if changed else "")
+        self.save_button.setEnabled(self.can_edit and (bool(changed) or self.agree_again))
+        self.discard_button.setEnabled(bool(changed) or self.agree_again)
+        agreed = self.base is not None and self.base.agreed_on is not None
+        status = "Unsaved changes" if changed or self.agree_again else ""
+        if agreed and changed - {"review"} and not self.agree_again:
+            status += ": saving marks the plan changed since agreed, to agree again"
+        elif self.agree_again:
+            status += ": saving records that the person agreed this version today"
+        self.status.setText(status)
+        self.agree_button.setVisible(
+            self.can_edit
+            and not self.agree_again
+            and self.base is not None
+            and (self.base.changed_since_agreed or (agreed and bool(changed - {"review"})))
+        )
+
+    def record_agreement(self) -> None:
+        """The person agreed the plan as it stands: today's date, recorded on save."""
+        review = self.editors["review"]
+        assert isinstance(review, ReviewEditor)
+        value = review.value()
+        value["agreed_on"] = self.today.isoformat()
+        self.agree_again = True
+        review.set_value(value, self.gather())
+        self._edited()
 
     def show_section(self, key: str) -> SectionEditor:
         self.section_list.setCurrentRow([s.key for s in cp.SECTIONS].index(key))
@@ -359,6 +396,7 @@ class CarePlanEditor(RecordTab):
                 self.gather(),
                 self.base.id if self.base else None,
                 note=self.note.text(),
+                agree=self.agree_again,
             )
         except (ValueError, LookupError, NotPermitted) as exc:
             # The edits stay on screen: nothing typed is lost.
