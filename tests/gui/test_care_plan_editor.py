@@ -281,3 +281,44 @@ def test_a_plan_changed_after_agreement_says_so_in_the_editor_and_on_the_pdf(
     wait_for(editor.export_pdf(path=tmp_path / "agreed.pdf"))
     text = " ".join(_pdf_text(tmp_path / "agreed.pdf").split())
     assert f"Agreed with me on {date.today():%d-%b-%Y}" in text
+
+
+def test_export_with_unsaved_edits_offers_to_save_first(
+    qtbot, store, user, tmp_path: Path, monkeypatch, on_modal
+) -> None:
+    pid = person_on_caseload(store)
+    care_plans.save_version(store, pid, rich_content(), None)
+    opened: list[Path] = []
+    monkeypatch.setattr(editor_module, "open_file", lambda p: opened.append(p) or True)
+    editor = make_editor(qtbot, store, user, pid)
+    type_text(editor, "medicines", "Furosemide 40 mg each morning (new)")
+    asked: list[str] = []
+
+    def choose(label: str) -> Any:
+        def act(box: Any) -> None:
+            assert isinstance(box, QMessageBox)
+            asked.append(box.text())
+            [button] = [b for b in box.buttons() if b.text().startswith(label)]
+            button.click()
+
+        return act
+
+    # Cancel: nothing exported, the edit still on screen.
+    on_modal(choose("Cancel"))
+    assert editor.export_pdf(path=tmp_path / "none.pdf") is None
+    assert "changes that are not saved" in asked[-1] and editor.dirty
+    # The saved version, said plainly: version 1 without the edit.
+    on_modal(choose("Export version 1 without my changes"))
+    wait_for(editor.export_pdf(path=tmp_path / "saved.pdf"))
+    assert "Furosemide" not in _pdf_text(tmp_path / "saved.pdf")
+    assert editor.status.text() == "Exported version 1 to saved.pdf." and editor.dirty
+    # Save first: version 2 is saved and is what is printed.
+    on_modal(choose("Save, then export"))
+    wait_for(editor.export_pdf(path=tmp_path / "new.pdf"))
+    assert not editor.dirty and care_plans.load_plan(store, pid).current.number == 2
+    assert "Furosemide 40 mg" in _pdf_text(tmp_path / "new.pdf")
+    assert editor.status.text() == "Exported version 2 to new.pdf."
+    # Nothing unsaved: no question.
+    count = len(asked)
+    wait_for(editor.export_fhir(path=tmp_path / "plan.json"))
+    assert len(asked) == count and opened[-1] == tmp_path / "plan.json"

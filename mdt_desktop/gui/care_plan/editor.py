@@ -460,6 +460,39 @@ class CarePlanEditor(RecordTab):
 
     # --- export --------------------------------------------------------------------------
 
+    def unsaved_settled(self) -> bool:
+        """Before an export: unsaved edits are saved first, or the saved version is chosen.
+
+        An export is always made from a saved version; printing it while edits wait on
+        screen would hand the person a copy without them, so the choice is asked.
+        """
+        if not (self.dirty or self.agree_again) or self.base is None:
+            return True
+        number = self.base.number
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Export the care plan",
+            "This plan has changes that are not saved. An export is made from a saved "
+            f"version: save your changes as a new version and export that, or export "
+            f"version {number} as it was saved, without your changes.",
+            parent=self,
+        )
+        save = box.addButton("Save, then export", QMessageBox.ButtonRole.AcceptRole)
+        saved_only = box.addButton(
+            f"Export version {number} without my changes", QMessageBox.ButtonRole.ActionRole
+        )
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(save)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is saved_only:
+            return True
+        if clicked is not save:
+            return False
+        result = self.save()
+        # A refused save keeps the edits; a stale one opens the merge: export neither.
+        return result is not None and not result.stale and not self.dirty
+
     def _default_name(self, suffix: str) -> str:
         banner = patient_banner(self.store, self.patient_id, self.today)
         family = re.sub(r"[^\w-]+", "-", banner.name.split(",")[0]).strip("-").lower()
@@ -477,24 +510,28 @@ class CarePlanEditor(RecordTab):
         self, *, large_print: bool = False, path: Path | None = None
     ) -> Operation | None:
         suffix = "-large-print.pdf" if large_print else ".pdf"
+        if not self.unsaved_settled():
+            return None
         path = path or self.ask_export_path(suffix, "PDF (*.pdf)")
         if path is None:
             return None
         store, pid = self.store, self.patient_id
 
-        def work(progress: Any) -> Path:
-            return care_plan_export.export_pdf(store, pid, path, large_print=large_print).path
+        def work(progress: Any) -> care_plan_export.ExportResult:
+            return care_plan_export.export_pdf(store, pid, path, large_print=large_print)
 
         return self._run_export(work, "Exporting the care plan")
 
     def export_fhir(self, *, path: Path | None = None) -> Operation | None:
+        if not self.unsaved_settled():
+            return None
         path = path or self.ask_export_path(".json", "FHIR JSON (*.json)")
         if path is None:
             return None
         store, pid = self.store, self.patient_id
 
-        def work(progress: Any) -> Path:
-            return care_plan_export.export_fhir(store, pid, path).path
+        def work(progress: Any) -> care_plan_export.ExportResult:
+            return care_plan_export.export_fhir(store, pid, path)
 
         return self._run_export(work, "Exporting the care plan as FHIR")
 
@@ -502,11 +539,11 @@ class CarePlanEditor(RecordTab):
         self.export_button.setEnabled(False)
         self.status.setText(label + "…")
 
-        def done(path: Path) -> None:
+        def done(result: care_plan_export.ExportResult) -> None:
             self.export_button.setEnabled(True)
-            self.last_export = path
-            self.status.setText(f"Exported to {path.name}.")
-            open_file(path)
+            self.last_export = result.path
+            self.status.setText(f"Exported version {result.version_number} to {result.path.name}.")
+            open_file(result.path)
 
         def failed(exc: BaseException) -> None:
             self.export_button.setEnabled(True)
