@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
+    QMessageBox,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
@@ -35,6 +35,7 @@ from ..operations import run_change, sentence
 from ..users import role_label
 from ..widgets.forms import ReasonDialog
 from ..widgets.guard import guard
+from .mentions import MentionTextEdit, show_mentions
 
 CATEGORY_COLOURS = {"escalation": "#d5281b", "correction": "#ae2573", "concern": "#b35c00",
                     "safeguarding": "#d5281b", "caseload": "#4c6272"}  # fmt: skip
@@ -114,24 +115,27 @@ class NotesTab(RecordTab):
         self.mention = QComboBox()
         self.mention.setObjectName("mention")
         self.mention.setToolTip("Mention a colleague: the note goes to their inbox")
-        self.mention.addItem("Mention a colleague…", None)
-        from mdt_desktop.services.staff import list_staff
-
-        for st in list_staff(store):
-            self.mention.addItem(f"{st.name} ({role_label(st.role)})", st.name)
+        self.mention.setAccessibleName("Mention a colleague")
         self.mention.activated.connect(self._insert_mention)
         row.addWidget(QLabel("New note"))
         row.addWidget(self.category)
         row.addWidget(self.mention)
         row.addStretch(1)
         box.addLayout(row)
-        self.text = QPlainTextEdit()
+        self.text = MentionTextEdit()
         self.text.setObjectName("noteText")
+        self.text.setAccessibleName("New note")
         self.text.setPlaceholderText(
             "What the team should know. Type @ and a colleague's name to send it to their inbox."
         )
         self.text.setFixedHeight(84)
         box.addWidget(self.text)
+        self.told = QLabel("")
+        self.told.setObjectName("mentionsTold")
+        self.told.setWordWrap(True)
+        self.told.hide()
+        box.addWidget(self.told)
+        self.text.textChanged.connect(self._preview_mentions)
         buttons = QHBoxLayout()
         self.error = QLabel("")
         self.error.setObjectName("error")
@@ -147,11 +151,30 @@ class NotesTab(RecordTab):
         self.reload()
 
     def reload(self) -> None:
+        self._load_directory()
         self.shown = notes_service.notes_for(self.store, self.patient_id)
         bar = self.list.verticalScrollBar()
         position = bar.value()
         self.list.setHtml(notes_html(self.shown, allowed(self.user.role, Permission.WRITE_NOTE)))
         bar.setValue(position)
+
+    def _load_directory(self) -> None:
+        """Who a note here can mention: the same directory the save resolves against."""
+        directory = notes_service.mention_directory(self.store, self.patient_id)
+        if directory == self.text.directory:
+            return
+        self.text.set_directory(directory)
+        self.mention.clear()
+        self.mention.addItem("Mention a colleague…", None)
+        for colleague in directory:
+            self.mention.addItem(f"{colleague.name} ({role_label(colleague.role)})", colleague.name)
+        self._preview_mentions()
+
+    def mentions(self) -> notes_service.Mentions:
+        return notes_service.resolve_mentions(self.text.toPlainText(), self.text.directory)
+
+    def _preview_mentions(self) -> None:
+        show_mentions(self.told, self.mentions())
 
     def _insert_mention(self, index: int) -> None:
         name = self.mention.itemData(index)
@@ -161,8 +184,26 @@ class NotesTab(RecordTab):
         self.mention.setCurrentIndex(0)
 
     def add_from_form(self) -> None:
+        mentions = self.mentions()
+        if mentions.flagged and not self._confirm_mentions(mentions):
+            self.text.setFocus()
+            return
         if self.add(self.text.toPlainText(), self.category.currentData()):
             self.text.clear()
+
+    def _confirm_mentions(self, mentions: notes_service.Mentions) -> bool:
+        """An "@" that tells nobody is said before saving; the note may still be added."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Nobody told for a mention",
+            f"{mentions.warning()} Add the note as it is?",
+            parent=self,
+        )
+        add = box.addButton("Add the note anyway", QMessageBox.ButtonRole.AcceptRole)
+        back = box.addButton("Go back to the note", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(back)
+        box.exec()
+        return box.clickedButton() is add
 
     def add(self, text: str, category: str = "general") -> bool:
         if not run_change(
