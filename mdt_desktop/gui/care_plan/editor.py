@@ -34,17 +34,20 @@ from PySide6.QtWidgets import (
 )
 
 from mdt_desktop.domain import care_plan as cp
+from mdt_desktop.domain.drafts import DraftKind
 from mdt_desktop.domain.people import format_local_datetime, format_patient_date
 from mdt_desktop.domain.permissions import NotPermitted, Permission, why_not
 from mdt_desktop.services import care_plan_export, care_plans
 from mdt_desktop.services.patients import patient_banner
 from mdt_desktop.store.database import Store
+from mdt_desktop.store.drafts import DraftRow
 from mdt_desktop.store.schema import User
 
 from ..background import Operation, run_in_background
 from ..features import RecordTab
 from ..operations import show_people_error
 from ..widgets.banner import PatientBanner
+from ..widgets.drafts import DraftBar, DraftKeeper
 from .sections import ActionsEditor, GoalsEditor, ReviewEditor, SectionEditor, make_editor
 
 FLAG_STYLE = {
@@ -167,6 +170,10 @@ class CarePlanEditor(RecordTab):
         bar.addWidget(self.merge_button)
         self.merge_bar.hide()
         body_layout.addWidget(self.merge_bar)
+        self.draft_bar = DraftBar("change to this plan")
+        self.draft_bar.restore.connect(self.restore_draft)
+        self.draft_bar.discard.connect(self.discard_draft)
+        body_layout.addWidget(self.draft_bar)
 
         # Sections: a list on the left, the section's editor on the right.
         middle = QHBoxLayout()
@@ -224,8 +231,13 @@ class CarePlanEditor(RecordTab):
         bottom.addWidget(self.save_button)
         body_layout.addLayout(bottom)
 
+        self.drafts = DraftKeeper(store, patient_id, DraftKind.CARE_PLAN, self._unsaved, self)
+        self.note.textChanged.connect(self.drafts.touched)
+        self.waiting_draft: DraftRow | None = None
         self._apply_permissions()
         self.reload(audit=True)
+        if self.can_edit:
+            self._offer_draft()
 
     # --- loading -------------------------------------------------------------------------
 
@@ -242,12 +254,27 @@ class CarePlanEditor(RecordTab):
         self.export_button.setEnabled(export_reason is None)
         self.export_button.setToolTip(export_reason or "")
 
-    def reload(self, *, audit: bool = False) -> None:
-        """Show the current version (discarding nothing: callers ask first)."""
+    def reload(self, *, audit: bool = False, discard: bool = False) -> None:
+        """Show the current version; unsaved edits stay unless ``discard`` (callers ask).
+
+        Another tab of the record changing (a note added) reloads this one: edits being
+        made here stay on screen, made from the version they started from.
+        """
         self.banner.show_banner(patient_banner(self.store, self.patient_id, self.today))
+        if self._snapshot and self.dirty and not discard:
+            return
         self.state = care_plans.load_plan(self.store, self.patient_id, audit=audit)
         self.base = self.state.current if self.state else None
-        content = self.base.content if self.base else cp.empty_content()
+        self._show_content(self.base.content if self.base else cp.empty_content())
+        self.note.clear()
+        self.budget_button.setVisible(
+            self.can_edit and care_plans.budget_summary(self.store, self.patient_id) is not None
+        )
+        self._show_state()
+        self._edited()
+
+    def _show_content(self, content: dict[str, Any], *, as_saved: bool = True) -> None:
+        """Put ``content`` in the sections; ``as_saved``: it is the version edits start from."""
         review = self.editors["review"]
         assert isinstance(review, ReviewEditor)
         review.set_review_days(care_plans.review_days(self.store))
@@ -261,14 +288,87 @@ class CarePlanEditor(RecordTab):
             editor.blockSignals(True)
             editor.set_value(content[key], content)
             editor.blockSignals(False)
-        self._snapshot = self.gather()
-        self.agree_again = False
-        self.note.clear()
-        self.budget_button.setVisible(
-            self.can_edit and care_plans.budget_summary(self.store, self.patient_id) is not None
+        if as_saved:
+            self._snapshot = self.gather()
+            self.agree_again = False
+
+    # --- unsaved edits, kept as a draft ----------------------------------------------------
+
+    def _unsaved(self) -> dict[str, Any] | None:
+        if not (self.dirty or self.agree_again):
+            return None
+        return {
+            "base_version_id": str(self.base.id) if self.base else None,
+            "content": self.gather(),
+            "note": self.note.text(),
+            "agree": self.agree_again,
+        }
+
+    def _offer_draft(self) -> None:
+        row = self.drafts.waiting()
+        if row is None:
+            return
+        self.waiting_draft = row
+        self.drafts.held = True
+        base_id = row.content.get("base_version_id")
+        current = str(self.base.id) if self.base else None
+        detail = ""
+        if base_id != current:
+            base = self._draft_base(row)
+            number = f"version {base.number}" if base else "an empty plan"
+            detail = (
+                f"It was made from {number}; the plan has been saved since, so saving it "
+                "keeps both and asks for a merge. "
+            )
+        self.draft_bar.offer(row, detail)
+
+    def _draft_base(self, row: DraftRow) -> care_plans.VersionInfo | None:
+        base_id = row.content.get("base_version_id")
+        return next(
+            (v for v in care_plans.history(self.store, self.patient_id) if str(v.id) == base_id),
+            None,
         )
-        self._show_state()
+
+    def restore_draft(self) -> None:
+        """The draft's edits, on top of the version they were made from (never another)."""
+        row = self.waiting_draft
+        if row is None:
+            return
+        self.waiting_draft = None
+        self.draft_bar.hide()
+        self.drafts.held = False
+        base = self._draft_base(row)
+        if base is not None and (self.base is None or base.id != self.base.id):
+            self.base = base
+            self._show_content(base.content)
+        content = cp.normalise(row.content.get("content"))
+        self._show_content(content, as_saved=False)
+        self.note.setText(str(row.content.get("note") or ""))
+        self.agree_again = bool(row.content.get("agree"))
         self._edited()
+        self.drafts.keep_now()
+
+    def discard_draft(self) -> None:
+        self.waiting_draft = None
+        self.draft_bar.hide()
+        self.drafts.forget()
+        self.drafts.touched()  # edits made meanwhile are kept in its place
+
+    def keep_draft_now(self) -> None:
+        """Closing, locking or quitting: the edits are kept now."""
+        if self.waiting_draft is not None and self.dirty:
+            # Edited while the old draft was offered: the newer edits are what is on screen.
+            self.waiting_draft = None
+            self.draft_bar.hide()
+            self.drafts.held = False
+        self.drafts.keep_now()
+
+    def discard_unsaved(self) -> None:
+        """Closing with "Discard": the edits and their draft go; the saved plan stays."""
+        self.waiting_draft = None
+        self.draft_bar.hide()
+        self.drafts.forget()
+        self.reload(discard=True)
 
     def _show_state(self) -> None:
         if self.base is None:
@@ -328,6 +428,7 @@ class CarePlanEditor(RecordTab):
         return self.gather() != self._snapshot
 
     def _edited(self) -> None:
+        self.drafts.touched()
         now = self.gather()
         changed = {s.key for s in cp.SECTIONS if now.get(s.key) != self._snapshot.get(s.key)}
         for row, section in enumerate(cp.SECTIONS):
@@ -384,7 +485,8 @@ class CarePlanEditor(RecordTab):
             "Discard the changes you have not saved? The saved plan stays as it is.",
         )
         if answer == QMessageBox.StandardButton.Yes:
-            self.reload()
+            self.drafts.forget()
+            self.reload(discard=True)
 
     # --- saving --------------------------------------------------------------------------
 
@@ -402,17 +504,18 @@ class CarePlanEditor(RecordTab):
             # The edits stay on screen: nothing typed is lost.
             show_people_error(self, "The plan was not saved", exc)
             return None
+        self.drafts.forget()  # saved: as a version, or kept whole for a merge
         if result.unchanged:
             self.status.setText("Nothing has changed since this version.")
             return result
         if result.stale and result.pending is not None:
-            self.reload()
+            self.reload(discard=True)
             self.status.setText(
                 f"Saved as version {result.version.number}; it needs merging."  # type: ignore[union-attr]
             )
             self.open_merge(result.pending)
             return result
-        self.reload()
+        self.reload(discard=True)
         self.status.setText(f"Saved as version {result.version.number}.")  # type: ignore[union-attr]
         self.saved.emit(result.version)
         return result
@@ -444,7 +547,7 @@ class CarePlanEditor(RecordTab):
         dialog.deleteLater()
 
     def _merged(self, version: care_plans.VersionInfo) -> None:
-        self.reload()
+        self.reload(discard=True)
         self.status.setText(f"Merged as version {version.number}.")
         self.saved.emit(version)
 

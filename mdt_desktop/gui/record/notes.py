@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from html import escape
+from typing import Any
 
 from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import (
@@ -24,15 +25,18 @@ from PySide6.QtWidgets import (
 )
 
 from mdt_desktop.domain.caseload import WRITABLE_CATEGORIES, NoteCategory
+from mdt_desktop.domain.drafts import DraftKind
 from mdt_desktop.domain.people import format_local_datetime
 from mdt_desktop.domain.permissions import Permission, allowed
 from mdt_desktop.services import notes as notes_service
 from mdt_desktop.store.database import Store
+from mdt_desktop.store.drafts import DraftRow
 from mdt_desktop.store.schema import User
 
 from ..features import RecordTab
 from ..operations import run_change, sentence
 from ..users import role_label
+from ..widgets.drafts import DraftBar, DraftKeeper
 from ..widgets.forms import ReasonDialog
 from ..widgets.guard import guard
 from .mentions import MentionTextEdit, show_mentions
@@ -95,6 +99,7 @@ class NotesTab(RecordTab):
         self.store = store
         self.user = user
         self.patient_id = patient_id
+        self.waiting_draft: DraftRow | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
         self.list = QTextBrowser()
@@ -107,6 +112,10 @@ class NotesTab(RecordTab):
         composer.setObjectName("noteComposer")
         box = QVBoxLayout(composer)
         box.setContentsMargins(0, 6, 0, 0)
+        self.draft_bar = DraftBar("note")
+        self.draft_bar.restore.connect(self.restore_draft)
+        self.draft_bar.discard.connect(self.discard_draft)
+        box.addWidget(self.draft_bar)
         row = QHBoxLayout()
         self.category = QComboBox()
         self.category.setObjectName("noteCategory")
@@ -146,9 +155,70 @@ class NotesTab(RecordTab):
         buttons.addWidget(self.add_button)
         box.addLayout(buttons)
         layout.addWidget(composer)
+        self.drafts = DraftKeeper(store, patient_id, DraftKind.NOTE, self._unsaved, self)
+        self.text.textChanged.connect(self.drafts.touched)
+        self.category.currentIndexChanged.connect(self.drafts.touched)
         if not guard(self.add_button, user.role, Permission.WRITE_NOTE):
             self.text.setEnabled(False)
+        else:
+            self._offer_draft()
         self.reload()
+
+    # --- the unsaved note, kept as a draft ----------------------------------------------
+
+    def _unsaved(self) -> dict[str, Any] | None:
+        text = self.text.toPlainText()
+        if not text.strip():
+            return None
+        return {"text": text, "category": self.category.currentData()}
+
+    @property
+    def dirty(self) -> bool:
+        return self._unsaved() is not None
+
+    def _offer_draft(self) -> None:
+        row = self.drafts.waiting()
+        if row is not None and str(row.content.get("text") or "").strip():
+            self.waiting_draft = row
+            self.drafts.held = True
+            self.draft_bar.offer(row)
+
+    def restore_draft(self) -> None:
+        row = self.waiting_draft
+        if row is None:
+            return
+        self.waiting_draft = None
+        self.draft_bar.hide()
+        index = self.category.findData(row.content.get("category"))
+        if index >= 0:
+            self.category.setCurrentIndex(index)
+        typed = self.text.toPlainText().strip()
+        kept = str(row.content.get("text") or "")
+        # Typed while the offer stood: both are kept, the draft first.
+        self.text.setPlainText(f"{kept.rstrip()}\n\n{typed}" if typed else kept)
+        self.drafts.held = False
+        self.drafts.keep_now()
+        self.text.setFocus()
+
+    def discard_draft(self) -> None:
+        self.waiting_draft = None
+        self.draft_bar.hide()
+        self.drafts.forget()
+        self.drafts.touched()  # anything typed meanwhile is kept in its place
+
+    def keep_draft_now(self) -> None:
+        """Closing, locking or quitting: what is typed is kept now, nothing replaced."""
+        if self.waiting_draft is not None and self.dirty:
+            self.restore_draft()  # the offered draft and the new typing, both kept
+        else:
+            self.drafts.keep_now()
+
+    def discard_unsaved(self) -> None:
+        """Closing with "Discard": the typed note and its draft go."""
+        self.waiting_draft = None
+        self.draft_bar.hide()
+        self.text.clear()
+        self.drafts.forget()
 
     def reload(self) -> None:
         self._load_directory()
@@ -183,13 +253,17 @@ class NotesTab(RecordTab):
             self.text.setFocus()
         self.mention.setCurrentIndex(0)
 
-    def add_from_form(self) -> None:
+    def add_from_form(self) -> bool:
+        """Add the typed note; True once it is in the record."""
         mentions = self.mentions()
         if mentions.flagged and not self._confirm_mentions(mentions):
             self.text.setFocus()
-            return
+            return False
         if self.add(self.text.toPlainText(), self.category.currentData()):
             self.text.clear()
+            self.drafts.forget()
+            return True
+        return False
 
     def _confirm_mentions(self, mentions: notes_service.Mentions) -> bool:
         """An "@" that tells nobody is said before saving; the note may still be added."""
