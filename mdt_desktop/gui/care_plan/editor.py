@@ -48,6 +48,7 @@ from ..features import RecordTab
 from ..operations import show_people_error
 from ..widgets.banner import PatientBanner
 from ..widgets.drafts import DraftBar, DraftKeeper
+from .plan_drafts import PlanDrafts
 from .sections import ActionsEditor, GoalsEditor, ReviewEditor, SectionEditor, make_editor
 
 FLAG_STYLE = {
@@ -77,7 +78,7 @@ def _staff_names(store: Store) -> list[str]:
     return out
 
 
-class CarePlanEditor(RecordTab):
+class CarePlanEditor(PlanDrafts, RecordTab):
     """The one live care plan of one person, for the signed-in user."""
 
     saved = Signal(object)  # VersionInfo
@@ -291,84 +292,6 @@ class CarePlanEditor(RecordTab):
         if as_saved:
             self._snapshot = self.gather()
             self.agree_again = False
-
-    # --- unsaved edits, kept as a draft ----------------------------------------------------
-
-    def _unsaved(self) -> dict[str, Any] | None:
-        if not (self.dirty or self.agree_again):
-            return None
-        return {
-            "base_version_id": str(self.base.id) if self.base else None,
-            "content": self.gather(),
-            "note": self.note.text(),
-            "agree": self.agree_again,
-        }
-
-    def _offer_draft(self) -> None:
-        row = self.drafts.waiting()
-        if row is None:
-            return
-        self.waiting_draft = row
-        self.drafts.held = True
-        base_id = row.content.get("base_version_id")
-        current = str(self.base.id) if self.base else None
-        detail = ""
-        if base_id != current:
-            base = self._draft_base(row)
-            number = f"version {base.number}" if base else "an empty plan"
-            detail = (
-                f"It was made from {number}; the plan has been saved since, so saving it "
-                "keeps both and asks for a merge. "
-            )
-        self.draft_bar.offer(row, detail)
-
-    def _draft_base(self, row: DraftRow) -> care_plans.VersionInfo | None:
-        base_id = row.content.get("base_version_id")
-        return next(
-            (v for v in care_plans.history(self.store, self.patient_id) if str(v.id) == base_id),
-            None,
-        )
-
-    def restore_draft(self) -> None:
-        """The draft's edits, on top of the version they were made from (never another)."""
-        row = self.waiting_draft
-        if row is None:
-            return
-        self.waiting_draft = None
-        self.draft_bar.hide()
-        self.drafts.held = False
-        base = self._draft_base(row)
-        if base is not None and (self.base is None or base.id != self.base.id):
-            self.base = base
-            self._show_content(base.content)
-        content = cp.normalise(row.content.get("content"))
-        self._show_content(content, as_saved=False)
-        self.note.setText(str(row.content.get("note") or ""))
-        self.agree_again = bool(row.content.get("agree"))
-        self._edited()
-        self.drafts.keep_now()
-
-    def discard_draft(self) -> None:
-        self.waiting_draft = None
-        self.draft_bar.hide()
-        self.drafts.forget()
-        self.drafts.touched()  # edits made meanwhile are kept in its place
-
-    def keep_draft_now(self) -> None:
-        """Closing, locking or quitting: the edits are kept now."""
-        if self.waiting_draft is not None and self.dirty:
-            # Edited while the old draft was offered: the newer edits are what is on screen.
-            self.waiting_draft = None
-            self.draft_bar.hide()
-            self.drafts.held = False
-        self.drafts.keep_now()
-
-    def discard_unsaved(self) -> None:
-        """Closing with "Discard": the edits and their draft go; the saved plan stays."""
-        self.waiting_draft = None
-        self.draft_bar.hide()
-        self.drafts.forget()
-        self.reload(discard=True)
 
     def _show_state(self) -> None:
         if self.base is None:

@@ -301,6 +301,7 @@ class CarePlansPage(Page):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return False
+            self.editor.drafts.forget()  # lost on purpose: not offered back later
         self._drop_editor()
         self.views.setCurrentWidget(self.list_view)
         self.load()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from mdt_desktop.domain.drafts import DRAFT_DELAY_MS, DraftKind
@@ -56,6 +56,10 @@ class DraftKeeper(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(DRAFT_DELAY_MS)
         self.timer.timeout.connect(self.keep_now)
+        # Quitting (the main window closed, a log-out) keeps what the timer has not yet.
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.keep_now)
 
     def waiting(self) -> DraftRow | None:
         """A draft kept earlier (another session, or before a crash)."""
