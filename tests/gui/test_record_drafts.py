@@ -177,3 +177,62 @@ def test_care_plan_edits_are_kept_on_close_and_restored_onto_their_version(
     assert drafts.draft(store, pid, DraftKind.CARE_PLAN) is None
     if editor.merge_dialog is not None:
         editor.merge_dialog.reject()
+
+
+def test_someone_else_unlocking_closes_the_record_and_the_draft_waits_for_its_author(
+    qtbot, window, store: Store, user: User, hood: Neighbourhood
+) -> None:
+    from mdt_desktop.domain.roles import Role
+    from mdt_desktop.services.users import create_user
+
+    create_user(store, "Alex Kim", Role.PHARMACIST, hood.team, pin="1111")
+    pid = hood.patients[0]
+    record = _open(qtbot, window, pid)
+    record.view.tab("Notes").text.setPlainText("Sam's half-written note")
+    window.lock()
+    screen = window.lock_screen
+    screen.who.setCurrentIndex(screen.who.findText("Alex Kim (Pharmacist)"))
+    screen.secret.setText("1111")
+    with qtbot.waitSignal(record.destroyed, timeout=5000):
+        screen.try_unlock()
+    qtbot.waitUntil(lambda: not window.locked, timeout=5000)
+    assert _records() == []
+    assert drafts.draft(store, pid, DraftKind.NOTE) is None  # not Alex's
+    sign_in(store, user)
+    assert drafts.draft(store, pid, DraftKind.NOTE).content["text"] == "Sam's half-written note"
+
+
+def test_the_app_closing_keeps_the_draft_without_asking(
+    qtbot, window, store: Store, hood: Neighbourhood
+) -> None:
+    pid = hood.patients[3]
+    record = _open(qtbot, window, pid)
+    record.view.tab("Notes").text.setPlainText("Typed just before closing the app")
+    window.close()
+    record.close()  # as quitting does after the main window has gone: no question
+    assert not record.isVisible()
+    assert drafts.draft(store, pid, DraftKind.NOTE).content["text"].startswith("Typed just")
+
+
+def test_care_plans_page_never_shows_one_persons_unsaved_edits_to_the_next(
+    qtbot, store: Store, user: User, hood: Neighbourhood
+) -> None:
+    from mdt_desktop.gui.care_plan.page import CarePlansPage
+
+    pid = hood.patients[2]
+    referral = caseload.refer_person(store, pid, reason="Frailty", team_id=hood.team.id)
+    caseload.accept_referral(store, referral, coordinator_id=hood.coordinator.id)
+    care_plans.save_version(store, pid, rich_content(), None)
+    page = CarePlansPage(store, user)
+    qtbot.addWidget(page)
+    editor = page.open_plan(pid)
+    editor.show_section("medicines").findChild(QPlainTextEdit).setPlainText("Sam's edit")
+    qtbot.waitUntil(lambda: drafts.draft(store, pid, DraftKind.CARE_PLAN) is not None, timeout=4000)
+    sign_in(store, hood.nurse)
+    page.set_user(hood.nurse)
+    assert page.editor is not editor and not page.editor.dirty
+    assert page.editor.editors["medicines"].value() != "Sam's edit"
+    assert not page.editor.draft_bar.isVisible()
+    sign_in(store, user)
+    kept = drafts.draft(store, pid, DraftKind.CARE_PLAN)
+    assert kept is not None and kept.content["content"]["medicines"] == "Sam's edit"
