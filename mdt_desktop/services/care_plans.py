@@ -656,6 +656,7 @@ class PlanRow:
     saved_at: datetime | None
     saved_by: str | None
     merges_waiting: int
+    changed_since_agreed: bool = False  # agreed once, changed since: to agree again
 
 
 def plan_rows(store: Store, today: date, *, flagged_only: bool = False) -> list[PlanRow]:
@@ -699,6 +700,9 @@ def plan_rows(store: Store, today: date, *, flagged_only: bool = False) -> list[
                     saved_at=version.created_at if version else None,
                     saved_by=version.author_name if version else None,
                     merges_waiting=int(waiting.get(plan.id, 0)),
+                    changed_since_agreed=version is not None
+                    and version.agreed_on is None
+                    and bool(((version.content or {}).get("review") or {}).get("agreed_on")),
                 )
             )
         return out

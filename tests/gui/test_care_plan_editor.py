@@ -20,6 +20,7 @@ from mdt_desktop.gui.care_plan import care_plan_tab
 from mdt_desktop.gui.care_plan import editor as editor_module
 from mdt_desktop.gui.care_plan.editor import CarePlanEditor
 from mdt_desktop.gui.care_plan.merge import MergeDialog
+from mdt_desktop.gui.care_plan.page import CarePlanListModel
 from mdt_desktop.gui.care_plan.sections import ActionsEditor, GoalsEditor, ReviewEditor
 from mdt_desktop.services import care_plans
 from mdt_desktop.store.database import Store
@@ -267,6 +268,12 @@ def test_a_plan_changed_after_agreement_says_so_in_the_editor_and_on_the_pdf(
     editor.save()
     assert "Changed since agreed" in editor.version_label.text()
     assert "18-Oct-2026 — to agree again" in editor.version_label.text()
+    [row] = care_plans.plan_rows(store, date.today())
+    assert row.changed_since_agreed and row.status == "draft"
+    model = CarePlanListModel(date.today())
+    model.set_rows([row])
+    status = model.data(model.index(0, CarePlanListModel.COL_STATUS))
+    assert status == "Changed since agreed: to agree again"
     wait_for(editor.export_pdf(path=tmp_path / "changed.pdf"))
     text = " ".join(_pdf_text(tmp_path / "changed.pdf").split())
     assert "Agreed with me on 18-Oct-2026" not in text

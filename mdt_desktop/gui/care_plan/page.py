@@ -96,6 +96,8 @@ class CarePlanListModel(QAbstractTableModel):
                 text = str(r.version_number or "")
                 return text + (" · merge waiting" if r.merges_waiting else "")
             if col == self.COL_STATUS:
+                if r.changed_since_agreed:
+                    return "Changed since agreed: to agree again"
                 return STATUS_WORDS.get(r.status, r.status)
             if col == self.COL_REVIEW:
                 return format_patient_date(r.review_on) if r.review_on else "Not set"
