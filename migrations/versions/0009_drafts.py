@@ -28,8 +28,8 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("content", JSONDoc, nullable=False),
         sa.Column("saved_at", UTCDateTime(), nullable=False),
-        sa.CheckConstraint("kind IN ('note', 'care_plan')", name="ck_drafts_kind_valid"),
-        sa.PrimaryKeyConstraint("user_id", "patient_id", "kind", name="pk_drafts"),
+        sa.CheckConstraint("kind IN ('note', 'care_plan')", name=op.f("ck_drafts_kind_valid")),
+        sa.PrimaryKeyConstraint("user_id", "patient_id", "kind", name=op.f("pk_drafts")),
     )
 
 
