@@ -211,7 +211,7 @@ class RecordView(QWidget):
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Unsaved work",
-            f"{self.banner_data.name}'s record has {what} not saved yet. Save it now, keep "
+            f"The record of {self.banner_data.name} has {what} not saved yet. Save it now, keep "
             "it as a draft (only you see it, and it is offered back when you open this "
             "record again on this laptop), or discard it?",
             parent=self,
