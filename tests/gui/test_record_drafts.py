@@ -236,3 +236,23 @@ def test_care_plans_page_never_shows_one_persons_unsaved_edits_to_the_next(
     sign_in(store, user)
     kept = drafts.draft(store, pid, DraftKind.CARE_PLAN)
     assert kept is not None and kept.content["content"]["medicines"] == "Sam's edit"
+
+
+def test_typing_while_a_draft_is_offered_replaces_nothing(
+    qtbot, window, store: Store, hood: Neighbourhood, on_modal
+) -> None:
+    pid = hood.patients[1]
+    drafts.keep_draft(
+        store, pid, DraftKind.NOTE, {"text": "Yesterday's words", "category": "visit"}
+    )
+    record = _open(qtbot, window, pid)
+    tab = record.view.tab("Notes")
+    tab.drafts.timer.setInterval(10)
+    tab.text.setPlainText("Today's words")
+    qtbot.wait(60)  # the timer has run: the offered draft is not overwritten
+    assert drafts.draft(store, pid, DraftKind.NOTE).content["text"] == "Yesterday's words"
+    on_modal(_choose("Keep as draft", []))
+    with qtbot.waitSignal(record.destroyed, timeout=5000):
+        record.close()
+    kept = drafts.draft(store, pid, DraftKind.NOTE).content
+    assert kept == {"text": "Yesterday's words\n\nToday's words", "category": "visit"}
