@@ -8,8 +8,6 @@ with a reason. Flags say what needs attention on the caseload list.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -154,29 +152,3 @@ def clean_text(text: str, what: str, *, limit: int = MAX_NOTE_LENGTH) -> str:
             f"({len(cleaned):,} characters; at most {limit:,})."
         )
     return cleaned
-
-
-def find_mentions(text: str, names: Iterable[str]) -> list[str]:
-    """The colleagues' names mentioned as ``@Name`` in a note, longest match first.
-
-    ``@Sue Palmer`` and ``@sue`` both find "Sue Palmer" (the given name alone only when
-    it is unique among the names); titles such as "Dr" may be left out.
-    """
-    lowered = text.lower()
-    found: list[str] = []
-    candidates = sorted(set(names), key=len, reverse=True)
-    for name in candidates:
-        bare = re.sub(r"^(dr|mr|mrs|ms|miss|prof)\.?\s+", "", name.lower())
-        forms = {name.lower(), bare}
-        if any(re.search(rf"@{re.escape(f)}(?![\w])", lowered) for f in forms):
-            found.append(name)
-    # "@Sue" alone: the first word of exactly one colleague.
-    firsts: dict[str, list[str]] = {}
-    for name in candidates:
-        bare = re.sub(r"^(dr|mr|mrs|ms|miss|prof)\.?\s+", "", name.lower())
-        firsts.setdefault(bare.split()[0], []).append(name)
-    for word in re.findall(r"@(\w+)", lowered):
-        owners = firsts.get(word, [])
-        if len(owners) == 1 and owners[0] not in found:
-            found.append(owners[0])
-    return found

@@ -59,6 +59,8 @@ class CarePlanDocument:
     produced_at: datetime
     care_coordinator: str | None = None  # "Sam Carter, District nurse, 01632 960123"
     today: date | None = None
+    # Agreed once, changed since: the copy must not claim the person agreed this version.
+    changed_since_agreed: bool = False
 
 
 def _date(iso: str) -> str:
@@ -189,7 +191,15 @@ def care_plan_story(doc: CarePlanDocument, st: Styles) -> list[Flowable]:
             st.body,
         )
     )
-    if review["agreed_on"]:
+    if review["agreed_on"] and doc.changed_since_agreed:
+        story.append(
+            para(
+                f"Changed since I agreed it on {_date(review['agreed_on'])}: this version is "
+                "to be agreed with me again.",
+                st.subheading,
+            )
+        )
+    elif review["agreed_on"]:
         agreed = f"Agreed with me on {_date(review['agreed_on'])}"
         if review["agreed_how"]:
             agreed += f" ({review['agreed_how'].lower()})"

@@ -115,6 +115,7 @@ def care_plan_document(
         produced_at=datetime.now(UTC),
         care_coordinator=coordinator,
         today=today,
+        changed_since_agreed=version.changed_since_agreed,
     )
 
 

@@ -61,12 +61,22 @@ class VersionInfo:
     change_summary: str
     content: dict[str, Any]
     review_on: date | None
-    agreed_on: date | None
+    agreed_on: date | None  # the agreement that holds for this version (None: not agreed)
     is_current: bool = False
 
     @property
     def is_merge(self) -> bool:
         return self.second_parent_id is not None
+
+    @property
+    def last_agreed_on(self) -> date | None:
+        """When the person last agreed the plan, whether or not it has changed since."""
+        return plan_rules.parse_date(self.content["review"]["agreed_on"])
+
+    @property
+    def changed_since_agreed(self) -> bool:
+        """Agreed once, then changed: the agreement is for an earlier version."""
+        return self.agreed_on is None and self.last_agreed_on is not None
 
 
 @dataclass(frozen=True)
@@ -260,7 +270,33 @@ def _active_entry(s: Any, patient_id: uuid.UUID) -> CaseloadEntry | None:
     ).first()
 
 
-def _new_version(
+def agreement_holds(
+    content: Mapping[str, Any],
+    parent_content: Mapping[str, Any] | None,
+    parent_agreed: bool,
+    *,
+    agree: bool = False,
+) -> bool:
+    """Whether the agreement written in ``content`` is an agreement to this version.
+
+    The person agrees a version, not a plan for ever: an agreement entered (or entered
+    again, or confirmed with ``agree``) in this version holds; one carried over from the
+    parent holds only when the parent's did and nothing but the review section (review
+    date, copy given) changed. Anything else is "changed since agreed — to agree again".
+    """
+    review = content["review"]
+    if not review["agreed_on"]:
+        return False
+    if agree or parent_content is None:
+        return True
+    before = parent_content["review"]
+    if (review["agreed_on"], review["agreed_how"]) != (before["agreed_on"], before["agreed_how"]):
+        return True
+    changed = plan_rules.changed_sections(parent_content, content)
+    return parent_agreed and all(key == "review" for key in changed)
+
+
+def _new_version(  # noqa: PLR0913 - one keyword per fact of the version
     s: Any,
     plan: CarePlan,
     content: dict[str, Any],
@@ -270,6 +306,7 @@ def _new_version(
     summary: str,
     author: Actor,
     created_at: datetime,
+    agree: bool = False,
 ) -> CarePlanVersion:
     number = (
         s.scalar(
@@ -278,6 +315,13 @@ def _new_version(
         or 0
     ) + 1
     review = content["review"]
+    before = s.get(CarePlanVersion, parent) if parent is not None else None
+    holds = agreement_holds(
+        content,
+        plan_rules.normalise(before.content) if before is not None else None,
+        before is not None and before.agreed_on is not None,
+        agree=agree,
+    )
     version = CarePlanVersion(
         id=uuid.uuid4(),
         team_id=plan.team_id,
@@ -291,7 +335,7 @@ def _new_version(
         change_summary=summary,
         content=content,
         review_on=plan_rules.parse_date(review["review_on"]),
-        agreed_on=plan_rules.parse_date(review["agreed_on"]),
+        agreed_on=plan_rules.parse_date(review["agreed_on"]) if holds else None,
         agreed_how=review["agreed_how"] or None,
         copy_given=bool(review["copy_given"]),
     )
@@ -319,8 +363,11 @@ def save_version(
     note: str = "",
     author: Actor | None = None,
     created_at: datetime | None = None,
+    agree: bool = False,
 ) -> SaveResult:
     """Save the plan as edited from ``base_version_id`` (None: from an empty plan).
+
+    ``agree``: the person has agreed this version (recorded again even on the same day).
 
     From the current version: a new current version. From an older one: a version of its
     own plus a pending merge, and the current version is left exactly as it was.
@@ -362,9 +409,15 @@ def save_version(
         base_content = plan_rules.normalise(base.content) if base else None
         current = plan.current_version_id
         if base_version_id == current:
-            if base_content is not None and not plan_rules.changed_sections(base_content, prepared):
+            if (
+                base_content is not None
+                and not plan_rules.changed_sections(base_content, prepared)
+                and not (agree and base is not None and base.agreed_on is None)
+            ):
                 return SaveResult(None)
             summary = plan_rules.summarise_changes(base_content, prepared)
+            if agree:
+                summary = "; ".join(x for x in (summary, "Agreed with the person again") if x)
             version = _new_version(
                 s,
                 plan,
@@ -374,6 +427,7 @@ def save_version(
                 summary=_with_note(summary, note),
                 author=author,
                 created_at=when,
+                agree=agree,
             )
             _make_current(plan, version)
             s.flush()
@@ -389,6 +443,7 @@ def save_version(
             summary=_with_note(f"Saved from an older version; {summary}", note),
             author=author,
             created_at=when,
+            agree=agree,
         )
         s.flush()
         conflict = SyncConflict(
@@ -601,6 +656,7 @@ class PlanRow:
     saved_at: datetime | None
     saved_by: str | None
     merges_waiting: int
+    changed_since_agreed: bool = False  # agreed once, changed since: to agree again
 
 
 def plan_rows(store: Store, today: date, *, flagged_only: bool = False) -> list[PlanRow]:
@@ -644,6 +700,9 @@ def plan_rows(store: Store, today: date, *, flagged_only: bool = False) -> list[
                     saved_at=version.created_at if version else None,
                     saved_by=version.author_name if version else None,
                     merges_waiting=int(waiting.get(plan.id, 0)),
+                    changed_since_agreed=version is not None
+                    and version.agreed_on is None
+                    and bool(((version.content or {}).get("review") or {}).get("agreed_on")),
                 )
             )
         return out

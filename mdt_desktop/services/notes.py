@@ -9,8 +9,9 @@ note in that colleague's inbox.
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -22,7 +23,6 @@ from mdt_desktop.domain.caseload import (
     ReferralStatus,
     Urgency,
     clean_text,
-    find_mentions,
 )
 from mdt_desktop.domain.permissions import Permission, require
 from mdt_desktop.services import list_views
@@ -78,19 +78,128 @@ def _team_for(s, patient_id: uuid.UUID, fallback: uuid.UUID | None) -> uuid.UUID
     return patient.team_id or fallback
 
 
-def _mentioned_staff(
-    s, text: str, team_id: uuid.UUID | None, explicit: Iterable[uuid.UUID]
-) -> list[Staff]:
+# --- mentions ------------------------------------------------------------------------
+#
+# One rule decides who an "@..." in a note tells: the note box's preview and the save
+# both call resolve_mentions, so what the preview promises is what the save does.
+
+TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "sister", "nurse"})
+_AT = re.compile(r"(?<![\w.])@")
+_WORD = re.compile(r"[^\W_][\w'’-]*")
+_MOST_WORDS = 4  # "@Dr Mary-Jane van Dijk" at most
+
+
+@dataclass(frozen=True)
+class Colleague:
+    """Someone in the team's staff directory who can be mentioned."""
+
+    id: uuid.UUID
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """What a note's "@..." words come to: who is told, and what matches nobody."""
+
+    told: tuple[Colleague, ...] = ()
+    unmatched: tuple[str, ...] = ()  # "@Dr Hendy" as typed
+    ambiguous: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ("@Sue", ("Sue Brown", ...))
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.unmatched or self.ambiguous)
+
+    def warning(self) -> str:
+        """The sentence shown before saving when a mention tells nobody."""
+        parts = []
+        if self.unmatched:
+            *first, last = self.unmatched
+            who = f"{', '.join(first)} and {last}" if first else last
+            verb = "match" if first else "matches"
+            parts.append(f"{who} {verb} nobody in the team's staff directory")
+        parts += [f"{typed} could be {' or '.join(names)}" for typed, names in self.ambiguous]
+        return "; ".join(parts) + ", so nobody is told for it. Write the colleague's full name."
+
+
+def _words(name: str) -> list[str]:
+    words = [w.casefold() for w in _WORD.findall(name)]
+    while len(words) > 1 and words[0].rstrip(".") in TITLES:
+        words = words[1:]
+    return words
+
+
+def _matches(typed: list[str], directory: Sequence[Colleague]) -> list[Colleague]:
+    """Colleagues whose name the typed words are: in full, or a unique first or surname."""
+    full = [c for c in directory if _words(c.name) == typed]
+    if full or len(typed) != 1:
+        return full
+    word = typed[0]
+    return [c for c in directory if (w := _words(c.name)) and word in (w[0], w[-1])]
+
+
+def resolve_mentions(text: str, directory: Sequence[Colleague]) -> Mentions:
+    """Who the ``@`` mentions in ``text`` tell.
+
+    ``@Tom Hendry``, ``@Dr Hendry``, ``@Hendry`` and ``@tom`` all find Tom Hendry while
+    he is the only Tom and the only Hendry; titles ("Dr", "Mrs") may be typed or left
+    out, on either side. A first name or surname shared by several colleagues tells
+    none of them (it is flagged as ambiguous); an ``@word`` that is nobody's name is
+    flagged as unmatched. ``sue@example.org`` is an email address, not a mention.
+    """
+    told: dict[uuid.UUID, Colleague] = {}
+    unmatched: list[str] = []
+    ambiguous: list[tuple[str, tuple[str, ...]]] = []
+    for at in _AT.finditer(text):
+        after = text[at.end() :].split("\n", 1)[0]
+        raw: list[re.Match[str]] = []
+        for word in _WORD.finditer(after):
+            # The name starts at the "@" and runs on over single spaces, not punctuation.
+            gap = after[raw[-1].end() : word.start()] if raw else after[: word.start()]
+            if (gap.strip() if raw else gap) or len(raw) == _MOST_WORDS:
+                break
+            raw.append(word)
+        if not raw:
+            continue
+        titled = len(raw) > 1 and raw[0].group().casefold().rstrip(".") in TITLES
+        start = 1 if titled else 0
+        found: list[Colleague] = []
+        used = start + 1
+        for end in range(len(raw), start, -1):
+            found = _matches([w.group().casefold() for w in raw[start:end]], directory)
+            if found:
+                used = end
+                break
+        typed = "@" + after[raw[0].start() : raw[used - 1].end()]
+        if len(found) == 1:
+            told.setdefault(found[0].id, found[0])
+        elif found:
+            ambiguous.append((typed, tuple(sorted(c.name for c in found))))
+        else:
+            unmatched.append(typed)
+    return Mentions(tuple(told.values()), tuple(unmatched), tuple(ambiguous))
+
+
+def _directory(s, team_id: uuid.UUID | None) -> list[Colleague]:
     query = select(Staff).where(Staff.deleted_at.is_(None), Staff.active.is_(True))
     if team_id is not None:
         query = query.where(Staff.team_id == team_id)
-    directory = list(s.scalars(query))
-    by_name: dict[str, Staff] = {}
-    for st in directory:
-        by_name.setdefault(st.name, st)
+    return [Colleague(st.id, st.name, st.role) for st in s.scalars(query.order_by(Staff.name))]
+
+
+def mention_directory(store: Store, patient_id: uuid.UUID) -> list[Colleague]:
+    """The colleagues a note in this person's record can mention (the note's team)."""
+    with store.session() as s:
+        return _directory(s, _team_for(s, patient_id, None))
+
+
+def _mentioned_staff(
+    s, text: str, team_id: uuid.UUID | None, explicit: Iterable[uuid.UUID]
+) -> list[Staff]:
     chosen: dict[uuid.UUID, Staff] = {}
-    for name in find_mentions(text, by_name):
-        chosen[by_name[name].id] = by_name[name]
+    for colleague in resolve_mentions(text, _directory(s, team_id)).told:
+        staff = s.get(Staff, colleague.id)
+        chosen[staff.id] = staff
     for staff_id in explicit:
         st = s.get(Staff, staff_id)
         if st is None or st.deleted_at is not None:

@@ -45,6 +45,7 @@ from mdt_desktop.domain.discharges import (
     TaskAnchor,
     TaskStatus,
 )
+from mdt_desktop.domain.drafts import DraftKind
 from mdt_desktop.domain.meetings import (
     ActionStatus,
     AgendaStatus,
@@ -185,6 +186,25 @@ class SyncConflict(Base):
     detected_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class Draft(Base):
+    """Unsaved clinical text of one user in one record, kept on this laptop only.
+
+    It is what someone was still typing, not part of the record: it never syncs (the
+    team sees a note once it is added), has no audit entries, and is deleted when the
+    note or plan is saved or the draft discarded. It lives here, in the encrypted store,
+    because it is clinical text.
+    """
+
+    __tablename__ = "drafts"
+    __table_args__ = (_one_of("kind", tuple(k.value for k in DraftKind)),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    content: Mapped[dict[str, Any]]
+    saved_at: Mapped[datetime]
 
 
 class ImportRecord(Base):

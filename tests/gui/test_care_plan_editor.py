@@ -20,6 +20,7 @@ from mdt_desktop.gui.care_plan import care_plan_tab
 from mdt_desktop.gui.care_plan import editor as editor_module
 from mdt_desktop.gui.care_plan.editor import CarePlanEditor
 from mdt_desktop.gui.care_plan.merge import MergeDialog
+from mdt_desktop.gui.care_plan.page import CarePlanListModel
 from mdt_desktop.gui.care_plan.sections import ActionsEditor, GoalsEditor, ReviewEditor
 from mdt_desktop.services import care_plans
 from mdt_desktop.store.database import Store
@@ -244,3 +245,87 @@ def test_diff_marks_the_words_that_changed_and_escapes_markup(store, user) -> No
     assert f'<span style="background:{OLD_WORD};">&lt;b&gt;tea&lt;/b&gt;</span>' in page
     assert f'<span style="background:{NEW_WORD};">&lt;b&gt;coffee&lt;/b&gt;</span>' in page
     assert "&amp; cake." in page
+
+
+def _pdf_text(path: Path) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
+
+
+def test_a_plan_changed_after_agreement_says_so_in_the_editor_and_on_the_pdf(
+    qtbot, store, user, tmp_path: Path, monkeypatch
+) -> None:
+    pid = person_on_caseload(store)
+    agreed = rich_content()
+    agreed["review"] = {"agreed_on": "2026-10-18", "agreed_how": "In person",
+                        "copy_given": True, "review_on": "2027-01-16"}  # fmt: skip
+    care_plans.save_version(store, pid, agreed, None)
+    monkeypatch.setattr(editor_module, "open_file", lambda p: True)
+    editor = make_editor(qtbot, store, user, pid)
+    assert "Changed since agreed" not in editor.version_label.text()
+    type_text(editor, "needs", "Falls at night; now also struggling with the stairs.")
+    assert "changed since agreed" in editor.status.text()
+    assert editor.agree_button.isVisible()
+    editor.save()
+    assert "Changed since agreed" in editor.version_label.text()
+    assert "18-Oct-2026 — to agree again" in editor.version_label.text()
+    [row] = care_plans.plan_rows(store, date.today())
+    assert row.changed_since_agreed and row.status == "draft"
+    model = CarePlanListModel(date.today())
+    model.set_rows([row])
+    status = model.data(model.index(0, CarePlanListModel.COL_STATUS))
+    assert status == "Changed since agreed: to agree again"
+    wait_for(editor.export_pdf(path=tmp_path / "changed.pdf"))
+    text = " ".join(_pdf_text(tmp_path / "changed.pdf").split())
+    assert "Agreed with me on 18-Oct-2026" not in text
+    assert "Changed since I agreed it on 18-Oct-2026" in text
+    assert "to be agreed with me again" in text
+    # The person agrees the changed plan: recorded for this version, the PDF says so.
+    editor.agree_button.click()
+    assert editor.save_button.isEnabled()
+    editor.save()
+    assert "Changed since agreed" not in editor.version_label.text()
+    assert care_plans.load_plan(store, pid).status == "agreed"
+    wait_for(editor.export_pdf(path=tmp_path / "agreed.pdf"))
+    text = " ".join(_pdf_text(tmp_path / "agreed.pdf").split())
+    assert f"Agreed with me on {date.today():%d-%b-%Y}" in text
+
+
+def test_export_with_unsaved_edits_offers_to_save_first(
+    qtbot, store, user, tmp_path: Path, monkeypatch, on_modal
+) -> None:
+    pid = person_on_caseload(store)
+    care_plans.save_version(store, pid, rich_content(), None)
+    opened: list[Path] = []
+    monkeypatch.setattr(editor_module, "open_file", lambda p: opened.append(p) or True)
+    editor = make_editor(qtbot, store, user, pid)
+    type_text(editor, "medicines", "Furosemide 40 mg each morning (new)")
+    asked: list[str] = []
+
+    def choose(label: str) -> Any:
+        def act(box: Any) -> None:
+            assert isinstance(box, QMessageBox)
+            asked.append(box.text())
+            [button] = [b for b in box.buttons() if b.text().startswith(label)]
+            button.click()
+
+        return act
+
+    # Cancel: nothing exported, the edit still on screen.
+    on_modal(choose("Cancel"))
+    assert editor.export_pdf(path=tmp_path / "none.pdf") is None
+    assert "changes that are not saved" in asked[-1] and editor.dirty
+    # The saved version, said plainly: version 1 without the edit.
+    on_modal(choose("Export version 1 without my changes"))
+    wait_for(editor.export_pdf(path=tmp_path / "saved.pdf"))
+    assert "Furosemide" not in _pdf_text(tmp_path / "saved.pdf")
+    assert editor.status.text() == "Exported version 1 to saved.pdf." and editor.dirty
+    # Save first: version 2 is saved and is what is printed.
+    on_modal(choose("Save, then export"))
+    wait_for(editor.export_pdf(path=tmp_path / "new.pdf"))
+    assert not editor.dirty and care_plans.load_plan(store, pid).current.number == 2
+    assert "Furosemide 40 mg" in _pdf_text(tmp_path / "new.pdf")
+    assert editor.status.text() == "Exported version 2 to new.pdf."
+    # Nothing unsaved: no question.
+    count = len(asked)
+    wait_for(editor.export_fhir(path=tmp_path / "plan.json"))
+    assert len(asked) == count and opened[-1] == tmp_path / "plan.json"

@@ -146,6 +146,7 @@ def test_a_record_window_keeps_its_typed_note_through_lock_and_unlock(
     _unlock_with(qtbot, window, "4321")
     assert record.isVisible()
     assert note.toPlainText() == "Seen at home; daughter worried about falls at night."
+    note.clear()  # nothing unsaved: closing does not ask (tests/gui/test_record_drafts.py)
     record.close()
     window.close()
 

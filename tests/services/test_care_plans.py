@@ -286,3 +286,44 @@ def test_a_version_row_applied_by_sync_is_placed_on_the_line(store: Store) -> No
     assert state.current.id == v2
     assert [p.mine.id for p in state.pending] == [v3]
     assert state.pending[0].base.id == base.id
+
+
+def test_a_change_after_agreement_is_changed_since_agreed_until_agreed_again(
+    store: Store,
+) -> None:
+    clinician(store)
+    pid = person_on_caseload(store)
+    agreed = content(
+        about_me="Stay at home",
+        review={"agreed_on": "2026-10-18", "agreed_how": "In person", "copy_given": True},
+    )
+    v1 = care_plans.save_version(store, pid, agreed, None).version
+    assert v1.agreed_on == date(2026, 10, 18) and not v1.changed_since_agreed
+    # Ticking "copy given" or moving the review date is not a change to what was agreed.
+    review_only = cp.normalise(v1.content)
+    review_only["review"]["review_on"] = "2027-01-10"
+    v2 = care_plans.save_version(store, pid, review_only, v1.id).version
+    assert v2.agreed_on == date(2026, 10, 18)
+    changed = cp.normalise(v2.content)
+    changed["about_me"] = "Stay at home; moving in with my daughter in spring"
+    v3 = care_plans.save_version(store, pid, changed, v2.id).version
+    assert v3.agreed_on is None and v3.changed_since_agreed
+    assert v3.last_agreed_on == date(2026, 10, 18)
+    assert care_plans.load_plan(store, pid).status == "draft"
+    # A later change keeps it "to agree again"; the earlier agreement does not come back.
+    later = cp.normalise(v3.content)
+    later["needs"] = "Help with stairs"
+    v4 = care_plans.save_version(store, pid, later, v3.id).version
+    assert v4.changed_since_agreed
+    # Agreed again on the same day as before: recorded for this version.
+    again = care_plans.save_version(store, pid, cp.normalise(v4.content), v4.id, agree=True)
+    assert again.version is not None and again.version.number == 5
+    assert again.version.agreed_on == date(2026, 10, 18)
+    assert not again.version.changed_since_agreed
+    assert "Agreed with the person again" in again.version.change_summary
+    assert care_plans.load_plan(store, pid).status == "agreed"
+    # A new agreement date written in a version holds for that version.
+    redated = cp.normalise(v4.content)
+    redated["review"]["agreed_on"] = "2026-11-02"
+    v6 = care_plans.save_version(store, pid, redated, again.version.id).version
+    assert v6.agreed_on == date(2026, 11, 2)

@@ -43,6 +43,12 @@ def test_most_active_cases_get_a_plan_with_a_few_versions(store: Store) -> None:
         ]
     flags = {r.flag for r in care_plans.plan_rows(store, TODAY)}
     assert flags == set(cp.ReviewFlag)  # overdue, 7, 14 and not yet due all appear
+    # The demo follows the app's rule: a change after agreement is to agree again.
+    states = [care_plans.load_plan(store, p.patient_id) for p in plans]
+    changed = [st for st in states if st.current.changed_since_agreed]
+    assert changed and all(st.status == "draft" for st in changed)
+    assert all(st.status == "agreed" for st in states if st not in changed)
+    assert len(changed) < len(states) / 2
     # Each plan reads back through the service: a current version, an agreed plan.
     one = care_plans.load_plan(store, plans[0].patient_id)
     assert one.status == "agreed" and one.current.content["goals"]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 from support.neighbourhood import Neighbourhood, act_as
 
-from mdt_desktop.domain.caseload import find_mentions
 from mdt_desktop.domain.permissions import NotPermitted
 from mdt_desktop.services import caseload, notes
 from mdt_desktop.services.staff import staff_for_user
@@ -124,12 +124,60 @@ def test_notes_cannot_be_altered_in_place(store: Store, hood: Neighbourhood) -> 
     assert detail == "text"  # even a change behind the app's back is on the record
 
 
-def test_mention_matching() -> None:
-    names = ["Dr Priya Raman", "Sue Palmer", "Sue Brown", "Kwame Mensah"]
-    assert find_mentions("@Priya Raman please review", names) == ["Dr Priya Raman"]
-    assert find_mentions("ask @kwame", names) == ["Kwame Mensah"]
-    assert find_mentions("@sue what do you think", names) == []  # two Sues: ambiguous
-    assert find_mentions("email sue@example.org", names) == []
+def _colleagues(*names: str) -> list[notes.Colleague]:
+    return [notes.Colleague(uuid.uuid4(), name, "gp") for name in names]
+
+
+def _told(text: str, directory: list[notes.Colleague]) -> list[str]:
+    return [c.name for c in notes.resolve_mentions(text, directory).told]
+
+
+def test_mention_matching_full_names_titles_first_and_surnames() -> None:
+    team = _colleagues("Dr Priya Raman", "Sue Palmer", "Sue Brown", "Kwame Mensah", "Tom Hendry")
+    assert _told("@Priya Raman please review", team) == ["Dr Priya Raman"]
+    assert _told("@Dr Priya Raman please review", team) == ["Dr Priya Raman"]
+    assert _told("@Dr Raman, can you look?", team) == ["Dr Priya Raman"]
+    assert _told("@Tom Hendry to visit", team) == ["Tom Hendry"]
+    assert _told("@Dr Hendry to visit", team) == ["Tom Hendry"]  # a title he has not got
+    assert _told("@hendry to visit", team) == ["Tom Hendry"]  # surname, unique
+    assert _told("ask @kwame", team) == ["Kwame Mensah"]  # first name, unique
+    assert _told("@Sue Palmer and @Sue Brown", team) == ["Sue Palmer", "Sue Brown"]
+    assert _told("email sue@example.org or @ Sue", team) == []
+    assert _told("@Tom Hendry @tom @Hendry", team) == ["Tom Hendry"]  # told once
+
+
+def test_ambiguous_and_unmatched_mentions_are_flagged() -> None:
+    team = _colleagues("Sue Palmer", "Sue Brown", "Tom Hendry", "Amy Hendry")
+    two_sues = notes.resolve_mentions("@sue what do you think", team)
+    assert two_sues.told == () and two_sues.ambiguous == (("@sue", ("Sue Brown", "Sue Palmer")),)
+    hendrys = notes.resolve_mentions("@Dr Hendry please", team)
+    assert hendrys.ambiguous == (("@Dr Hendry", ("Amy Hendry", "Tom Hendry")),)
+    typo = notes.resolve_mentions("@Dr Hendy please visit; @Tom Hendry knows", team)
+    assert [c.name for c in typo.told] == ["Tom Hendry"]
+    assert typo.unmatched == ("@Dr Hendy",) and typo.flagged
+    assert typo.warning() == (
+        "@Dr Hendy matches nobody in the team's staff directory, so nobody is told for it. "
+        "Write the colleague's full name."
+    )
+    assert not notes.resolve_mentions("No mention here", team).flagged
+    two = notes.resolve_mentions("@Hendy and @Plamer, and @sue", team)
+    assert two.warning() == (
+        "@Hendy and @Plamer match nobody in the team's staff directory; @sue could be "
+        "Sue Brown or Sue Palmer, so nobody is told for it. Write the colleague's full name."
+    )
+
+
+def test_the_save_tells_whom_the_preview_promised(store: Store, hood: Neighbourhood) -> None:
+    pid = hood.patients[0]
+    _on_caseload(store, hood)
+    text = "@Dr Fletcher please call the family; @Hughes for the review; @Nobody here"
+    preview = notes.resolve_mentions(text, notes.mention_directory(store, pid))
+    assert {c.name for c in preview.told} == {"Mark Fletcher", "Carol Hughes"}
+    assert preview.unmatched == ("@Nobody",)
+    note_id = notes.write_note(store, pid, text)
+    with store.session() as s:
+        told = set(s.scalars(select(NoteMention.staff_id).where(NoteMention.note_id == note_id)))
+    assert told == {c.id for c in preview.told}
 
 
 def test_an_administrator_may_write_notes_but_not_accept(store: Store, hood: Neighbourhood) -> None:

@@ -34,17 +34,21 @@ from PySide6.QtWidgets import (
 )
 
 from mdt_desktop.domain import care_plan as cp
-from mdt_desktop.domain.people import format_local_datetime
+from mdt_desktop.domain.drafts import DraftKind
+from mdt_desktop.domain.people import format_local_datetime, format_patient_date
 from mdt_desktop.domain.permissions import NotPermitted, Permission, why_not
 from mdt_desktop.services import care_plan_export, care_plans
 from mdt_desktop.services.patients import patient_banner
 from mdt_desktop.store.database import Store
+from mdt_desktop.store.drafts import DraftRow
 from mdt_desktop.store.schema import User
 
 from ..background import Operation, run_in_background
 from ..features import RecordTab
 from ..operations import show_people_error
 from ..widgets.banner import PatientBanner
+from ..widgets.drafts import DraftBar, DraftKeeper
+from .plan_drafts import PlanDrafts
 from .sections import ActionsEditor, GoalsEditor, ReviewEditor, SectionEditor, make_editor
 
 FLAG_STYLE = {
@@ -74,7 +78,7 @@ def _staff_names(store: Store) -> list[str]:
     return out
 
 
-class CarePlanEditor(RecordTab):
+class CarePlanEditor(PlanDrafts, RecordTab):
     """The one live care plan of one person, for the signed-in user."""
 
     saved = Signal(object)  # VersionInfo
@@ -101,6 +105,7 @@ class CarePlanEditor(RecordTab):
         self.operation: Operation | None = None
         self.merge_dialog: QWidget | None = None
         self.last_export: Path | None = None
+        self.agree_again = False  # the person agreed this version: saved as agreed
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -124,6 +129,14 @@ class CarePlanEditor(RecordTab):
         self.review_label = QLabel()
         self.review_label.setObjectName("reviewFlag")
         top.addWidget(self.version_label, 1)
+        self.agree_button = QPushButton("Agreed again with the person")
+        self.agree_button.setObjectName("agreeAgain")
+        self.agree_button.setToolTip(
+            "The person has agreed the plan as it is now: saving records the agreement today."
+        )
+        self.agree_button.clicked.connect(self.record_agreement)
+        self.agree_button.hide()
+        top.addWidget(self.agree_button)
         top.addWidget(self.review_label)
         self.history_button = QPushButton("History and differences…")
         self.history_button.clicked.connect(self.show_history)
@@ -158,6 +171,10 @@ class CarePlanEditor(RecordTab):
         bar.addWidget(self.merge_button)
         self.merge_bar.hide()
         body_layout.addWidget(self.merge_bar)
+        self.draft_bar = DraftBar("change to this plan")
+        self.draft_bar.restore.connect(self.restore_draft)
+        self.draft_bar.discard.connect(self.discard_draft)
+        body_layout.addWidget(self.draft_bar)
 
         # Sections: a list on the left, the section's editor on the right.
         middle = QHBoxLayout()
@@ -215,8 +232,13 @@ class CarePlanEditor(RecordTab):
         bottom.addWidget(self.save_button)
         body_layout.addLayout(bottom)
 
+        self.drafts = DraftKeeper(store, patient_id, DraftKind.CARE_PLAN, self._unsaved, self)
+        self.note.textChanged.connect(self.drafts.touched)
+        self.waiting_draft: DraftRow | None = None
         self._apply_permissions()
         self.reload(audit=True)
+        if self.can_edit:
+            self._offer_draft()
 
     # --- loading -------------------------------------------------------------------------
 
@@ -233,12 +255,27 @@ class CarePlanEditor(RecordTab):
         self.export_button.setEnabled(export_reason is None)
         self.export_button.setToolTip(export_reason or "")
 
-    def reload(self, *, audit: bool = False) -> None:
-        """Show the current version (discarding nothing: callers ask first)."""
+    def reload(self, *, audit: bool = False, discard: bool = False) -> None:
+        """Show the current version; unsaved edits stay unless ``discard`` (callers ask).
+
+        Another tab of the record changing (a note added) reloads this one: edits being
+        made here stay on screen, made from the version they started from.
+        """
         self.banner.show_banner(patient_banner(self.store, self.patient_id, self.today))
+        if self._snapshot and self.dirty and not discard:
+            return
         self.state = care_plans.load_plan(self.store, self.patient_id, audit=audit)
         self.base = self.state.current if self.state else None
-        content = self.base.content if self.base else cp.empty_content()
+        self._show_content(self.base.content if self.base else cp.empty_content())
+        self.note.clear()
+        self.budget_button.setVisible(
+            self.can_edit and care_plans.budget_summary(self.store, self.patient_id) is not None
+        )
+        self._show_state()
+        self._edited()
+
+    def _show_content(self, content: dict[str, Any], *, as_saved: bool = True) -> None:
+        """Put ``content`` in the sections; ``as_saved``: it is the version edits start from."""
         review = self.editors["review"]
         assert isinstance(review, ReviewEditor)
         review.set_review_days(care_plans.review_days(self.store))
@@ -252,13 +289,9 @@ class CarePlanEditor(RecordTab):
             editor.blockSignals(True)
             editor.set_value(content[key], content)
             editor.blockSignals(False)
-        self._snapshot = self.gather()
-        self.note.clear()
-        self.budget_button.setVisible(
-            self.can_edit and care_plans.budget_summary(self.store, self.patient_id) is not None
-        )
-        self._show_state()
-        self._edited()
+        if as_saved:
+            self._snapshot = self.gather()
+            self.agree_again = False
 
     def _show_state(self) -> None:
         if self.base is None:
@@ -269,6 +302,11 @@ class CarePlanEditor(RecordTab):
             status = {"draft": "Draft: not yet agreed with the person", "agreed": "Agreed"}.get(
                 self.state.status if self.state else "", ""
             )
+            if self.base.changed_since_agreed and self.base.last_agreed_on:
+                status = (
+                    "<span style='color:#d5281b'><b>Changed since agreed</b> on "
+                    f"{format_patient_date(self.base.last_agreed_on)} — to agree again</span>"
+                )
             self.version_label.setText(
                 f"<b>Version {self.base.number}</b>, saved "
                 f"{format_local_datetime(self.base.created_at)} by {self.base.author_name}"
@@ -313,15 +351,38 @@ class CarePlanEditor(RecordTab):
         return self.gather() != self._snapshot
 
     def _edited(self) -> None:
+        self.drafts.touched()
         now = self.gather()
         changed = {s.key for s in cp.SECTIONS if now.get(s.key) != self._snapshot.get(s.key)}
         for row, section in enumerate(cp.SECTIONS):
             item = self.section_list.item(row)
             item.setText(section.title + ("  •" if section.key in changed else ""))
             item.setToolTip("Changed, not saved yet" if section.key in changed else "")
-        self.save_button.setEnabled(self.can_edit and bool(changed))
-        self.discard_button.setEnabled(bool(changed))
-        self.status.setText("Unsaved changes" if changed else "")
+        self.save_button.setEnabled(self.can_edit and (bool(changed) or self.agree_again))
+        self.discard_button.setEnabled(bool(changed) or self.agree_again)
+        agreed = self.base is not None and self.base.agreed_on is not None
+        status = "Unsaved changes" if changed or self.agree_again else ""
+        if agreed and changed - {"review"} and not self.agree_again:
+            status += ": saving marks the plan changed since agreed, to agree again"
+        elif self.agree_again:
+            status += ": saving records that the person agreed this version today"
+        self.status.setText(status)
+        self.agree_button.setVisible(
+            self.can_edit
+            and not self.agree_again
+            and self.base is not None
+            and (self.base.changed_since_agreed or (agreed and bool(changed - {"review"})))
+        )
+
+    def record_agreement(self) -> None:
+        """The person agreed the plan as it stands: today's date, recorded on save."""
+        review = self.editors["review"]
+        assert isinstance(review, ReviewEditor)
+        value = review.value()
+        value["agreed_on"] = self.today.isoformat()
+        self.agree_again = True
+        review.set_value(value, self.gather())
+        self._edited()
 
     def show_section(self, key: str) -> SectionEditor:
         self.section_list.setCurrentRow([s.key for s in cp.SECTIONS].index(key))
@@ -347,7 +408,8 @@ class CarePlanEditor(RecordTab):
             "Discard the changes you have not saved? The saved plan stays as it is.",
         )
         if answer == QMessageBox.StandardButton.Yes:
-            self.reload()
+            self.drafts.forget()
+            self.reload(discard=True)
 
     # --- saving --------------------------------------------------------------------------
 
@@ -359,22 +421,24 @@ class CarePlanEditor(RecordTab):
                 self.gather(),
                 self.base.id if self.base else None,
                 note=self.note.text(),
+                agree=self.agree_again,
             )
         except (ValueError, LookupError, NotPermitted) as exc:
             # The edits stay on screen: nothing typed is lost.
             show_people_error(self, "The plan was not saved", exc)
             return None
+        self.drafts.forget()  # saved: as a version, or kept whole for a merge
         if result.unchanged:
             self.status.setText("Nothing has changed since this version.")
             return result
         if result.stale and result.pending is not None:
-            self.reload()
+            self.reload(discard=True)
             self.status.setText(
                 f"Saved as version {result.version.number}; it needs merging."  # type: ignore[union-attr]
             )
             self.open_merge(result.pending)
             return result
-        self.reload()
+        self.reload(discard=True)
         self.status.setText(f"Saved as version {result.version.number}.")  # type: ignore[union-attr]
         self.saved.emit(result.version)
         return result
@@ -406,7 +470,7 @@ class CarePlanEditor(RecordTab):
         dialog.deleteLater()
 
     def _merged(self, version: care_plans.VersionInfo) -> None:
-        self.reload()
+        self.reload(discard=True)
         self.status.setText(f"Merged as version {version.number}.")
         self.saved.emit(version)
 
@@ -421,6 +485,39 @@ class CarePlanEditor(RecordTab):
         return dialog
 
     # --- export --------------------------------------------------------------------------
+
+    def unsaved_settled(self) -> bool:
+        """Before an export: unsaved edits are saved first, or the saved version is chosen.
+
+        An export is always made from a saved version; printing it while edits wait on
+        screen would hand the person a copy without them, so the choice is asked.
+        """
+        if not (self.dirty or self.agree_again) or self.base is None:
+            return True
+        number = self.base.number
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Export the care plan",
+            "This plan has changes that are not saved. An export is made from a saved "
+            f"version: save your changes as a new version and export that, or export "
+            f"version {number} as it was saved, without your changes.",
+            parent=self,
+        )
+        save = box.addButton("Save, then export", QMessageBox.ButtonRole.AcceptRole)
+        saved_only = box.addButton(
+            f"Export version {number} without my changes", QMessageBox.ButtonRole.ActionRole
+        )
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(save)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is saved_only:
+            return True
+        if clicked is not save:
+            return False
+        result = self.save()
+        # A refused save keeps the edits; a stale one opens the merge: export neither.
+        return result is not None and not result.stale and not self.dirty
 
     def _default_name(self, suffix: str) -> str:
         banner = patient_banner(self.store, self.patient_id, self.today)
@@ -439,24 +536,28 @@ class CarePlanEditor(RecordTab):
         self, *, large_print: bool = False, path: Path | None = None
     ) -> Operation | None:
         suffix = "-large-print.pdf" if large_print else ".pdf"
+        if not self.unsaved_settled():
+            return None
         path = path or self.ask_export_path(suffix, "PDF (*.pdf)")
         if path is None:
             return None
         store, pid = self.store, self.patient_id
 
-        def work(progress: Any) -> Path:
-            return care_plan_export.export_pdf(store, pid, path, large_print=large_print).path
+        def work(progress: Any) -> care_plan_export.ExportResult:
+            return care_plan_export.export_pdf(store, pid, path, large_print=large_print)
 
         return self._run_export(work, "Exporting the care plan")
 
     def export_fhir(self, *, path: Path | None = None) -> Operation | None:
+        if not self.unsaved_settled():
+            return None
         path = path or self.ask_export_path(".json", "FHIR JSON (*.json)")
         if path is None:
             return None
         store, pid = self.store, self.patient_id
 
-        def work(progress: Any) -> Path:
-            return care_plan_export.export_fhir(store, pid, path).path
+        def work(progress: Any) -> care_plan_export.ExportResult:
+            return care_plan_export.export_fhir(store, pid, path)
 
         return self._run_export(work, "Exporting the care plan as FHIR")
 
@@ -464,11 +565,11 @@ class CarePlanEditor(RecordTab):
         self.export_button.setEnabled(False)
         self.status.setText(label + "…")
 
-        def done(path: Path) -> None:
+        def done(result: care_plan_export.ExportResult) -> None:
             self.export_button.setEnabled(True)
-            self.last_export = path
-            self.status.setText(f"Exported to {path.name}.")
-            open_file(path)
+            self.last_export = result.path
+            self.status.setText(f"Exported version {result.version_number} to {result.path.name}.")
+            open_file(result.path)
 
         def failed(exc: BaseException) -> None:
             self.export_button.setEnabled(True)

@@ -96,6 +96,8 @@ class CarePlanListModel(QAbstractTableModel):
                 text = str(r.version_number or "")
                 return text + (" · merge waiting" if r.merges_waiting else "")
             if col == self.COL_STATUS:
+                if r.changed_since_agreed:
+                    return "Changed since agreed: to agree again"
                 return STATUS_WORDS.get(r.status, r.status)
             if col == self.COL_REVIEW:
                 return format_patient_date(r.review_on) if r.review_on else "Not set"
@@ -262,14 +264,21 @@ class CarePlansPage(Page):
             care_plans.set_review_days(self.store, days)
 
     def set_user(self, user: User) -> None:
-        """Another person signed in: an open plan is shown again with their permissions."""
+        """Another person signed in: an open plan is shown again with their permissions.
+
+        Unsaved edits of the person before are not shown to the next: they were kept as
+        that person's draft (a moment after typing, long before anyone could unlock), and
+        the plan opens with the newcomer's own draft, if any, offered instead.
+        """
+        before = self.user
         self.user = user
         reason = why_not(user.role, Permission.EDIT_CARE_PLAN)
         self.review_days.setEnabled(reason is None)
         self.review_days.setToolTip(
             reason or "The review date a plan gets when it is agreed and no date is entered."
         )
-        if self.editor is not None and not self.editor.dirty:
+        if self.editor is not None and (not self.editor.dirty or user.id != before.id):
+            self.editor.drafts.timer.stop()
             self.open_plan(self.editor.patient_id)
 
     def open_selected(self) -> CarePlanEditor | None:
@@ -301,6 +310,7 @@ class CarePlansPage(Page):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return False
+            self.editor.drafts.forget()  # lost on purpose: not offered back later
         self._drop_editor()
         self.views.setCurrentWidget(self.list_view)
         self.load()

@@ -6,12 +6,14 @@ import uuid
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QHideEvent
+from PySide6.QtGui import QCloseEvent, QHideEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -183,6 +185,64 @@ class RecordView(QWidget):
         self.banner.show_banner(self.banner_data)
         self._guard_escalate()
 
+    # --- unsaved work ------------------------------------------------------------------
+
+    def unsaved_tabs(self) -> list[tuple[str, QWidget]]:
+        """The built tabs holding typed work not yet saved (a note, care plan edits)."""
+        return [
+            (name, tab)
+            for name, tab in self._built.items()
+            if hasattr(tab, "keep_draft_now") and getattr(tab, "dirty", False)
+        ]
+
+    def keep_drafts(self) -> None:
+        """Write every tab's unsaved work to its draft now (closing, locking, quitting)."""
+        for tab in self._built.values():
+            keep = getattr(tab, "keep_draft_now", None)
+            if keep is not None:
+                keep()
+
+    def ask_close(self) -> bool:
+        """Closing with unsaved work: Save, Keep as draft, Discard or Cancel. True: close."""
+        unsaved = self.unsaved_tabs()
+        if not unsaved:
+            return True
+        what = " and ".join(UNSAVED_WORDS.get(name, name.lower()) for name, _ in unsaved)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Unsaved work",
+            f"The record of {self.banner_data.name} has {what} not saved yet. Save it now, keep "
+            "it as a draft (only you see it, and it is offered back when you open this "
+            "record again on this laptop), or discard it?",
+            parent=self,
+        )
+        save = box.addButton("Save", QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton("Keep as draft", QMessageBox.ButtonRole.ActionRole)
+        discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(keep)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is keep:
+            self.keep_drafts()
+            return True
+        if clicked is discard:
+            for _name, tab in unsaved:
+                tab.discard_unsaved()  # type: ignore[attr-defined]
+            return True
+        if clicked is save:
+            return all(self._save_tab(name, tab) for name, tab in unsaved)
+        return False
+
+    def _save_tab(self, name: str, tab: QWidget) -> bool:
+        """Save one tab's work; False (the window stays open) if it was not saved."""
+        self.show_tab(name)
+        if name == "Notes":
+            return bool(tab.add_from_form())  # type: ignore[attr-defined]
+        result = tab.save()  # type: ignore[attr-defined]
+        # Refused (the message is shown) or kept for a merge (the dialog is open): stay.
+        return result is not None and not result.stale and not tab.dirty  # type: ignore[attr-defined]
+
     # --- actions ------------------------------------------------------------------
 
     def ask_escalate(self) -> None:
@@ -289,6 +349,9 @@ class RecordView(QWidget):
         return True
 
 
+UNSAVED_WORDS = {"Notes": "a note", "Care plan": "changes to the care plan"}
+
+
 class RecordWindow(QWidget):
     """A record in its own window, so the caseload or case finding stays in view."""
 
@@ -314,16 +377,43 @@ class RecordWindow(QWidget):
         self.setWindowTitle(f"{self.view.banner_data.name} — MDT Desktop")
         self.resize(1180, 740)
         self._closing = False
+        # Quitting never asks, and never loses what is typed: it is kept as a draft.
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.view.keep_drafts)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """The person closing the window is asked about unsaved work; the app is not."""
+        owner = self.parentWidget()
+        by_the_app = self._closing or (owner is not None and not owner.isVisible())
+        if by_the_app:
+            self.view.keep_drafts()
+        elif not self.view.ask_close():
+            event.ignore()
+            return
+        self._closing = True
+        super().closeEvent(event)
 
     def hideEvent(self, event: QHideEvent) -> None:
-        """Hidden by the app (locking, switching user): close, so no record lingers.
+        """Hidden by the app (locking): close, so no record lingers, unless work is unsaved.
 
-        Minimising is a spontaneous hide and keeps the window.
+        Unsaved work is written to its draft at once and the window stays, hidden, for
+        unlocking to show again as it was; a different person unlocking closes it (the
+        draft waits for its author). Minimising is a spontaneous hide and keeps the window.
         """
         super().hideEvent(event)
-        if not event.spontaneous() and not self._closing:
+        if event.spontaneous() or self._closing:
+            return
+        self.view.keep_drafts()
+        if not self.view.unsaved_tabs():
             self._closing = True
             QTimer.singleShot(0, self.close)
+
+    def another_user(self, user: User) -> None:
+        """Someone else signed in: this record closes, its drafts kept for its author."""
+        if user.id != self.view.user.id:
+            self._closing = True
+            self.close()
 
 
 def open_record_window(
@@ -338,8 +428,6 @@ def open_record_window(
 
     Bringing an open record forward is not a new opening, so it is not logged again.
     """
-    from PySide6.QtWidgets import QApplication
-
     for widget in QApplication.topLevelWidgets():
         if (
             isinstance(widget, RecordWindow)
@@ -351,5 +439,8 @@ def open_record_window(
             widget.activateWindow()
             return widget
     window = RecordWindow(store, user, patient_id, parent, initial_tab=initial_tab)
+    user_changed = getattr(parent, "user_changed", None)
+    if user_changed is not None:
+        user_changed.connect(window.another_user)
     window.show()
     return window

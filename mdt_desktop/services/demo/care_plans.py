@@ -19,6 +19,7 @@ from sqlalchemy import select
 from mdt_desktop.domain import care_plan as cp
 from mdt_desktop.domain.caseload import CaseloadStatus
 from mdt_desktop.domain.roles import Role
+from mdt_desktop.services.care_plans import agreement_holds
 from mdt_desktop.store import bulk
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import (
@@ -254,13 +255,21 @@ def _one_plan(
     if rng.random() < 0.5 and agreed_on + timedelta(days=10) < today:
         goal = rng.choice(c["goals"])
         goal["status"] = rng.choice(("in_progress", "achieved"))
-        drafts.append((agreed_on + timedelta(days=rng.randint(10, 40)), copy.deepcopy(c)))
+        update_day = agreed_on + timedelta(days=rng.randint(10, 40))
+        if goal["status"] == "achieved":
+            # Reviewed with the person at that visit: agreed again. Otherwise the plan
+            # shows as changed since agreed, to agree again (the team's next step).
+            c["review"]["agreed_on"] = min(update_day, today).isoformat()
+        drafts.append((update_day, copy.deepcopy(c)))
     plan_id = uuid.uuid4()
     team = bulk.db_uuid(team_id)
     previous_id: uuid.UUID | None = None
     previous: dict[str, Any] | None = None
+    holds = False
     for number, (when, raw) in enumerate(drafts, start=1):
         content = cp.normalise(raw)
+        # The same rule as a save in the app: an agreement is to the version agreed.
+        holds = agreement_holds(content, previous, holds)
         at = datetime.combine(min(when, today), time(9 + rng.randint(0, 7), rng.randint(0, 59)))
         review = content["review"]
         version_id = uuid.uuid4()
@@ -276,7 +285,7 @@ def _one_plan(
                 cp.summarise_changes(previous, content),
                 json.dumps(content),
                 review["review_on"] or None,
-                review["agreed_on"] or None,
+                (review["agreed_on"] or None) if holds else None,
                 review["agreed_how"] or None,
                 1 if review["copy_given"] else 0,
             )
@@ -288,7 +297,7 @@ def _one_plan(
             team,
             bulk.db_uuid(patient_id),
             bulk.db_uuid(previous_id),
-            "agreed",
+            "agreed" if holds else "draft",
             review_on.isoformat(),
         )
     )
