@@ -80,11 +80,17 @@ def test_record_summary_pdf_embeds_fonts_and_prints_the_names(store: Store, tmp_
 
 
 @pytest.mark.parametrize("spaced", [False, True], ids=["one word", "words"])
-def test_a_200000_character_note_exports_in_under_two_seconds(spaced: bool) -> None:
+def test_a_200000_character_note_exports_in_time_linear_in_its_length(spaced: bool) -> None:
+    # Measured against a tenth of the text in the same run, so a busy machine does not
+    # fail it: a quadratic layout (the fault this guards) takes ~100 times as long, not 10.
     unit = "abcdefghi " if spaced else "abcdefghij"
-    long_text = unit * 20_000
-    started = time.perf_counter()
-    data = build_care_plan_pdf(_care_plan_document(long_text))
-    elapsed = time.perf_counter() - started
-    assert data.startswith(b"%PDF")
-    assert elapsed < 2.0, f"{elapsed:.1f} s"
+
+    def seconds(repeats: int) -> float:
+        started = time.perf_counter()
+        data = build_care_plan_pdf(_care_plan_document(unit * repeats))
+        assert data.startswith(b"%PDF")
+        return time.perf_counter() - started
+
+    tenth = seconds(2_000)
+    whole = seconds(20_000)
+    assert whole < 30 * tenth + 0.5, f"{whole:.2f} s against {tenth:.2f} s for a tenth"
