@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
+from sqlalchemy.orm import Session
+
 from mdt_desktop.domain import budgets as rules
 from mdt_desktop.domain.budgets import Alert, BudgetStatus, NextReview, Projection
 from mdt_desktop.store import budgets as reads
@@ -62,13 +64,29 @@ def summaries(
 ) -> list[BudgetSummary]:
     """Every budget asked for with its projection, review and alerts: three queries in all."""
     with store.session() as s:
-        firsts: dict[uuid.UUID, dict[rules.ReviewClock, date]] = {}
-        rows = reads.budget_rows(
-            s, team_id=team_id, patient_id=patient_id, budget_ids=budget_ids,
-            first_payments=firsts,
+        return summaries_in(
+            s, today, team_id=team_id, patient_id=patient_id, budget_ids=budget_ids,
+            variance_share=variance_share,
         )  # fmt: skip
-        ids = None if budget_ids is None and patient_id is None else [r.id for r in rows]
-        reviews = reads.review_facts(s, ids)
+
+
+def summaries_in(
+    s: Session,
+    today: date,
+    *,
+    team_id: uuid.UUID | None = None,
+    patient_id: uuid.UUID | None = None,
+    budget_ids: list[uuid.UUID] | None = None,
+    variance_share: Fraction = rules.DEFAULT_VARIANCE_SHARE,
+) -> list[BudgetSummary]:
+    """:func:`summaries` inside a session another feature already holds (the agenda's)."""
+    firsts: dict[uuid.UUID, dict[rules.ReviewClock, date]] = {}
+    rows = reads.budget_rows(
+        s, team_id=team_id, patient_id=patient_id, budget_ids=budget_ids,
+        first_payments=firsts,
+    )  # fmt: skip
+    ids = None if budget_ids is None and patient_id is None else [r.id for r in rows]
+    reviews = reads.review_facts(s, ids)
     out = []
     for r in rows:
         live = BudgetStatus(r.status) in rules.LIVE_STATUSES
