@@ -420,7 +420,7 @@ def open_commitment(s: Session, commitment_id: uuid.UUID) -> int:
 
 
 def review_facts(
-    s: Session, budget_ids: Iterable[uuid.UUID] | None = None
+    s: Session, budget_ids: Iterable[uuid.UUID] | None = None, *, team_id: uuid.UUID | None = None
 ) -> dict[uuid.UUID, list[ReviewFact]]:
     q = select(
         BudgetReview.budget_id,
@@ -431,6 +431,8 @@ def review_facts(
     ).where(_live(BudgetReview))
     if budget_ids is not None:
         q = q.where(BudgetReview.budget_id.in_(list(budget_ids)))
+    if team_id is not None:
+        q = q.where(BudgetReview.budget_id.in_(select(Budget.id).where(Budget.team_id == team_id)))
     out: dict[uuid.UUID, list[ReviewFact]] = {}
     for bid, kind, reason, asked, held in s.execute(q):
         out.setdefault(bid, []).append(
@@ -449,6 +451,115 @@ def first_payments(
 
 
 # --- the team report -----------------------------------------------------------------------
+
+
+class AlertInputs(NamedTuple):
+    """What a budget's alerts are worked out from, and no more (the team report's rows)."""
+
+    id: uuid.UUID
+    family_name: str
+    given_name: str | None
+    nhs_number: str | None
+    funding_source: str
+    period_start: date
+    period_end: date
+    figures: Figures
+    payments_without_evidence: int
+    unlinked_payments: int
+    renewed: bool
+    first_payments: dict[ReviewClock, date]
+
+    @property
+    def person(self) -> str:
+        return f"{self.family_name.upper()}, {self.given_name or ''}".rstrip(", ")
+
+
+def _totals(s: Session) -> Any:
+    """Per-budget sums: the trigger-kept table on a laptop, one pass over the ledger elsewhere."""
+    if s.get_bind().dialect.name == "sqlite":
+        return table_of(BudgetLedgerTotals)
+    return _per_budget().subquery()
+
+
+def report_groups(
+    s: Session, key: str, team_id: uuid.UUID | None, exclude_statuses: Sequence[str]
+) -> list[ReportGroup]:
+    """Budgets, allocated, committed, spent and balance per kind or funding source: one
+    GROUP BY over the per-budget totals."""
+    column = {"kind": Budget.kind, "funding_source": Budget.funding_source}[key]
+    t = _totals(s)
+    q = (
+        select(
+            column,
+            func.count(Budget.id),
+            func.coalesce(func.sum(t.c.allocated), 0),
+            func.coalesce(func.sum(t.c.committed), 0),
+            func.coalesce(func.sum(t.c.spent), 0),
+            func.coalesce(func.sum(t.c.balance), 0),
+        )
+        .outerjoin(t, t.c.budget_id == Budget.id)
+        .where(_live(Budget), Budget.status.not_in(list(exclude_statuses)))
+        .group_by(column)
+        .order_by(column)
+    )
+    if team_id is not None:
+        q = q.where(Budget.team_id == team_id)
+    return [
+        ReportGroup(k, int(n), int(a), int(c), int(sp), int(b))
+        for k, n, a, c, sp, b in s.execute(q)
+    ]
+
+
+def alert_inputs(
+    s: Session, team_id: uuid.UUID | None, statuses: Sequence[str]
+) -> list[AlertInputs]:
+    """Per budget of these statuses, the figures and counts its alerts need and who it is
+    for: one query over the per-budget totals, no free text."""
+    t = _totals(s)
+    renewal = aliased(Budget)
+    renewed = select(renewal.id).where(renewal.renews_budget_id == Budget.id, _live(renewal))
+    q = (
+        select(
+            Budget.id,
+            Patient.family_name,
+            Patient.given_name,
+            Patient.nhs_number,
+            Budget.funding_source,
+            Budget.period_start,
+            Budget.period_end,
+            func.coalesce(t.c.allocated, 0),
+            func.coalesce(t.c.balance, 0),
+            func.coalesce(t.c.spent, 0),
+            func.coalesce(t.c.committed, 0),
+            func.coalesce(t.c.no_evidence, 0),
+            func.coalesce(t.c.unlinked, 0),
+            renewed.exists(),
+            t.c.first_nhs,
+            t.c.first_social,
+        )
+        .join(Patient, Patient.id == Budget.patient_id)
+        .outerjoin(t, t.c.budget_id == Budget.id)
+        .where(_live(Budget), Budget.status.in_(list(statuses)))
+    )
+    if team_id is not None:
+        q = q.where(Budget.team_id == team_id)
+    out = []
+    for row in s.execute(q):
+        bid, family, given, nhs, source, start, end = row[:7]
+        al, bal, sp, com, noev, unl, ren, first_nhs, first_social = row[7:]
+        clocks: dict[ReviewClock, date] = {}
+        if first_nhs is not None:
+            clocks[ReviewClock.NHS_DIRECT_PAYMENT] = _as_date(first_nhs)
+        if first_social is not None:
+            clocks[ReviewClock.SOCIAL_CARE_DIRECT_PAYMENT] = _as_date(first_social)
+        figures = Figures(int(al), int(bal), int(sp), int(com))
+        out.append(
+            AlertInputs(
+                bid, family, given, nhs, source, start, end, figures, int(noev), int(unl),
+                bool(ren), clocks,
+            )
+        )  # fmt: skip
+    return out
 
 
 # --- decisions, status history, imports ---------------------------------------------------
