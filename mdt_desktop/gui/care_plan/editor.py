@@ -45,6 +45,7 @@ from ..background import Operation, run_in_background
 from ..features import RecordTab
 from ..operations import show_people_error
 from ..widgets.banner import PatientBanner
+from .funding import PlanFundingView
 from .sections import ActionsEditor, GoalsEditor, ReviewEditor, SectionEditor, make_editor
 
 FLAG_STYLE = {
@@ -194,6 +195,10 @@ class CarePlanEditor(RecordTab):
         self.budget_button = QPushButton("Fill in from the person's budget")
         self.budget_button.clicked.connect(self.fill_budget)
         self.editors["budget"].layout_.addWidget(self.budget_button)
+        self.funding = PlanFundingView(
+            store, patient_id, goals, self.editors["budget"],
+            on_loaded=lambda f: self.budget_button.setVisible(self.can_edit and bool(f.budgets)),
+        )  # fmt: skip
 
         # Saving.
         bottom = QHBoxLayout()
@@ -254,9 +259,8 @@ class CarePlanEditor(RecordTab):
             editor.blockSignals(False)
         self._snapshot = self.gather()
         self.note.clear()
-        self.budget_button.setVisible(
-            self.can_edit and care_plans.budget_summary(self.store, self.patient_id) is not None
-        )
+        self.budget_button.hide()  # until the budget has been read, off the GUI thread
+        self.funding.load()
         self._show_state()
         self._edited()
 
