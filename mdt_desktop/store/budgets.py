@@ -10,13 +10,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from fractions import Fraction
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from mdt_desktop.domain.budgets import (
+    DEFAULT_VARIANCE_SHARE,
+    EVENT_REVIEW_DAYS,
+    FIRST_REVIEW_MONTHS,
+    INTERVAL_MONTHS,
+    LIVE_STATUSES,
+    PERIOD_ENDING_DAYS,
     EntryKind,
     FundingSource,
     HeldAs,
@@ -25,6 +32,7 @@ from mdt_desktop.domain.budgets import (
     ReviewKind,
     ReviewReason,
 )
+from mdt_desktop.domain.budgets.reviews import REVIEW_DUE_WARNING_DAYS
 
 from .schema import (
     Budget,
@@ -634,3 +642,91 @@ def line_spend_between(
         .group_by(e.line_id)
     )
     return {lid: int(v or 0) for lid, v in s.execute(q) if lid is not None}
+
+
+# --- the caseload's budget flag ------------------------------------------------------------
+
+
+def _add_months_sql(day: str, months: int) -> str:
+    """SQLite's ``date(d, '+n months')`` runs on past a short month's end (31-Aug + 3 months
+    is 01-Dec); the rule (domain ``add_months``) stops at its last day, so clamp to it."""
+    return (
+        f"min(date({day}, 'start of month', '+{months} months', "
+        f"'+' || (CAST(strftime('%d', {day}) AS INTEGER) - 1) || ' days'), "
+        f"date({day}, 'start of month', '+{months + 1} months', '-1 day'))"
+    )
+
+
+def budget_alert_sql(
+    patient: str, today: date, variance_share: Fraction = DEFAULT_VARIANCE_SHARE
+) -> str:
+    """SQLite: whether the person ``patient`` names has a live budget with any alert.
+
+    The caseload list flags and filters in SQL, so this repeats in SQL the budget alert rules
+    (domain ``budget_alerts``, ``next_review``, ``project``), over the
+    per-budget totals: payments without evidence or off the plan's lines, the period ending
+    within 60 days with no renewal, a projected over- or underspend beyond the share, a review
+    due within the warning weeks or overdue. ``test_caseload_budget_flag`` holds the two to
+    the same answers. ``today`` is put in as a literal so the columns query can use it too.
+    """
+    day = f"'{today.isoformat()}'"  # a date's own ISO text: nothing from a person
+    ending = f"'{(today + timedelta(days=PERIOD_ENDING_DAYS)).isoformat()}'"
+    review_by = f"'{(today + timedelta(days=REVIEW_DUE_WARNING_DAYS)).isoformat()}'"
+    live = ", ".join(f"'{st.value}'" for st in sorted(LIVE_STATUSES))
+    num, den = variance_share.numerator, variance_share.denominator
+    held = (
+        "SELECT max(r.held_on) FROM budget_reviews r WHERE r.budget_id = b.id "
+        "AND r.deleted_at IS NULL AND r.kind = 'scheduled' AND r.held_on IS NOT NULL"
+    )
+    first_nhs = FIRST_REVIEW_MONTHS[ReviewClock.NHS_DIRECT_PAYMENT]
+    first_social = FIRST_REVIEW_MONTHS[ReviewClock.SOCIAL_CARE_DIRECT_PAYMENT]
+
+    def clock(first: str, held_since: str, months: int) -> str:
+        return (
+            f"CASE WHEN {first} IS NULL THEN '9999-12-31' WHEN {held_since} IS NULL "
+            f"THEN {_add_months_sql(first, months)} "
+            f"ELSE {_add_months_sql(held_since, INTERVAL_MONTHS)} END"
+        )
+
+    next_review = (
+        f"min({clock('x.first_nhs', 'x.held_nhs', first_nhs)}, "
+        f"{clock('x.first_social', 'x.held_social', first_social)}, "
+        "CASE WHEN x.first_nhs IS NULL AND x.first_social IS NULL THEN "
+        f"{_add_months_sql('coalesce(x.held_any, x.period_start)', INTERVAL_MONTHS)} "
+        "ELSE '9999-12-31' END, coalesce(x.event_due, '9999-12-31'))"
+    )
+    # Straight-line projection in integers, rounded half to even as domain ``project`` does.
+    sr = "(y.spent * y.remaining)"
+    a = f"abs({sr})"
+    half_even = (
+        f"({a} / y.elapsed + CASE WHEN 2 * ({a} % y.elapsed) > y.elapsed OR "
+        f"(2 * ({a} % y.elapsed) = y.elapsed AND ({a} / y.elapsed) % 2 = 1) THEN 1 ELSE 0 END)"
+    )
+    projected = (
+        f"(y.spent + (CASE WHEN {sr} < 0 THEN -1 ELSE 1 END) * {half_even} + max(0, y.committed))"
+    )
+    return (
+        "EXISTS (SELECT 1 FROM (SELECT x.*, "
+        "CAST(julianday(x.as_of) - julianday(x.period_start) AS INTEGER) + 1 AS elapsed, "
+        "CAST(julianday(x.period_end) - julianday(x.as_of) AS INTEGER) AS remaining, "
+        f"{next_review} AS next_review FROM (SELECT b.period_start, b.period_end, "
+        f"min(max({day}, b.period_start), b.period_end) AS as_of, "
+        "coalesce(t.allocated, 0) AS allocated, coalesce(t.spent, 0) AS spent, "
+        "coalesce(t.committed, 0) AS committed, coalesce(t.no_evidence, 0) AS no_evidence, "
+        "coalesce(t.unlinked, 0) AS unlinked, t.first_nhs, t.first_social, "
+        "EXISTS (SELECT 1 FROM budgets n WHERE n.renews_budget_id = b.id "
+        "AND n.deleted_at IS NULL) AS renewed, "
+        f"({held} AND r.held_on >= t.first_nhs) AS held_nhs, "
+        f"({held} AND r.held_on >= t.first_social) AS held_social, "
+        f"({held}) AS held_any, "
+        f"(SELECT min(date(r.requested_on, '+{EVENT_REVIEW_DAYS} days')) FROM budget_reviews r "
+        "WHERE r.budget_id = b.id AND r.deleted_at IS NULL AND r.kind = 'event' "
+        "AND r.held_on IS NULL) AS event_due "
+        "FROM budgets b LEFT JOIN budget_ledger_totals t ON t.budget_id = b.id "
+        f"WHERE b.patient_id = {patient} AND b.deleted_at IS NULL AND b.status IN ({live})"
+        ") x) y WHERE y.no_evidence > 0 OR y.unlinked > 0 "
+        f"OR (NOT y.renewed AND y.period_end >= {day} AND y.period_end <= {ending}) "
+        f"OR (y.allocated > 0 AND ({projected} - y.allocated) * {den} > {num} * y.allocated) "
+        f"OR (y.allocated > 0 AND (y.allocated - {projected}) * {den} > {num} * y.allocated) "
+        f"OR y.next_review <= {review_by})"
+    )
