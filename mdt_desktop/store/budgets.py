@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Date, String, Uuid, and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from mdt_desktop.domain.budgets import (
@@ -391,6 +391,51 @@ def figures_between(s: Session, budget_id: uuid.UUID, start: date, end: date) ->
         "closing": int(opening) + int(money_in) - int(money_out),
         "spent": int(spent),
     }
+
+
+def money_out_by_range(
+    s: Session, ranges: dict[str, tuple[uuid.UUID, date, date]]
+) -> dict[str, int]:
+    """Per key, the money out of one budget between two dates (as ``figures_between``), for
+    many budgets and ranges in one query per few hundred: a statement import reconciles every
+    account it touched."""
+    e = LedgerEntry
+    out = dict.fromkeys(ranges, 0)
+    items = list(ranges.items())
+    # SQLite allows 500 terms in a compound SELECT.
+    for at in range(0, len(items), 400):
+        parts = [
+            select(
+                literal(key, String).label("key"),
+                literal(bid, Uuid).label("budget_id"),
+                literal(first, Date).label("first"),
+                literal(last, Date).label("last"),
+            )
+            for key, (bid, first, last) in items[at : at + 400]
+        ]
+        r = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+        q = (
+            select(
+                r.c.key,
+                func.coalesce(
+                    func.sum(case((e.balance_effect < 0, -e.balance_effect), else_=0)), 0
+                ),
+            )
+            .select_from(r)
+            .join(
+                e,
+                and_(
+                    e.budget_id == r.c.budget_id,
+                    e.entry_on >= r.c.first,
+                    e.entry_on <= r.c.last,
+                    _live(e),
+                ),
+            )
+            .group_by(r.c.key)
+        )
+        for key, money_out in s.execute(q):
+            out[key] = int(money_out)
+    return out
 
 
 def entry(s: Session, entry_id: uuid.UUID) -> LedgerEntry | None:
