@@ -414,25 +414,19 @@ def money_out_by_range(
             for key, (bid, first, last) in items[at : at + 400]
         ]
         r = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-        q = (
-            select(
-                r.c.key,
-                func.coalesce(
-                    func.sum(case((e.balance_effect < 0, -e.balance_effect), else_=0)), 0
-                ),
+        # Correlated, so each range is looked up through the ledger's budget index.
+        money_out = (
+            select(func.coalesce(func.sum(-e.balance_effect), 0))
+            .where(
+                e.budget_id == r.c.budget_id,
+                e.entry_on >= r.c.first,
+                e.entry_on <= r.c.last,
+                e.balance_effect < 0,
+                _live(e),
             )
-            .select_from(r)
-            .join(
-                e,
-                and_(
-                    e.budget_id == r.c.budget_id,
-                    e.entry_on >= r.c.first,
-                    e.entry_on <= r.c.last,
-                    _live(e),
-                ),
-            )
-            .group_by(r.c.key)
+            .scalar_subquery()
         )
+        q = select(r.c.key, money_out)
         for key, money_out in s.execute(q):
             out[key] = int(money_out)
     return out
