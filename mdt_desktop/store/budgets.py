@@ -14,7 +14,17 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, String, Uuid, and_, case, func, literal, select, union_all
+from sqlalchemy import (
+    Date,
+    String,
+    Uuid,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from mdt_desktop.domain.budgets import (
@@ -24,6 +34,7 @@ from mdt_desktop.domain.budgets import (
     INTERVAL_MONTHS,
     LIVE_STATUSES,
     PERIOD_ENDING_DAYS,
+    AlertKind,
     EntryKind,
     FundingSource,
     HeldAs,
@@ -696,19 +707,22 @@ def _add_months_sql(day: str, months: int) -> str:
     )
 
 
-def budget_alert_sql(
-    patient: str, today: date, variance_share: Fraction = DEFAULT_VARIANCE_SHARE
+def alert_frame_sql(
+    where: str, today: date, variance_share: Fraction = DEFAULT_VARIANCE_SHARE
 ) -> str:
-    """SQLite: whether the person ``patient`` names has a live budget with any alert.
+    """SQLite: one row per live budget matching ``where`` (over ``b``, the budgets), with a
+    0/1 column per alert kind (named as ``AlertKind``) and ``next_review``, its ISO date.
 
-    The caseload list flags and filters in SQL, so this repeats in SQL the budget alert rules
-    (domain ``budget_alerts``, ``next_review``, ``project``), over the
-    per-budget totals: payments without evidence or off the plan's lines, the period ending
-    within 60 days with no renewal, a projected over- or underspend beyond the share, a review
-    due within the warning weeks or overdue. ``test_caseload_budget_flag`` holds the two to
-    the same answers. ``today`` is put in as a literal so the columns query can use it too.
+    This repeats in SQL the budget alert rules (domain ``budget_alerts``, ``next_review``,
+    ``project``) over the per-budget totals, so that the caseload list can flag and filter
+    without reading budgets into Python; tests/store/test_caseload_budget_flag.py holds the
+    two to the same answers. ``today`` is put in as a literal (a date's own ISO text, nothing
+    from a person) so that a query with positional parameters can use it too.
+
+    (Counting the team report's alerts this way was measured slower than the rules in
+    Python over one lean read: the correlated review look-ups cost more than they save.)
     """
-    day = f"'{today.isoformat()}'"  # a date's own ISO text: nothing from a person
+    day = f"'{today.isoformat()}'"
     ending = f"'{(today + timedelta(days=PERIOD_ENDING_DAYS)).isoformat()}'"
     review_by = f"'{(today + timedelta(days=REVIEW_DUE_WARNING_DAYS)).isoformat()}'"
     live = ", ".join(f"'{st.value}'" for st in sorted(LIVE_STATUSES))
@@ -744,11 +758,24 @@ def budget_alert_sql(
     projected = (
         f"(y.spent + (CASE WHEN {sr} < 0 THEN -1 ELSE 1 END) * {half_even} + max(0, y.committed))"
     )
+    k = AlertKind
     return (
-        "EXISTS (SELECT 1 FROM (SELECT x.*, "
+        "SELECT y.budget_id, y.patient_id, y.next_review, "
+        f"y.no_evidence > 0 AS {k.MISSING_EVIDENCE.value}, "
+        f"y.unlinked > 0 AS {k.UNLINKED_PAYMENT.value}, "
+        f"(NOT y.renewed AND y.period_end >= {day} AND y.period_end <= {ending}) "
+        f"AS {k.PERIOD_ENDING.value}, "
+        f"(y.allocated > 0 AND ({projected} - y.allocated) * {den} > {num} * y.allocated) "
+        f"AS {k.PROJECTED_OVERSPEND.value}, "
+        f"(y.allocated > 0 AND (y.allocated - {projected}) * {den} > {num} * y.allocated) "
+        f"AS {k.PROJECTED_UNDERSPEND.value}, "
+        f"y.next_review < {day} AS {k.REVIEW_OVERDUE.value}, "
+        f"(y.next_review >= {day} AND y.next_review <= {review_by}) AS {k.REVIEW_DUE.value} "
+        "FROM (SELECT x.*, "
         "CAST(julianday(x.as_of) - julianday(x.period_start) AS INTEGER) + 1 AS elapsed, "
         "CAST(julianday(x.period_end) - julianday(x.as_of) AS INTEGER) AS remaining, "
-        f"{next_review} AS next_review FROM (SELECT b.period_start, b.period_end, "
+        f"{next_review} AS next_review FROM (SELECT b.id AS budget_id, "
+        "b.patient_id AS patient_id, b.period_start, b.period_end, "
         f"min(max({day}, b.period_start), b.period_end) AS as_of, "
         "coalesce(t.allocated, 0) AS allocated, coalesce(t.spent, 0) AS spent, "
         "coalesce(t.committed, 0) AS committed, coalesce(t.no_evidence, 0) AS no_evidence, "
@@ -762,10 +789,15 @@ def budget_alert_sql(
         "WHERE r.budget_id = b.id AND r.deleted_at IS NULL AND r.kind = 'event' "
         "AND r.held_on IS NULL) AS event_due "
         "FROM budgets b LEFT JOIN budget_ledger_totals t ON t.budget_id = b.id "
-        f"WHERE b.patient_id = {patient} AND b.deleted_at IS NULL AND b.status IN ({live})"
-        ") x) y WHERE y.no_evidence > 0 OR y.unlinked > 0 "
-        f"OR (NOT y.renewed AND y.period_end >= {day} AND y.period_end <= {ending}) "
-        f"OR (y.allocated > 0 AND ({projected} - y.allocated) * {den} > {num} * y.allocated) "
-        f"OR (y.allocated > 0 AND (y.allocated - {projected}) * {den} > {num} * y.allocated) "
-        f"OR y.next_review <= {review_by})"
+        f"WHERE ({where}) AND b.deleted_at IS NULL AND b.status IN ({live})"
+        ") x) y"
     )
+
+
+def budget_alert_sql(
+    patient: str, today: date, variance_share: Fraction = DEFAULT_VARIANCE_SHARE
+) -> str:
+    """SQLite: whether the person ``patient`` names has a live budget with any alert."""
+    frame = alert_frame_sql(f"b.patient_id = {patient}", today, variance_share)
+    any_alert = " OR ".join(f"f.{kind.value}" for kind in AlertKind)
+    return f"EXISTS (SELECT 1 FROM ({frame}) f WHERE {any_alert})"

@@ -177,8 +177,8 @@ class TeamReport:
 def team_report(store: Store, today: date, team_id: uuid.UUID | None = None) -> TeamReport:
     """Allocated, committed and spent by type and by funding source; reviews overdue.
 
-    The sums are SQL GROUP BYs over the per-budget totals; per budget only what the clock and
-    alert rules need is read, and the rules are the ones every budget's page uses.
+    The sums are SQL GROUP BYs over the per-budget totals; per live budget one lean row is
+    read (no free text) and run through the rules every budget's page uses.
     """
     live = [st.value for st in rules.LIVE_STATUSES]
     closed = [BudgetStatus.CLOSED.value]
