@@ -63,6 +63,7 @@ class Flag(StrEnum):
     IN_HOSPITAL = "in_hospital"
     NO_CARE_PLAN = "no_care_plan"
     CARE_PLAN_REVIEW_DUE = "care_plan_review_due"
+    BUDGET_ALERT = "budget_alert"
 
     @property
     def label(self) -> str:
@@ -75,6 +76,7 @@ FLAG_LABELS = {
     Flag.IN_HOSPITAL: "In hospital",
     Flag.NO_CARE_PLAN: "No care plan",
     Flag.CARE_PLAN_REVIEW_DUE: "Care-plan review due",
+    Flag.BUDGET_ALERT: "Budget needs attention",
 }
 
 
@@ -88,6 +90,8 @@ class CaseFacts:
     in_hospital: bool
     has_care_plan: bool
     care_plan_review_on: date | None
+    # Any alert on a live personal health budget (worked out in SQL: store/budgets.py).
+    budget_alert: bool = False
 
 
 def flags_for(facts: CaseFacts, today: date) -> list[Flag]:
@@ -107,6 +111,8 @@ def flags_for(facts: CaseFacts, today: date) -> list[Flag]:
         (facts.care_plan_review_on - today).days <= CARE_PLAN_REVIEW_WARNING_DAYS
     ):
         flags.append(Flag.CARE_PLAN_REVIEW_DUE)
+    if facts.budget_alert:
+        flags.append(Flag.BUDGET_ALERT)
     return flags
 
 

@@ -10,13 +10,31 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from fractions import Fraction
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import (
+    Date,
+    String,
+    Uuid,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from mdt_desktop.domain.budgets import (
+    DEFAULT_VARIANCE_SHARE,
+    EVENT_REVIEW_DAYS,
+    FIRST_REVIEW_MONTHS,
+    INTERVAL_MONTHS,
+    LIVE_STATUSES,
+    PERIOD_ENDING_DAYS,
+    AlertKind,
     EntryKind,
     FundingSource,
     HeldAs,
@@ -25,6 +43,7 @@ from mdt_desktop.domain.budgets import (
     ReviewKind,
     ReviewReason,
 )
+from mdt_desktop.domain.budgets.reviews import REVIEW_DUE_WARNING_DAYS
 
 from .schema import (
     Budget,
@@ -385,6 +404,45 @@ def figures_between(s: Session, budget_id: uuid.UUID, start: date, end: date) ->
     }
 
 
+def money_out_by_range(
+    s: Session, ranges: dict[str, tuple[uuid.UUID, date, date]]
+) -> dict[str, int]:
+    """Per key, the money out of one budget between two dates (as ``figures_between``), for
+    many budgets and ranges in one query per few hundred: a statement import reconciles every
+    account it touched."""
+    e = LedgerEntry
+    out = dict.fromkeys(ranges, 0)
+    items = list(ranges.items())
+    # SQLite allows 500 terms in a compound SELECT.
+    for at in range(0, len(items), 400):
+        parts = [
+            select(
+                literal(key, String).label("key"),
+                literal(bid, Uuid).label("budget_id"),
+                literal(first, Date).label("first"),
+                literal(last, Date).label("last"),
+            )
+            for key, (bid, first, last) in items[at : at + 400]
+        ]
+        r = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+        # Correlated, so each range is looked up through the ledger's budget index.
+        money_out = (
+            select(func.coalesce(func.sum(-e.balance_effect), 0))
+            .where(
+                e.budget_id == r.c.budget_id,
+                e.entry_on >= r.c.first,
+                e.entry_on <= r.c.last,
+                e.balance_effect < 0,
+                _live(e),
+            )
+            .scalar_subquery()
+        )
+        q = select(r.c.key, money_out)
+        for key, money_out in s.execute(q):
+            out[key] = int(money_out)
+    return out
+
+
 def entry(s: Session, entry_id: uuid.UUID) -> LedgerEntry | None:
     return s.get(LedgerEntry, entry_id)
 
@@ -420,7 +478,7 @@ def open_commitment(s: Session, commitment_id: uuid.UUID) -> int:
 
 
 def review_facts(
-    s: Session, budget_ids: Iterable[uuid.UUID] | None = None
+    s: Session, budget_ids: Iterable[uuid.UUID] | None = None, *, team_id: uuid.UUID | None = None
 ) -> dict[uuid.UUID, list[ReviewFact]]:
     q = select(
         BudgetReview.budget_id,
@@ -431,6 +489,8 @@ def review_facts(
     ).where(_live(BudgetReview))
     if budget_ids is not None:
         q = q.where(BudgetReview.budget_id.in_(list(budget_ids)))
+    if team_id is not None:
+        q = q.where(BudgetReview.budget_id.in_(select(Budget.id).where(Budget.team_id == team_id)))
     out: dict[uuid.UUID, list[ReviewFact]] = {}
     for bid, kind, reason, asked, held in s.execute(q):
         out.setdefault(bid, []).append(
@@ -449,6 +509,115 @@ def first_payments(
 
 
 # --- the team report -----------------------------------------------------------------------
+
+
+class AlertInputs(NamedTuple):
+    """What a budget's alerts are worked out from, and no more (the team report's rows)."""
+
+    id: uuid.UUID
+    family_name: str
+    given_name: str | None
+    nhs_number: str | None
+    funding_source: str
+    period_start: date
+    period_end: date
+    figures: Figures
+    payments_without_evidence: int
+    unlinked_payments: int
+    renewed: bool
+    first_payments: dict[ReviewClock, date]
+
+    @property
+    def person(self) -> str:
+        return f"{self.family_name.upper()}, {self.given_name or ''}".rstrip(", ")
+
+
+def _totals(s: Session) -> Any:
+    """Per-budget sums: the trigger-kept table on a laptop, one pass over the ledger elsewhere."""
+    if s.get_bind().dialect.name == "sqlite":
+        return table_of(BudgetLedgerTotals)
+    return _per_budget().subquery()
+
+
+def report_groups(
+    s: Session, key: str, team_id: uuid.UUID | None, exclude_statuses: Sequence[str]
+) -> list[ReportGroup]:
+    """Budgets, allocated, committed, spent and balance per kind or funding source: one
+    GROUP BY over the per-budget totals."""
+    column = {"kind": Budget.kind, "funding_source": Budget.funding_source}[key]
+    t = _totals(s)
+    q = (
+        select(
+            column,
+            func.count(Budget.id),
+            func.coalesce(func.sum(t.c.allocated), 0),
+            func.coalesce(func.sum(t.c.committed), 0),
+            func.coalesce(func.sum(t.c.spent), 0),
+            func.coalesce(func.sum(t.c.balance), 0),
+        )
+        .outerjoin(t, t.c.budget_id == Budget.id)
+        .where(_live(Budget), Budget.status.not_in(list(exclude_statuses)))
+        .group_by(column)
+        .order_by(column)
+    )
+    if team_id is not None:
+        q = q.where(Budget.team_id == team_id)
+    return [
+        ReportGroup(k, int(n), int(a), int(c), int(sp), int(b))
+        for k, n, a, c, sp, b in s.execute(q)
+    ]
+
+
+def alert_inputs(
+    s: Session, team_id: uuid.UUID | None, statuses: Sequence[str]
+) -> list[AlertInputs]:
+    """Per budget of these statuses, the figures and counts its alerts need and who it is
+    for: one query over the per-budget totals, no free text."""
+    t = _totals(s)
+    renewal = aliased(Budget)
+    renewed = select(renewal.id).where(renewal.renews_budget_id == Budget.id, _live(renewal))
+    q = (
+        select(
+            Budget.id,
+            Patient.family_name,
+            Patient.given_name,
+            Patient.nhs_number,
+            Budget.funding_source,
+            Budget.period_start,
+            Budget.period_end,
+            func.coalesce(t.c.allocated, 0),
+            func.coalesce(t.c.balance, 0),
+            func.coalesce(t.c.spent, 0),
+            func.coalesce(t.c.committed, 0),
+            func.coalesce(t.c.no_evidence, 0),
+            func.coalesce(t.c.unlinked, 0),
+            renewed.exists(),
+            t.c.first_nhs,
+            t.c.first_social,
+        )
+        .join(Patient, Patient.id == Budget.patient_id)
+        .outerjoin(t, t.c.budget_id == Budget.id)
+        .where(_live(Budget), Budget.status.in_(list(statuses)))
+    )
+    if team_id is not None:
+        q = q.where(Budget.team_id == team_id)
+    out = []
+    for row in s.execute(q):
+        bid, family, given, nhs, source, start, end = row[:7]
+        al, bal, sp, com, noev, unl, ren, first_nhs, first_social = row[7:]
+        clocks: dict[ReviewClock, date] = {}
+        if first_nhs is not None:
+            clocks[ReviewClock.NHS_DIRECT_PAYMENT] = _as_date(first_nhs)
+        if first_social is not None:
+            clocks[ReviewClock.SOCIAL_CARE_DIRECT_PAYMENT] = _as_date(first_social)
+        figures = Figures(int(al), int(bal), int(sp), int(com))
+        out.append(
+            AlertInputs(
+                bid, family, given, nhs, source, start, end, figures, int(noev), int(unl),
+                bool(ren), clocks,
+            )
+        )  # fmt: skip
+    return out
 
 
 # --- decisions, status history, imports ---------------------------------------------------
@@ -523,3 +692,112 @@ def line_spend_between(
         .group_by(e.line_id)
     )
     return {lid: int(v or 0) for lid, v in s.execute(q) if lid is not None}
+
+
+# --- the caseload's budget flag ------------------------------------------------------------
+
+
+def _add_months_sql(day: str, months: int) -> str:
+    """SQLite's ``date(d, '+n months')`` runs on past a short month's end (31-Aug + 3 months
+    is 01-Dec); the rule (domain ``add_months``) stops at its last day, so clamp to it."""
+    return (
+        f"min(date({day}, 'start of month', '+{months} months', "
+        f"'+' || (CAST(strftime('%d', {day}) AS INTEGER) - 1) || ' days'), "
+        f"date({day}, 'start of month', '+{months + 1} months', '-1 day'))"
+    )
+
+
+def alert_frame_sql(
+    where: str, today: date, variance_share: Fraction = DEFAULT_VARIANCE_SHARE
+) -> str:
+    """SQLite: one row per live budget matching ``where`` (over ``b``, the budgets), with a
+    0/1 column per alert kind (named as ``AlertKind``) and ``next_review``, its ISO date.
+
+    This repeats in SQL the budget alert rules (domain ``budget_alerts``, ``next_review``,
+    ``project``) over the per-budget totals, so that the caseload list can flag and filter
+    without reading budgets into Python; tests/store/test_caseload_budget_flag.py holds the
+    two to the same answers. ``today`` is put in as a literal (a date's own ISO text, nothing
+    from a person) so that a query with positional parameters can use it too.
+
+    (Counting the team report's alerts this way was measured slower than the rules in
+    Python over one lean read: the correlated review look-ups cost more than they save.)
+    """
+    day = f"'{today.isoformat()}'"
+    ending = f"'{(today + timedelta(days=PERIOD_ENDING_DAYS)).isoformat()}'"
+    review_by = f"'{(today + timedelta(days=REVIEW_DUE_WARNING_DAYS)).isoformat()}'"
+    live = ", ".join(f"'{st.value}'" for st in sorted(LIVE_STATUSES))
+    num, den = variance_share.numerator, variance_share.denominator
+    held = (
+        "SELECT max(r.held_on) FROM budget_reviews r WHERE r.budget_id = b.id "
+        "AND r.deleted_at IS NULL AND r.kind = 'scheduled' AND r.held_on IS NOT NULL"
+    )
+    first_nhs = FIRST_REVIEW_MONTHS[ReviewClock.NHS_DIRECT_PAYMENT]
+    first_social = FIRST_REVIEW_MONTHS[ReviewClock.SOCIAL_CARE_DIRECT_PAYMENT]
+
+    def clock(first: str, held_since: str, months: int) -> str:
+        return (
+            f"CASE WHEN {first} IS NULL THEN '9999-12-31' WHEN {held_since} IS NULL "
+            f"THEN {_add_months_sql(first, months)} "
+            f"ELSE {_add_months_sql(held_since, INTERVAL_MONTHS)} END"
+        )
+
+    next_review = (
+        f"min({clock('x.first_nhs', 'x.held_nhs', first_nhs)}, "
+        f"{clock('x.first_social', 'x.held_social', first_social)}, "
+        "CASE WHEN x.first_nhs IS NULL AND x.first_social IS NULL THEN "
+        f"{_add_months_sql('coalesce(x.held_any, x.period_start)', INTERVAL_MONTHS)} "
+        "ELSE '9999-12-31' END, coalesce(x.event_due, '9999-12-31'))"
+    )
+    # Straight-line projection in integers, rounded half to even as domain ``project`` does.
+    sr = "(y.spent * y.remaining)"
+    a = f"abs({sr})"
+    half_even = (
+        f"({a} / y.elapsed + CASE WHEN 2 * ({a} % y.elapsed) > y.elapsed OR "
+        f"(2 * ({a} % y.elapsed) = y.elapsed AND ({a} / y.elapsed) % 2 = 1) THEN 1 ELSE 0 END)"
+    )
+    projected = (
+        f"(y.spent + (CASE WHEN {sr} < 0 THEN -1 ELSE 1 END) * {half_even} + max(0, y.committed))"
+    )
+    k = AlertKind
+    return (
+        "SELECT y.budget_id, y.patient_id, y.next_review, "
+        f"y.no_evidence > 0 AS {k.MISSING_EVIDENCE.value}, "
+        f"y.unlinked > 0 AS {k.UNLINKED_PAYMENT.value}, "
+        f"(NOT y.renewed AND y.period_end >= {day} AND y.period_end <= {ending}) "
+        f"AS {k.PERIOD_ENDING.value}, "
+        f"(y.allocated > 0 AND ({projected} - y.allocated) * {den} > {num} * y.allocated) "
+        f"AS {k.PROJECTED_OVERSPEND.value}, "
+        f"(y.allocated > 0 AND (y.allocated - {projected}) * {den} > {num} * y.allocated) "
+        f"AS {k.PROJECTED_UNDERSPEND.value}, "
+        f"y.next_review < {day} AS {k.REVIEW_OVERDUE.value}, "
+        f"(y.next_review >= {day} AND y.next_review <= {review_by}) AS {k.REVIEW_DUE.value} "
+        "FROM (SELECT x.*, "
+        "CAST(julianday(x.as_of) - julianday(x.period_start) AS INTEGER) + 1 AS elapsed, "
+        "CAST(julianday(x.period_end) - julianday(x.as_of) AS INTEGER) AS remaining, "
+        f"{next_review} AS next_review FROM (SELECT b.id AS budget_id, "
+        "b.patient_id AS patient_id, b.period_start, b.period_end, "
+        f"min(max({day}, b.period_start), b.period_end) AS as_of, "
+        "coalesce(t.allocated, 0) AS allocated, coalesce(t.spent, 0) AS spent, "
+        "coalesce(t.committed, 0) AS committed, coalesce(t.no_evidence, 0) AS no_evidence, "
+        "coalesce(t.unlinked, 0) AS unlinked, t.first_nhs, t.first_social, "
+        "EXISTS (SELECT 1 FROM budgets n WHERE n.renews_budget_id = b.id "
+        "AND n.deleted_at IS NULL) AS renewed, "
+        f"({held} AND r.held_on >= t.first_nhs) AS held_nhs, "
+        f"({held} AND r.held_on >= t.first_social) AS held_social, "
+        f"({held}) AS held_any, "
+        f"(SELECT min(date(r.requested_on, '+{EVENT_REVIEW_DAYS} days')) FROM budget_reviews r "
+        "WHERE r.budget_id = b.id AND r.deleted_at IS NULL AND r.kind = 'event' "
+        "AND r.held_on IS NULL) AS event_due "
+        "FROM budgets b LEFT JOIN budget_ledger_totals t ON t.budget_id = b.id "
+        f"WHERE ({where}) AND b.deleted_at IS NULL AND b.status IN ({live})"
+        ") x) y"
+    )
+
+
+def budget_alert_sql(
+    patient: str, today: date, variance_share: Fraction = DEFAULT_VARIANCE_SHARE
+) -> str:
+    """SQLite: whether the person ``patient`` names has a live budget with any alert."""
+    frame = alert_frame_sql(f"b.patient_id = {patient}", today, variance_share)
+    any_alert = " OR ".join(f"f.{kind.value}" for kind in AlertKind)
+    return f"EXISTS (SELECT 1 FROM ({frame}) f WHERE {any_alert})"

@@ -18,6 +18,8 @@ from sqlalchemy.engine import Connection
 
 from mdt_desktop.domain.caseload import STATUS_LABELS, CaseloadStatus, ReferralStatus
 
+from .budgets import budget_alert_sql
+
 REFERRAL_STATUSES = (ReferralStatus.WAITING.value, ReferralStatus.DECLINED.value)
 CASE_STATUSES = CaseloadStatus.values()
 STATUSES = tuple(STATUS_LABELS)  # waiting, active, stepped_down, closed, declined
@@ -27,7 +29,7 @@ COLUMNS = ("id", "kind", "patient_id", "family_name", "given_name", "title", "nh
            "date_of_birth", "practice_code", "status", "coordinator", "coordinator_id",
            "next_review_on", "since", "escalated_at", "escalation_reason", "in_hospital",
            "has_care_plan", "care_plan_review_on", "risk_score", "urgency", "reason",
-           "end_reason", "team_id")  # fmt: skip
+           "end_reason", "team_id", "budget_alert")  # fmt: skip
 COL = {name: i for i, name in enumerate(COLUMNS)}
 
 _IN_HOSPITAL = (
@@ -109,6 +111,7 @@ FLAG_SQL = {
     "review_overdue": "c.next_review_on < :today",
     "no_care_plan": "cp.id IS NULL",
     "care_plan_review_due": "cp.review_on <= :plan_due",
+    "budget_alert": "",  # depends on the day: budget_alert_sql, in _case_where
 }
 
 
@@ -176,7 +179,7 @@ def _case_where(f: CaseloadFilter, params: dict[str, Any], with_status: bool) ->
             raise ValueError(f"unknown flag {f.flag!r}")
         # Flags belong to active cases only (see domain.caseload.flags_for).
         parts.append("c.status = 'active'")
-        parts.append(FLAG_SQL[f.flag])
+        parts.append(FLAG_SQL[f.flag] or budget_alert_sql("c.patient_id", f.today))
         params["today"] = f.today.isoformat()
         params["plan_due"] = (f.today + timedelta(days=14)).isoformat()
     return " AND ".join(parts)
@@ -247,7 +250,11 @@ def page(
         ]
         if not ids:
             return []
-        columns = _CASE_COLUMNS if alias == "c" else _REFERRAL_COLUMNS
+        columns = (
+            f"{_CASE_COLUMNS}, {budget_alert_sql('c.patient_id', f.today)} "
+            if alias == "c"
+            else f"{_REFERRAL_COLUMNS}, 0 "  # a referral carries no flags
+        )
         joins = " ".join(j for j in _joins(alias).values() if j)
         marks = ", ".join("?" for _ in ids)
         rows = cur.execute(

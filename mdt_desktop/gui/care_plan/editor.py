@@ -48,6 +48,7 @@ from ..features import RecordTab
 from ..operations import show_people_error
 from ..widgets.banner import PatientBanner
 from ..widgets.drafts import DraftBar, DraftKeeper
+from .funding import PlanFundingView
 from .plan_drafts import PlanDrafts
 from .sections import ActionsEditor, GoalsEditor, ReviewEditor, SectionEditor, make_editor
 
@@ -211,6 +212,10 @@ class CarePlanEditor(PlanDrafts, RecordTab):
         self.budget_button = QPushButton("Fill in from the person's budget")
         self.budget_button.clicked.connect(self.fill_budget)
         self.editors["budget"].layout_.addWidget(self.budget_button)
+        self.funding = PlanFundingView(
+            store, patient_id, goals, self.editors["budget"],
+            on_loaded=lambda f: self.budget_button.setVisible(self.can_edit and bool(f.budgets)),
+        )  # fmt: skip
 
         # Saving.
         bottom = QHBoxLayout()
@@ -268,9 +273,8 @@ class CarePlanEditor(PlanDrafts, RecordTab):
         self.base = self.state.current if self.state else None
         self._show_content(self.base.content if self.base else cp.empty_content())
         self.note.clear()
-        self.budget_button.setVisible(
-            self.can_edit and care_plans.budget_summary(self.store, self.patient_id) is not None
-        )
+        self.budget_button.hide()  # until the budget has been read, off the GUI thread
+        self.funding.load()
         self._show_state()
         self._edited()
 

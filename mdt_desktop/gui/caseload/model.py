@@ -122,6 +122,7 @@ class CaseloadModel(PagedTableModel):
             in_hospital=bool(row[C["in_hospital"]]),
             has_care_plan=bool(row[C["has_care_plan"]]),
             care_plan_review_on=_day(row[C["care_plan_review_on"]]),
+            budget_alert=bool(row[C["budget_alert"]]) if len(row) > C["budget_alert"] else False,
         )
         return flags_for(facts, self.today)
 

@@ -36,6 +36,7 @@ from mdt_desktop.services import meetings as svc
 from mdt_desktop.store.database import Store
 
 from ..operations import sentence
+from .budget_review import BudgetReviewBox
 
 DATE_FORMAT = "dd-MMM-yyyy"
 
@@ -214,6 +215,8 @@ class OutcomeDialog(QDialog):
         layout.addWidget(QLabel("<b>Actions</b> (what, owner, due date)"))
         self.action_rows = ActionsEditor(owners, meeting_day)
         layout.addWidget(self.action_rows)
+        self.budget_review = BudgetReviewBox(store, item_id)  # shows itself if one is due
+        layout.addWidget(self.budget_review)
         self.error = _save_footer(self, layout, self.save)
         self.outcomes.idToggled.connect(self._outcome_changed)
         self._outcome_changed()
@@ -245,10 +248,14 @@ class OutcomeDialog(QDialog):
         )
 
     def save(self) -> None:
+        if problem := self.budget_review.problem():
+            self.error.setText(problem)
+            return
         try:
             svc.record_outcome(self.store, self.item_id, self.value())
-        except (ValueError, PermissionError) as exc:
-            # Nothing was written; everything typed stays in the dialog.
+            self.budget_review.save()
+        except (ValueError, LookupError, PermissionError) as exc:
+            # Everything typed stays in the dialog; saving again replaces the decision.
             self.error.setText(sentence(exc))
             return
         self.accept()

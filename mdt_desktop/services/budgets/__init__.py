@@ -22,7 +22,14 @@ from .documents import (
     statement_document,
     team_report_document,
 )
-from .overview import BudgetSummary, TeamReport, summaries, summary, team_report
+from .overview import (
+    BudgetSummary,
+    OverdueReview,
+    TeamReport,
+    summaries,
+    summary,
+    team_report,
+)
 from .payments import ImportResult, Reconciliation, import_payments, reconciliation_text
 from .reviews import (
     PausedLine,
@@ -41,6 +48,7 @@ from .reviews import (
 __all__ = [
     "BudgetSummary",
     "ImportResult",
+    "OverdueReview",
     "PausedLine",
     "Reconciliation",
     "TeamReport",

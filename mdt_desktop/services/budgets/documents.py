@@ -170,11 +170,11 @@ def team_report_document(
 
     overdue = tuple(
         pdf.OverdueRow(
-            b.row.person,
-            format_nhs_number(b.row.nhs_number) if b.row.nhs_number else "Not known",
-            words.FundingSource(b.row.funding_source).label,
-            fmt(b.next_review.due_on) if b.next_review else "",
-            b.next_review.reason.label if b.next_review else "",
+            b.person,
+            format_nhs_number(b.nhs_number) if b.nhs_number else "Not known",
+            words.FundingSource(b.funding_source).label,
+            fmt(b.review.due_on),
+            b.review.reason.label,
         )
         for b in report.reviews_overdue
     )

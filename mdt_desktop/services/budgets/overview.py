@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
+from sqlalchemy.orm import Session
+
 from mdt_desktop.domain import budgets as rules
 from mdt_desktop.domain.budgets import Alert, BudgetStatus, NextReview, Projection
 from mdt_desktop.store import budgets as reads
@@ -62,45 +64,86 @@ def summaries(
 ) -> list[BudgetSummary]:
     """Every budget asked for with its projection, review and alerts: three queries in all."""
     with store.session() as s:
-        firsts: dict[uuid.UUID, dict[rules.ReviewClock, date]] = {}
-        rows = reads.budget_rows(
-            s, team_id=team_id, patient_id=patient_id, budget_ids=budget_ids,
-            first_payments=firsts,
+        return summaries_in(
+            s, today, team_id=team_id, patient_id=patient_id, budget_ids=budget_ids,
+            variance_share=variance_share,
         )  # fmt: skip
-        ids = None if budget_ids is None and patient_id is None else [r.id for r in rows]
-        reviews = reads.review_facts(s, ids)
+
+
+def summaries_in(
+    s: Session,
+    today: date,
+    *,
+    team_id: uuid.UUID | None = None,
+    patient_id: uuid.UUID | None = None,
+    budget_ids: list[uuid.UUID] | None = None,
+    variance_share: Fraction = rules.DEFAULT_VARIANCE_SHARE,
+) -> list[BudgetSummary]:
+    """:func:`summaries` inside a session another feature already holds (the agenda's)."""
+    firsts: dict[uuid.UUID, dict[rules.ReviewClock, date]] = {}
+    rows = reads.budget_rows(
+        s, team_id=team_id, patient_id=patient_id, budget_ids=budget_ids,
+        first_payments=firsts,
+    )  # fmt: skip
+    ids = None if budget_ids is None and patient_id is None else [r.id for r in rows]
+    reviews = reads.review_facts(s, ids)
     out = []
     for r in rows:
-        live = BudgetStatus(r.status) in rules.LIVE_STATUSES
-        projection = rules.project(
-            period_start=r.period_start,
-            period_end=r.period_end,
-            today=today,
-            spent=r.figures.spent,
-            balance=r.figures.balance,
-            committed=r.figures.committed,
+        projection, alerts, nxt = _alerts_of_row(
+            r, firsts.get(r.id, {}), reviews.get(r.id, []), today, variance_share
         )
-        nxt = (
-            rules.next_review(
-                firsts.get(r.id, {}), reviews.get(r.id, []), fallback_start=r.period_start
-            )
-            if live
-            else None
-        )
-        facts = rules.AlertFacts(
-            allocated=r.figures.allocated,
-            period_end=r.period_end,
-            projection=projection,
-            next_review=nxt,
-            payments_without_evidence=r.payments_without_evidence,
-            unlinked_payments=r.unlinked_payments,
-            renewed=r.renewed,
-            live=live,
-        )
-        out.append(
-            BudgetSummary(r, projection, nxt, rules.budget_alerts(facts, today, variance_share))
-        )
+        out.append(BudgetSummary(r, projection, nxt, alerts))
     return out
+
+
+def _alerts_of_row(
+    r: reads.BudgetRow,
+    firsts: dict[rules.ReviewClock, date],
+    reviews: list[rules.ReviewFact],
+    today: date,
+    variance_share: Fraction,
+) -> tuple[Projection, tuple[Alert, ...], NextReview | None]:
+    inputs = reads.AlertInputs(
+        r.id, r.family_name, r.given_name, r.nhs_number, r.funding_source, r.period_start,
+        r.period_end, r.figures, r.payments_without_evidence, r.unlinked_payments, r.renewed,
+        firsts,
+    )  # fmt: skip
+    live = BudgetStatus(r.status) in rules.LIVE_STATUSES
+    if not live:
+        projection = _projection(inputs, today)
+        return projection, (), None
+    projection, alerts, nxt = _alerts(inputs, reviews, today, variance_share)
+    return projection, alerts, nxt
+
+
+def _projection(r: reads.AlertInputs, today: date) -> Projection:
+    return rules.project(
+        period_start=r.period_start,
+        period_end=r.period_end,
+        today=today,
+        spent=r.figures.spent,
+        balance=r.figures.balance,
+        committed=r.figures.committed,
+    )
+
+
+def _alerts(
+    r: reads.AlertInputs, reviews: list[rules.ReviewFact], today: date, variance_share: Fraction
+) -> tuple[Projection, tuple[Alert, ...], NextReview | None]:
+    """A live budget's projection, alerts and next review, by the budgets' one set of rules."""
+    projection = _projection(r, today)
+    nxt = rules.next_review(r.first_payments, reviews, fallback_start=r.period_start)
+    facts = rules.AlertFacts(
+        allocated=r.figures.allocated,
+        period_end=r.period_end,
+        projection=projection,
+        next_review=nxt,
+        payments_without_evidence=r.payments_without_evidence,
+        unlinked_payments=r.unlinked_payments,
+        renewed=r.renewed,
+        live=True,
+    )
+    return projection, rules.budget_alerts(facts, today, variance_share), nxt
 
 
 def summary(store: Store, budget_id: uuid.UUID, today: date) -> BudgetSummary:
@@ -111,36 +154,46 @@ def summary(store: Store, budget_id: uuid.UUID, today: date) -> BudgetSummary:
 
 
 @dataclass(frozen=True)
+class OverdueReview:
+    """A budget on the team report's list of reviews overdue."""
+
+    budget_id: uuid.UUID
+    person: str
+    nhs_number: str | None
+    funding_source: str
+    review: NextReview
+
+
+@dataclass(frozen=True)
 class TeamReport:
     as_of: date
     by_kind: list[reads.ReportGroup]
     by_source: list[reads.ReportGroup]
-    reviews_overdue: list[BudgetSummary]
+    reviews_overdue: list[OverdueReview]
     alert_counts: dict[str, int]
     budgets: int
 
 
-def _groups(rows: list[BudgetSummary], key: str) -> list[reads.ReportGroup]:
-    """Per kind or source, the sums of the budgets' SQL totals (budgets, not entries, here)."""
-    acc: dict[str, list[int]] = {}
-    for b in rows:
-        if b.row.status == BudgetStatus.CLOSED.value:
-            continue
-        f = b.row.figures
-        t = acc.setdefault(getattr(b.row, key), [0, 0, 0, 0, 0])
-        for i, v in enumerate((1, f.allocated, f.committed, f.spent, f.balance)):
-            t[i] += v
-    return [reads.ReportGroup(k, *v) for k, v in sorted(acc.items())]
-
-
 def team_report(store: Store, today: date, team_id: uuid.UUID | None = None) -> TeamReport:
-    """Allocated, committed and spent by type and by funding source; reviews overdue."""
-    all_ = summaries(store, today, team_id=team_id)
-    by_kind, by_source = _groups(all_, "kind"), _groups(all_, "funding_source")
-    overdue = [b for b in all_ if any(a.kind is rules.AlertKind.REVIEW_OVERDUE for a in b.alerts)]
+    """Allocated, committed and spent by type and by funding source; reviews overdue.
+
+    The sums are SQL GROUP BYs over the per-budget totals; per live budget one lean row is
+    read (no free text) and run through the rules every budget's page uses.
+    """
+    live = [st.value for st in rules.LIVE_STATUSES]
+    closed = [BudgetStatus.CLOSED.value]
+    with store.session() as s:
+        by_kind = reads.report_groups(s, "kind", team_id, closed)
+        by_source = reads.report_groups(s, "funding_source", team_id, closed)
+        inputs = reads.alert_inputs(s, team_id, live)
+        reviews = reads.review_facts(s, team_id=team_id)
     counts: dict[str, int] = {}
-    for b in all_:
-        for a in b.alerts:
+    overdue: list[OverdueReview] = []
+    for r in inputs:
+        _, alerts, nxt = _alerts(r, reviews.get(r.id, []), today, rules.DEFAULT_VARIANCE_SHARE)
+        for a in alerts:
             counts[a.kind.value] = counts.get(a.kind.value, 0) + 1
-    live = sum(1 for b in all_ if b.live)
-    return TeamReport(today, by_kind, by_source, overdue, counts, live)
+            if a.kind is rules.AlertKind.REVIEW_OVERDUE and nxt is not None:
+                overdue.append(OverdueReview(r.id, r.person, r.nhs_number, r.funding_source, nxt))
+    overdue.sort(key=lambda o: (o.person, o.review.due_on))
+    return TeamReport(today, by_kind, by_source, overdue, counts, len(inputs))

@@ -330,14 +330,21 @@ class _Account:
 
 def _reconcile(store: Store, per_account: dict[str, _Account]) -> tuple[Reconciliation, ...]:
     out = []
+    ranges = {
+        account: (acc.budget.id, acc.first, acc.last)
+        for account, acc in per_account.items()
+        if acc.budget is not None
+    }
     with store.session() as s:
+        # Two queries for every account the statement touched, not two per account.
+        ids = list({bid for bid, _, _ in ranges.values()})
+        balances = {r.id: r.figures.balance for r in reads.budget_rows(s, budget_ids=ids)}
+        money_out = reads.money_out_by_range(s, ranges)
         for account, acc in sorted(per_account.items()):
             ledger_balance = ledger_out = None
             if acc.budget is not None:
-                ledger_balance = reads.budget_row(s, acc.budget.id).figures.balance
-                ledger_out = reads.figures_between(s, acc.budget.id, acc.first, acc.last)[
-                    "money_out"
-                ]
+                ledger_balance = balances.get(acc.budget.id, 0)
+                ledger_out = money_out[account]
             out.append(
                 Reconciliation(
                     account=account,

@@ -28,6 +28,7 @@ from mdt_desktop.store.schema import (
 )
 
 from ._common import MeetingError, _meeting, _open_for_changes, _require
+from .budget_reviews import budget_review_proposals, review_rank
 
 # --- the agenda -------------------------------------------------------------------------
 
@@ -143,7 +144,8 @@ def propose_agenda(
     with store.session() as s:
         meeting = _meeting(s, meeting_id)
         on_agenda = {i.patient_id for i in q.agenda_items(s, meeting_id)}
-        merged = _merge(p for p in q.proposals(s, meeting, today) if p.patient_id not in on_agenda)
+        found = [*q.proposals(s, meeting, today), *budget_review_proposals(s, meeting, today)]
+        merged = _merge(p for p in found if p.patient_id not in on_agenda)
         people = {p.id: p for p in s.scalars(select(Patient).where(Patient.id.in_(list(merged))))}
     cases = [
         ProposedCase(
@@ -152,7 +154,9 @@ def propose_agenda(
         for pid, (kind, texts, carried) in merged.items()
         if pid in people
     ]
-    cases.sort(key=lambda c: (rules.REASON_PRIORITY.index(c.reason_kind), c.name))
+    cases.sort(
+        key=lambda c: (rules.REASON_PRIORITY.index(c.reason_kind), review_rank(c.reason), c.name)
+    )
     return cases
 
 
