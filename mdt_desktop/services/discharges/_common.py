@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,7 +48,21 @@ def _plan(s: Session, plan_id: uuid.UUID, *, open_only: bool = True) -> Discharg
     return plan
 
 
-def _event(s: Session, store: Store, plan: DischargePlan, kind: DischargeEventKind, **values):
+class NewEvents(list[DischargeEvent]):
+    """Events raised for stays not yet in the store (the feed's new stays): collected here
+    in the order raised, then inserted in bulk after their stays."""
+
+    def add(self, instance: DischargeEvent) -> None:
+        self.append(instance)
+
+
+def _event(
+    s: Session | NewEvents,
+    store: Store,
+    plan: DischargePlan,
+    kind: DischargeEventKind,
+    **values: Any,
+) -> DischargeEvent:
     event = DischargeEvent(
         team_id=plan.team_id,
         discharge_plan_id=plan.id,
