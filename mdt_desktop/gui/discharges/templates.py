@@ -10,9 +10,10 @@ everything and its refusal (a sentence) is shown under the form.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -81,6 +82,8 @@ class TemplatesDialog(QDialog):
         middle = QHBoxLayout()
         self.list = QListWidget()
         self.list.setAccessibleName("Tasks this pathway proposes, in order")
+        self.list.setToolTip("Insert adds a task, Delete removes it, Ctrl+Up and Ctrl+Down move it")
+        self.list.installEventFilter(self)
         middle.addWidget(self.list, 1)
         moves = QVBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
@@ -149,6 +152,22 @@ class TemplatesDialog(QDialog):
             self.buttons[key].setToolTip(why or "")
         self.can_edit = why is None
         self.load()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The list's own keys: Insert, Delete, Ctrl+Up and Ctrl+Down (no mouse needed)."""
+        if watched is self.list and event.type() == QEvent.Type.KeyPress and self.can_edit:
+            key = cast(QKeyEvent, event)
+            ctrl = key.modifiers() & Qt.KeyboardModifier.ControlModifier
+            if key.key() == Qt.Key.Key_Insert:
+                self.add_task()
+                return True
+            if key.key() == Qt.Key.Key_Delete:
+                self.remove_task()
+                return True
+            if ctrl and key.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+                self.move_task(-1 if key.key() == Qt.Key.Key_Up else 1)
+                return True
+        return super().eventFilter(watched, event)
 
     # --- reading ------------------------------------------------------------------------
 
