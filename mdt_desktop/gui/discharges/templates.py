@@ -62,7 +62,7 @@ class TemplatesDialog(QDialog):
         super().__init__(parent)
         self.store, self.team_id = store, user.team_id
         self.setWindowTitle("Task templates for the pathways")
-        self.resize(760, 560)
+        self.resize(920, 560)
         self.tasks: list[svc.TemplateTask] = []
         self.operation: Operation | None = None
         outer = QVBoxLayout(self)
@@ -84,6 +84,7 @@ class TemplatesDialog(QDialog):
         self.list.setAccessibleName("Tasks this pathway proposes, in order")
         self.list.setToolTip("Insert adds a task, Delete removes it, Ctrl+Up and Ctrl+Down move it")
         self.list.installEventFilter(self)
+        self.list.setWordWrap(True)  # long titles and organisations read whole
         middle.addWidget(self.list, 1)
         moves = QVBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
