@@ -103,7 +103,7 @@ def test_bulk_rows_outbox_and_audit_are_what_a_flush_writes(
         s.flush()
         s.add(plan)
         s.flush()
-        s.add_all(events)
+        s.add_all(cls(**values) for cls, values in events)  # as _event does in a session
     with store.transaction() as s:
         objects = _a_stay(store, s, by_bulk, "S-BULK")
         assert insert_new(s, objects) == len(objects) == 4

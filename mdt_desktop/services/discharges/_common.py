@@ -48,12 +48,10 @@ def _plan(s: Session, plan_id: uuid.UUID, *, open_only: bool = True) -> Discharg
     return plan
 
 
-class NewEvents(list[DischargeEvent]):
-    """Events raised for stays not yet in the store (the feed's new stays): collected here
-    in the order raised, then inserted in bulk after their stays."""
-
-    def add(self, instance: DischargeEvent) -> None:
-        self.append(instance)
+class NewEvents(list[tuple[type[DischargeEvent], dict[str, Any]]]):
+    """Events raised for stays not yet in the store (the feed's new stays): their values
+    collected in the order raised (not built as objects: thousands of them), then inserted
+    in bulk after their stays (store/discharges_bulk.py)."""
 
 
 def _event(
@@ -62,17 +60,18 @@ def _event(
     plan: DischargePlan,
     kind: DischargeEventKind,
     **values: Any,
-) -> DischargeEvent:
-    event = DischargeEvent(
+) -> None:
+    values.update(
         team_id=plan.team_id,
         discharge_plan_id=plan.id,
         kind=kind,
         recorded_at=_now(),
         recorded_by=store.actor.name,
-        **values,
     )
-    s.add(event)
-    return event
+    if isinstance(s, NewEvents):
+        s.append((DischargeEvent, values))
+    else:
+        s.add(DischargeEvent(**values))
 
 
 def _tasks(s: Session, plan_id: uuid.UUID) -> list[DischargeTask]:
