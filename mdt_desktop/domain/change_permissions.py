@@ -178,6 +178,13 @@ RULES: Mapping[str, TableRule] = {
     "discharge_plans": _same((P.MANAGE_DISCHARGE,)),
     "discharge_tasks": _same((P.MANAGE_DISCHARGE,)),
     "discharge_criteria": _same((P.MANAGE_DISCHARGE,)),
+    # A team's own task templates: reset to the national default by clearing the tasks.
+    "discharge_task_templates": TableRule(
+        (P.MANAGE_DISCHARGE,),
+        (P.MANAGE_DISCHARGE,),
+        None,
+        refusal="A team's task template is reset to the national default, never deleted.",
+    ),
     # A stay's history is appended to, never rewritten.
     "discharge_events": TableRule(
         (P.MANAGE_DISCHARGE,), None, None, refusal="A stay's history is never changed."

@@ -208,6 +208,7 @@ def _nhs_dd() -> dict[str, Any]:
     return _load("nhs-dd-codes.json")
 
 
+@cache  # a feed of 10,000 rows asks for these tables three times a row
 def nhs_dd_table(name: str) -> CodeTable:
     """``admission_method``, ``discharge_method`` or ``discharge_destination``."""
     raw = _nhs_dd()[name]

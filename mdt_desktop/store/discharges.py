@@ -22,6 +22,7 @@ from .schema import (
     DischargeEvent,
     DischargePlan,
     DischargeTask,
+    DischargeTaskTemplate,
     HospitalAdmission,
     Patient,
     Staff,
@@ -249,3 +250,37 @@ def stays_of(s: Session, patient_id: uuid.UUID) -> list[StayRow]:
         .order_by(a.admitted_at.desc())
     )
     return [StayRow._make(r) for r in rows]
+
+
+# --- a team's own task templates -------------------------------------------------------------
+
+_TEMPLATE_IDS = uuid.UUID("5d1c0e52-7a43-4c5e-9f0b-0d3a1b7c9e21")  # namespace for the ids
+
+
+def template_id(team_id: uuid.UUID | None, pathway: int) -> uuid.UUID:
+    """One row per team and pathway, the same id on every laptop (offline edits meet)."""
+    return uuid.uuid5(_TEMPLATE_IDS, f"{team_id or 'local'}:{int(pathway)}")
+
+
+class TeamTemplateRow(NamedTuple):
+    pathway: int | None
+    tasks: list[dict[str, Any]] | None  # None: the national default is in use
+    based_on_version: str | None
+    edited_by: str | None
+    edited_at: datetime | None
+
+
+def team_template(s: Session, team_id: uuid.UUID | None, pathway: int) -> TeamTemplateRow | None:
+    row = s.execute(
+        select(
+            DischargeTaskTemplate.pathway,
+            DischargeTaskTemplate.tasks,
+            DischargeTaskTemplate.based_on_version,
+            DischargeTaskTemplate.edited_by,
+            DischargeTaskTemplate.edited_at,
+        ).where(
+            DischargeTaskTemplate.id == template_id(team_id, pathway),
+            DischargeTaskTemplate.deleted_at.is_(None),
+        )
+    ).first()
+    return TeamTemplateRow(*row) if row is not None else None

@@ -1073,6 +1073,28 @@ class DischargeTask(TeamScoped, Base):
     completed_by: Mapped[str | None] = mapped_column(String(200))
 
 
+class DischargeTaskTemplate(TeamScoped, Base):
+    """A team's own version of one pathway's task template (resources/discharge holds the
+    national default). The id is derived from the team and pathway, so two laptops editing
+    the same pathway offline edit one row; ``tasks`` None means the national default again.
+    """
+
+    __tablename__ = "discharge_task_templates"
+    __table_args__ = (
+        CheckConstraint("pathway BETWEEN 0 AND 3", name="pathway_0_to_3"),
+        UniqueConstraint("team_id", "pathway", name="uq_discharge_task_templates_team_pathway"),
+    )
+
+    # Nullable only as a synced column must be for per-field merging; the service always
+    # sets it, and the row's id is derived from it.
+    pathway: Mapped[int | None] = mapped_column(Integer)
+    # [{key, title, organisation, anchor, working_days}, ...] in the order proposed.
+    tasks: Mapped[list[Any] | None]
+    based_on_version: Mapped[str | None] = mapped_column(String(20))  # the default's version
+    edited_by: Mapped[str | None] = mapped_column(String(200))
+    edited_at: Mapped[datetime | None]
+
+
 def table_of(model: type[Base]) -> Table:
     """The Core table of a mapped class (typed as a Table, which it always is here)."""
     return cast(Table, model.__table__)

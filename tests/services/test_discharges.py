@@ -193,6 +193,23 @@ def test_board_filters_and_mine(store: Store, hood: Neighbourhood) -> None:
     assert [x.row.plan_id for x in later] == [a.plan_id]
 
 
+def test_ready_but_no_pathway_is_flagged_until_a_pathway_is_chosen(
+    store: Store, hood: Neighbourhood
+) -> None:
+    ready = admit(store, on_caseload(store, hood, 0))
+    waiting = admit(store, on_caseload(store, hood, 1))  # still meets the criteria to reside
+    d.assess_criteria_to_reside(store, ready.plan_id, date(2026, 11, 24), meets_criteria=False)
+    d.set_expected_date(store, waiting.plan_id, TODAY + timedelta(days=3))
+    flagged = d.BoardFilter(flag=d.BoardFlag.READY_NO_PATHWAY)
+    lines = {x.row.plan_id: x for x in d.board(store, hood.team.id, today=TODAY)}
+    assert d.BoardFlag.READY_NO_PATHWAY in lines[ready.plan_id].flags
+    assert not lines[waiting.plan_id].flags  # not ready, and its expected date is ahead
+    shown = d.board(store, hood.team.id, today=TODAY, where=flagged)
+    assert [x.row.plan_id for x in shown] == [ready.plan_id]
+    d.choose_pathway(store, ready.plan_id, 0, today=TODAY)
+    assert d.board(store, hood.team.id, today=TODAY, where=flagged) == []
+
+
 def test_missed_follow_up_goes_to_the_next_mdt_once(store: Store, hood: Neighbourhood) -> None:
     pid = on_caseload(store, hood)
     stay = admit(store, pid)

@@ -115,6 +115,7 @@ class DischargesPage(Page):
             ("discharge", "Discharged…", self.discharge),
             ("summary", "Transfer of care PDF…", self.export_summary),
             ("import", "Import admissions…", self.import_feed),
+            ("templates", "Task templates…", self.edit_templates),
         ):
             b = QPushButton(text)
             b.clicked.connect(slot)
@@ -173,7 +174,7 @@ class DischargesPage(Page):
     def _permissions(self) -> None:
         why = why_not(self.user.role, Permission.MANAGE_DISCHARGE)
         for key, b in self.buttons.items():
-            if key != "summary":
+            if key not in ("summary", "templates"):  # templates: anyone may read them
                 b.setEnabled(why is None)
                 b.setToolTip(why or "")
         if why is None:
@@ -391,6 +392,18 @@ class DischargesPage(Page):
             lambda: svc.choose_pathway(self.store, plan, pathway, destination=where, reason=why),
             "Choosing the pathway",
         )
+
+    def edit_templates(self) -> Any:
+        """The team's task templates, opened at the selected stay's pathway if it has one."""
+        from .templates import TemplatesDialog
+
+        line = self._selected_line()
+        dialog = TemplatesDialog(
+            self.store, self.user, line.row.pathway if line else None, parent=self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def set_delay(self) -> Any:
         line = self._selected_line()

@@ -37,14 +37,24 @@ from .reconcile import (
 )
 from .stay import complete_follow_up, record_admission, record_discharge
 from .tasks import add_task, assign_task, complete_task
+from .templates import (
+    PathwayTemplate,
+    TemplateTask,
+    national_tasks,
+    pathway_template,
+    reset_pathway_template,
+    save_pathway_template,
+)
 
 __all__ = [
     "BoardFilter",
     "BoardFlag",
     "BoardLine",
     "DischargeError",
+    "PathwayTemplate",
     "Reconciliation",
     "Stay",
+    "TemplateTask",
     "add_criterion",
     "add_task",
     "assess_criteria_to_reside",
@@ -57,12 +67,16 @@ __all__ = [
     "delay_history",
     "escalate_missed_follow_ups",
     "mark_criterion",
+    "national_tasks",
+    "pathway_template",
     "person_stays",
     "reconciliation",
     "record_admission",
     "record_discharge",
     "record_discharge_summary",
+    "reset_pathway_template",
     "rules",
+    "save_pathway_template",
     "set_delay",
     "set_expected_date",
     "stay_history",

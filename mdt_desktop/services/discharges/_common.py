@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,17 +48,30 @@ def _plan(s: Session, plan_id: uuid.UUID, *, open_only: bool = True) -> Discharg
     return plan
 
 
-def _event(s: Session, store: Store, plan: DischargePlan, kind: DischargeEventKind, **values):
-    event = DischargeEvent(
+class NewEvents(list[tuple[type[DischargeEvent], dict[str, Any]]]):
+    """Events raised for stays not yet in the store (the feed's new stays): their values
+    collected in the order raised (not built as objects: thousands of them), then inserted
+    in bulk after their stays (store/discharges_bulk.py)."""
+
+
+def _event(
+    s: Session | NewEvents,
+    store: Store,
+    plan: DischargePlan,
+    kind: DischargeEventKind,
+    **values: Any,
+) -> None:
+    values.update(
         team_id=plan.team_id,
         discharge_plan_id=plan.id,
         kind=kind,
         recorded_at=_now(),
         recorded_by=store.actor.name,
-        **values,
     )
-    s.add(event)
-    return event
+    if isinstance(s, NewEvents):
+        s.append((DischargeEvent, values))
+    else:
+        s.add(DischargeEvent(**values))
 
 
 def _tasks(s: Session, plan_id: uuid.UUID) -> list[DischargeTask]:

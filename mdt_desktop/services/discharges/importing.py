@@ -24,6 +24,7 @@ from mdt_desktop.interop.admissions import AdmissionRecord, read_admissions
 from mdt_desktop.interop.records import Rejection
 from mdt_desktop.services import budgets
 from mdt_desktop.store.database import Store
+from mdt_desktop.store.discharges_bulk import insert_new as bulk_insert
 from mdt_desktop.store.schema import (
     DischargeEvent,
     DischargePlan,
@@ -32,7 +33,7 @@ from mdt_desktop.store.schema import (
     Patient,
 )
 
-from ._common import _event
+from ._common import NewEvents, _event
 from .stay import close_stay, new_stay
 
 FEED = "From the hospital's feed"
@@ -78,7 +79,7 @@ def import_admissions(
         patients = _patients(s, [r.nhs_number for r in parsed.records], team_id)
         stays = _stays(s, [r.spell_id for r in parsed.records], team_id)
         last_out = _last_discharges(s, [p.id for p in patients.values()])
-        todo: list[tuple[AdmissionRecord, Patient, HospitalAdmission, DischargePlan, bool]] = []
+        todo: list[tuple[AdmissionRecord, Any, HospitalAdmission, DischargePlan, bool]] = []
         # In time order, so a stay in the file is checked against a discharge earlier in it.
         for rec in sorted(parsed.records, key=lambda r: r.admitted_at):
             patient = patients.get(rec.nhs_number)
@@ -105,15 +106,15 @@ def import_admissions(
                 last_out[patient.id] = max(
                     rec.discharged_at, last_out.get(patient.id, rec.discharged_at)
                 )
-        # No ORM relationships order the inserts: admissions, then plans, then the rest.
-        s.add_all([t[2] for t in todo if t[4]])
-        s.flush()
-        s.add_all([t[3] for t in todo if t[4]])
-        s.flush()
         old_plans = [t[3].id for t in todo if not t[4]]
         assessments, tasks = _assessments_of(s, old_plans), _tasks_of(s, old_plans)
+        # New stays are filled in by the same rules on objects outside the session (a plain
+        # list collects the events they raise), then inserted in bulk with their outbox and
+        # audit entries; stays already known move on through the ORM.
+        raised = NewEvents()
         for rec, _patient, admission, plan, is_new in todo:
-            changed = _apply(s, store, rec, admission, plan)
+            into: Session | NewEvents = raised if is_new else s
+            changed = _apply(into, store, rec, admission, plan)
             if rec.discharge_ready_on and changed:
                 assessments.setdefault(plan.id, []).append(
                     rules.CriteriaAssessment(rec.discharge_ready_on, False)
@@ -127,7 +128,7 @@ def import_admissions(
             if rec.discharged_at is not None and plan.status == DischargeStatus.IN_HOSPITAL:
                 pathway = rec.pathway if rec.pathway is not None else plan.pathway
                 close_stay(
-                    s,
+                    into,
                     store,
                     plan,
                     admission,
@@ -139,12 +140,21 @@ def import_admissions(
                     tasks=tasks.get(plan.id, []),
                 )
                 result.discharged += 1
+        s.flush()  # the known stays first, so the audit chain reads in the order applied
+        new = [t for t in todo if t[4]]
+        # Parents before children: admissions, then their plans, then the plans' events.
+        rows: list[Any] = [t[2] for t in new] + [t[3] for t in new]
+        bulk_insert(s, [*rows, *raised])
     budgets.follow_admissions(store)  # budget lines pause and restart with the stays
     return result
 
 
 def _apply(
-    s: Session, store: Store, rec: AdmissionRecord, admission: HospitalAdmission, plan: Any
+    s: Session | NewEvents,
+    store: Store,
+    rec: AdmissionRecord,
+    admission: HospitalAdmission,
+    plan: Any,
 ) -> bool:
     """Move a stay on to what the feed says; True when anything changed."""
     if plan.status != DischargeStatus.IN_HOSPITAL:
@@ -174,14 +184,18 @@ def _apply(
     return changed
 
 
-def _patients(s: Session, numbers: Sequence[str], team_id: uuid.UUID | None) -> dict[str, Patient]:
-    out: dict[str, Patient] = {}
+def _patients(s: Session, numbers: Sequence[str], team_id: uuid.UUID | None) -> dict[str, Any]:
+    """Who is on the register, by NHS number: only the id and team a stay needs (rows, not
+    whole patients: loading 10,000 patients as objects costs more than the rest of a read)."""
+    out: dict[str, Any] = {}
     wanted = sorted(set(numbers))
     for chunk in _chunks(wanted):
-        q = select(Patient).where(Patient.nhs_number.in_(chunk), Patient.deleted_at.is_(None))
+        q = select(Patient.nhs_number, Patient.id, Patient.team_id).where(
+            Patient.nhs_number.in_(chunk), Patient.deleted_at.is_(None)
+        )
         if team_id is not None:
             q = q.where(Patient.team_id == team_id)
-        out.update((p.nhs_number, p) for p in s.scalars(q) if p.nhs_number)
+        out.update((p.nhs_number, p) for p in s.execute(q) if p.nhs_number)
     return out
 
 

@@ -24,6 +24,7 @@ from mdt_desktop.store.schema import (
 )
 
 from ._common import DischargeError, _assessments, _event, _now, _plan, _tasks
+from .templates import template_set
 
 
 def set_expected_date(store: Store, plan_id: uuid.UUID, on: date, reason: str = "") -> None:
@@ -76,9 +77,12 @@ def choose_pathway(
         if code.pathway != int(chosen):
             raise DischargeError(f"{code.label} is not a destination of {chosen.label}.")
     day = today or rules.local_date(_now())
-    proposals = rules.propose_tasks(chosen, day)
     with store.transaction() as s:
         plan = _plan(s, plan_id)
+        # The team's own version of the pathway's tasks when it has one, else the default.
+        proposals = rules.propose_tasks(
+            chosen, day, templates=template_set(s, plan.team_id, chosen)
+        )
         if plan.pathway is not None and plan.pathway != int(chosen) and not reason.strip():
             raise DischargeError("Say why the pathway changed.")
         plan.pathway = int(chosen)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from mdt_desktop.services import budgets
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import DischargePlan, DischargeTask, HospitalAdmission, Patient
 
-from ._common import DischargeError, Stay, _assessments, _event, _now, _plan, _tasks
+from ._common import DischargeError, NewEvents, Stay, _assessments, _event, _now, _plan, _tasks
 
 
 def _last_discharge(s: Session, patient_id: uuid.UUID) -> datetime | None:
@@ -42,8 +43,18 @@ def _last_discharge(s: Session, patient_id: uuid.UUID) -> datetime | None:
     ).first()
 
 
+class _Person(Protocol):
+    """Who the stay is for: a patient, or a row of one's id and team (the import's)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def team_id(self) -> uuid.UUID | None: ...
+
+
 def new_stay(  # noqa: PLR0913 - one keyword per fact of the stay
-    patient: Patient,
+    patient: _Person,
     *,
     admitted_at: datetime,
     hospital: str | None,
@@ -145,7 +156,7 @@ def record_admission(  # noqa: PLR0913 - one keyword per fact of the stay
 
 
 def close_stay(  # noqa: PLR0913 - the import passes what it read in bulk
-    s: Session,
+    s: Session | NewEvents,
     store: Store,
     plan: DischargePlan,
     admission: HospitalAdmission,
@@ -171,11 +182,13 @@ def close_stay(  # noqa: PLR0913 - the import passes what it read in bulk
     plan.status = DischargeStatus.DISCHARGED
     plan.discharged_pathway = int(pathway) if pathway is not None else None
     plan.discharge_destination, plan.discharge_method = destination, method
-    if assessments is None:
-        assessments = _assessments(s, plan.id)
+    if assessments is None or tasks is None:
+        assert isinstance(s, Session), "a stay not yet stored has its assessments and tasks given"
+        assessments = _assessments(s, plan.id) if assessments is None else assessments
+        tasks = _tasks(s, plan.id) if tasks is None else tasks
     plan.ready_on = rules.discharge_ready_date(assessments, finished=True) or plan.ready_on
     plan.follow_up_due_on = rules.follow_up_due(pathway, out_on)
-    for task in _tasks(s, plan.id) if tasks is None else tasks:
+    for task in tasks:
         if task.status != TaskStatus.OPEN:
             continue
         if task.anchor == TaskAnchor.PATHWAY:
