@@ -187,6 +187,7 @@ def test_reopening_a_decided_case_shows_the_recorded_decision(
         shown["discussion"] = dialog.discussion.toPlainText()
         shown["review"] = dialog.next_review.date().toPython()
         shown["no_review"] = dialog.no_review.isChecked()
+        shown["note"] = dialog.recorded_note.text()
         dialog.discussion.setFocus()
         dialog.discussion.selectAll()
         qtbot.keyClicks(dialog.discussion, "Stable for three months")
@@ -199,6 +200,7 @@ def test_reopening_a_decided_case_shows_the_recorded_decision(
         "discussion": "Stabel for three months",
         "review": review,
         "no_review": False,
+        "note": "Already decided: Step down. Saving keeps this decision unless you choose another.",
     }
     after = m.agenda(store, meeting)[0]
     assert after.decision == "Step down"

@@ -218,6 +218,16 @@ class OutcomeDialog(QDialog):
                 QKeySequence(str(n)), self, activated=lambda b=button: self._pick(b)
             ).setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         layout.addWidget(QLabel("<b>Decision</b> (press 1–5)"))
+        if recorded is not None:
+            # Said in words, so a correction to the discussion is saved knowingly.
+            self.recorded_note = QLabel(
+                "Already decided: "
+                f"{rules.decision_words(recorded.outcome, recorded.referred_to)}. "
+                "Saving keeps this decision unless you choose another."
+            )
+            self.recorded_note.setObjectName("recordedDecision")
+            self.recorded_note.setWordWrap(True)
+            layout.addWidget(self.recorded_note)
         layout.addLayout(grid)
         form = QFormLayout()
         self.referred_to = QLineEdit()
