@@ -18,7 +18,8 @@ from support.meeting_data import MEETING_AT, TODAY, make_team
 from mdt_desktop.domain.nhs_number import format_nhs_number
 from mdt_desktop.gui.main_window import MainWindow
 from mdt_desktop.gui.meetings import MeetingsPage
-from mdt_desktop.gui.meetings.meeting_mode import MeetingMode, clock_text
+from mdt_desktop.gui.meetings.meeting_mode import MeetingMode
+from mdt_desktop.gui.meetings.presenting import clock_text
 from mdt_desktop.services import meetings as m
 from mdt_desktop.services.users import create_user, ensure_team, sign_in
 from mdt_desktop.store.schema import CarePlan, CarePlanVersion, CaseloadEntry, RiskScore

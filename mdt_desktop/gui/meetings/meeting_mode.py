@@ -8,7 +8,6 @@ on a screen with nobody on it; only "Leave presentation" there shows the agenda 
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from datetime import date
@@ -19,15 +18,9 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractSlider,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QPushButton,
-    QScrollArea,
-    QSpinBox,
     QStackedLayout,
     QVBoxLayout,
     QWidget,
@@ -38,138 +31,14 @@ from mdt_desktop.services import meetings as svc
 from mdt_desktop.store.database import Store
 
 from ..widgets.banner import PatientBanner
-from .outcome import ActionDialog, OutcomeDialog, scaled_style
+from .outcome import ActionDialog, OutcomeDialog
+from .presenting import GoToCaseDialog, Panel, PausedScreen, clock_text, meeting_length, weight
 
 MIN_SCALE, MAX_SCALE = 1.0, 3.0
 # When each meeting was first presented in this run of the app: pausing, or leaving the
 # presentation and coming back, keeps the meeting clock going. (Meetings hold no start
 # time of their own.)
 _STARTED: dict[uuid.UUID, float] = {}
-_DATE = re.compile(r"\b(\d{2})-([A-Z][a-z]{2})-(\d{4})\b")
-
-
-def _keep_dates_whole(text: str) -> str:
-    """30-Nov-2026 never splits across lines: non-breaking hyphens inside dates."""
-    return _DATE.sub("\\1\u2011\\2\u2011\\3", text)
-
-
-def clock_text(elapsed: float, length_minutes: int | None, left: int) -> str:
-    """ "Meeting 42:05 of 90:00 · 6 cases left": time since the start, against the
-    meeting's length when it has one."""
-    text = f"Meeting {rules.format_timer(int(elapsed))}"
-    if length_minutes:
-        text += f" of {rules.format_timer(length_minutes * 60)}"
-    cases = "no cases" if left == 0 else f"{left} case{'s' if left != 1 else ''}"
-    return f"{text} · {cases} left"
-
-
-def meeting_length(summary: object) -> int | None:
-    """The meeting's planned length in minutes, where the meeting records one."""
-    value = getattr(summary, "length_minutes", None)
-    return value if isinstance(value, int) and value > 0 else None
-
-
-def _weight(lines: tuple[str, ...] | list[str]) -> int:
-    """Roughly how many lines a panel needs (a title, and ~55 characters to a line)."""
-    return 2 + sum(1 + len(line) // 55 for line in lines)
-
-
-class Panel(QFrame):
-    """A titled box whose text scrolls rather than being cut off."""
-
-    def __init__(self, title: str, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("meetingPanel")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 10, 14, 10)
-        layout.setSpacing(6)
-        self.title = QLabel(title)
-        self.title.setObjectName("meetingPanelTitle")
-        layout.addWidget(self.title)
-        self.body = QLabel()
-        self.body.setObjectName(name)
-        self.body.setWordWrap(True)
-        self.body.setTextFormat(Qt.TextFormat.RichText)
-        self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self.body)
-        # The chair scrolls with the keys (see MeetingMode.scroll_by); the area never takes
-        # focus, so the case keys keep working.
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.scroll_area = scroll
-        layout.addWidget(scroll, 1)
-
-    def overflows(self) -> bool:
-        return self.scroll_area.verticalScrollBar().maximum() > 0
-
-    def show_lines(self, lines: tuple[str, ...] | list[str], empty: str) -> None:
-        if not lines:
-            self.body.setText(f"<i>{escape(empty)}</i>")
-            return
-        items = "".join(
-            f"<li style='margin-bottom:4px'>{_keep_dates_whole(escape(x))}</li>" for x in lines
-        )
-        self.body.setText(f"<ul style='margin-left:-20px'>{items}</ul>")
-
-
-class GoToCaseDialog(QDialog):
-    """ "Go to case N": numbers only, so no one else's name reaches the shared screen."""
-
-    def __init__(self, count: int, current: int, scale: float, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setObjectName("goToCase")
-        self.setWindowTitle("Go to case")
-        self.setStyleSheet(scaled_style(scale))
-        form = QFormLayout(self)
-        self.number = QSpinBox()
-        self.number.setObjectName("caseNumber")
-        self.number.setRange(1, max(count, 1))
-        self.number.setValue(current)
-        form.addRow(f"Go to case (1–{count})", self.number)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Go")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-        self.number.selectAll()
-        self.number.setFocus()
-
-
-class PausedScreen(QWidget):
-    """What the room sees while the chair steps away: no one's name, number or ward."""
-
-    def __init__(self, meeting_title: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("meetingPaused")
-        layout = QVBoxLayout(self)
-        layout.addStretch(2)
-        heading = QLabel("Meeting paused")
-        heading.setObjectName("pausedHeading")
-        heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(heading)
-        self.detail = QLabel(meeting_title)
-        self.detail.setObjectName("pausedDetail")
-        self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.detail.setWordWrap(True)
-        layout.addWidget(self.detail)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self.resume_button = QPushButton("Resume (Enter)")
-        self.resume_button.setObjectName("resumeMeeting")
-        self.leave_button = QPushButton("Leave presentation (L)")
-        self.leave_button.setObjectName("leavePresentation")
-        self.leave_button.setToolTip("Back to the Meetings page: the agenda shows everyone's names")
-        buttons.addWidget(self.resume_button)
-        buttons.addSpacing(24)
-        buttons.addWidget(self.leave_button)
-        buttons.addStretch(1)
-        layout.addSpacing(24)
-        layout.addLayout(buttons)
-        layout.addStretch(3)
 
 
 class MeetingMode(QWidget):
@@ -424,8 +293,8 @@ class MeetingMode(QWidget):
         self.notes.show_lines(list(case.notes), "No notes yet")
         # Share the height by how much each row has to say, so a long list of risk reasons
         # is not cut short while the row below stands half empty.
-        top = max(_weight(risk_lines), _weight(case.goals))
-        bottom = max(_weight(case.open_actions), _weight(case.notes))
+        top = max(weight(risk_lines), weight(case.goals))
+        bottom = max(weight(case.open_actions), weight(case.notes))
         self.grid.setRowStretch(0, top)
         self.grid.setRowStretch(1, bottom)
         for panel in self.panels():
@@ -483,7 +352,6 @@ class MeetingMode(QWidget):
         if not self.item_ids:
             return None
         dialog = GoToCaseDialog(len(self.item_ids), self.index + 1, self.scale * 0.8, self)
-        self.go_dialog = dialog
         if self._run(dialog):
             self.index = dialog.number.value() - 1
             self.show_case()
