@@ -168,6 +168,29 @@ def test_decision_dialog_with_nothing_typed_closes_at_once(qtbot, store, team, g
     assert seen == []
 
 
+def test_action_dialog_asks_before_dropping_typed_actions(qtbot, store, team, gp, meeting) -> None:
+    mode = _mode(qtbot, store, meeting)
+    asked: list[str] = []
+
+    def in_dialog(dialog) -> None:
+        QTimer.singleShot(8000, dialog, lambda: dialog.done(0))
+        _activate(qtbot, dialog)
+        qtbot.keyClicks(dialog.action_rows.rows[0].what, "Pharmacist to review medicines")
+
+        def discard(box) -> None:
+            asked.append(box.text())
+            box.button(QMessageBox.StandardButton.Discard).click()
+
+        _when_modal(discard, QMessageBox)
+        qtbot.keyClick(dialog.action_rows.rows[0].what, Qt.Key.Key_Escape)
+
+    _when_modal(in_dialog)
+    dialog = mode.add_action()
+    assert dialog is not None and not dialog.isVisible()
+    assert asked and "actions" in asked[0]
+    assert m.actions(store, patient_id=m.agenda(store, meeting)[0].patient_id) == []
+
+
 # --- 2. a recorded decision is shown, never silently replaced -------------------------------
 
 
