@@ -226,6 +226,8 @@ class MinutesCase:
     decision: str
     next_review: str
     actions: tuple[MinutesAction, ...]
+    # Not reached: the minutes give it one line (it is carried to the next meeting).
+    not_reached: bool = False
 
 
 @dataclass(frozen=True)

@@ -92,8 +92,20 @@ def story(minutes: Minutes, st: Styles) -> list[Flowable]:
     if not minutes.cases:
         parts.append(para("No cases were on the agenda.", st.body))
     for case in minutes.cases:
-        parts.extend(_case(case, st))
+        if not case.not_reached:
+            parts.extend(_case(case, st))
+    parts.extend(_not_reached([c for c in minutes.cases if c.not_reached], st))
     return parts
+
+
+def _not_reached(cases: list[MinutesCase], st: Styles) -> list[Flowable]:
+    if not cases:
+        return []
+    return [
+        para(f"Not reached ({len(cases)}): carried to the next meeting", st.subheading),
+        *(para(f"{c.position}. {c.banner_line} — {c.reason}", st.body) for c in cases),
+        Spacer(1, 8),
+    ]
 
 
 def minutes_pdf(minutes: Minutes, produced_by: str, produced_at: datetime | None = None) -> bytes:

@@ -23,5 +23,11 @@ def export_minutes(store: Store, meeting_id: uuid.UUID, path: Path) -> Path:
     actor = store.actor
     by = actor.name if actor.role == "system" else f"{actor.name} ({role_label(actor.role)})"
     write_minutes(path, content, by)
-    store.audit("export", "meetings", meeting_id, detail=f"minutes PDF, {len(content.cases)} cases")
+    not_reached = sum(1 for c in content.cases if c.not_reached)
+    store.audit(
+        "export",
+        "meetings",
+        meeting_id,
+        detail=f"minutes PDF, {len(content.cases)} cases ({not_reached} not reached)",
+    )
     return path

@@ -87,3 +87,51 @@ def test_meeting_mode_fits_the_screen(qtbot, store, width, height) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         mode.grab().save(str(Path(folder) / f"meeting-mode-{width}x{height}.png"))
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (1920, 1080)])
+def test_paused_screen_and_decision_dialog_fit(qtbot, store, width, height) -> None:
+    from mdt_desktop.gui.meetings.outcome import OutcomeDialog
+
+    team = make_team(store)
+    meeting = m.schedule_meeting(store, team_id=team.team_id, starts_at=MEETING_AT,
+                                 location="Room 2")  # fmt: skip
+    m.build_agenda(store, meeting, today=TODAY)
+    first = m.agenda(store, meeting)[0]
+    m.record_outcome(store, first.id, m.Outcome("step_down", "Stable for three months"))
+    mode = MeetingMode(store, meeting, scale=round(height / 560, 1), today=TODAY)
+    qtbot.addWidget(mode)
+    mode.resize(QSize(width, height))
+    mode.show()
+    qtbot.waitExposed(mode)
+    dialog = OutcomeDialog(
+        store, first.id, mode.owners(), mode.meeting_day,
+        recorded=m.recorded_outcome(store, first.id), scale=mode.scale * 0.8, parent=mode,
+    )  # fmt: skip
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    QApplication.processEvents()
+    # The dialog fits the screen it opens over, and its words are not cut.
+    assert dialog.width() <= width and dialog.height() <= height
+    for label in dialog.findChildren(QLabel):
+        if label.isVisible() and label.text() and not label.wordWrap():
+            assert label.width() >= label.sizeHint().width() - 1, label.text()
+    grabbed = {"decision": dialog.grab()}
+    dialog.done(0)
+    mode.pause()
+    QApplication.processEvents()
+    shown = [w for w in mode.findChildren(QLabel) if w.isVisible() and w.text()]
+    assert [w.text() for w in shown] == ["Meeting paused", mode.meeting_title]
+    for label in shown:
+        assert label.width() >= min(label.sizeHint().width(), width) - 1, label.text()
+        for family in team.people:
+            assert family.upper() not in label.text().upper()
+    for button in (mode.resume_button, mode.leave_button):
+        assert button.isVisible() and button.width() >= button.sizeHint().width() - 1
+    grabbed["paused"] = mode.grab()
+    folder = os.environ.get("MDT_SCREENSHOT_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for name, image in grabbed.items():
+            image.save(str(Path(folder) / f"meeting-{name}-{width}x{height}.png"))

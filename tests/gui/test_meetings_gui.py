@@ -303,7 +303,10 @@ def test_meeting_mode_by_keyboard_and_privacy(qtbot, store, team, gp, on_modal) 
     before = mode.scale
     qtbot.keyClick(mode, Qt.Key.Key_Plus)
     assert mode.scale > before
+    # Esc pauses on a screen with nobody on it; L (the chair's step) leaves the presentation.
     qtbot.keyClick(mode, Qt.Key.Key_Escape)
+    assert page.mode is mode and window.isFullScreen() and mode.paused_screen.isVisible()
+    qtbot.keyClick(mode, Qt.Key.Key_L)
     assert page.mode is None and window.nav.isVisible() and not window.isFullScreen()
     # Closing the meeting: the first case (never discussed) and the last go to the next one.
     m.close_meeting(store, meeting)

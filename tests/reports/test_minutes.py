@@ -9,6 +9,7 @@ import pytest
 from pypdf import PdfReader
 from support.meeting_data import MEETING_AT, TODAY, make_team
 
+from mdt_desktop.domain.nhs_number import format_nhs_number
 from mdt_desktop.services import meetings as m
 from mdt_desktop.services.minutes import export_minutes
 
@@ -107,3 +108,23 @@ def test_twenty_case_minutes_hold_every_decision_and_action(store, tmp_path) -> 
             assert action in flat
     assert "family & carers <present>." in flat
     assert all(f"Page {i} of {len(pages)}" in text for i, text in enumerate(pages, 1))
+
+
+def test_not_reached_cases_take_one_line_each(store, tmp_path) -> None:
+    _team, meeting, agenda = _meeting_with_outcomes(store)
+    not_reached = [line for line in m.agenda(store, meeting) if line.status == "not_reached"]
+    assert len(not_reached) == len(agenda) - 2
+    content = m.minutes(store, meeting)
+    assert [c.not_reached for c in content.cases] == [False, False] + [True] * len(not_reached)
+    out = export_minutes(store, meeting, tmp_path / "minutes.pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(out.read_bytes())).pages)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    flat = " ".join(lines)
+    # The two discussed cases are full blocks; the rest one line each, under one heading.
+    assert flat.count("Decision:") == 2 and "No decision recorded" not in flat
+    assert flat.count("Discussion:") == 2 and flat.count("Actions:") <= 2
+    assert f"Not reached ({len(not_reached)}): carried to the next meeting" in flat
+    for n, line in enumerate(not_reached, 3):
+        nhs = format_nhs_number(line.nhs_number)
+        [row] = [x for x in lines if x.startswith(f"{n}. {line.name}")]
+        assert f"NHS No. {nhs}" in row, row

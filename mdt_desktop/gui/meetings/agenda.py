@@ -58,6 +58,15 @@ class AttendancePanel(QWidget):
         self.quorum_label.setObjectName("quorum")
         self.quorum_label.setWordWrap(True)
         layout.addWidget(self.quorum_label)
+        # Most of the team comes: one step for everyone, then the exceptions in the table.
+        self.all_present_button = QPushButton("Everyone invited is present")
+        self.all_present_button.setObjectName("everyonePresent")
+        self.all_present_button.setToolTip("Mark everyone present, then change those who are not")
+        self.all_present_button.clicked.connect(self.everyone_present)
+        top = QHBoxLayout()
+        top.addWidget(self.all_present_button)
+        top.addStretch(1)
+        layout.addLayout(top)
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("attendanceTable")
         self.table.setHorizontalHeaderLabels(["Name", "Role", "Attendance", ""])
@@ -89,7 +98,8 @@ class AttendancePanel(QWidget):
     def show_meeting(self, meeting_id: uuid.UUID, editable: bool) -> None:
         self.meeting_id = meeting_id
         self.editable = editable
-        for w in (self.guest_name, self.guest_role, self.add_guest_button):
+        for w in (self.guest_name, self.guest_role, self.add_guest_button,
+                  self.all_present_button):  # fmt: skip
             w.setEnabled(editable)
         self.reload()
 
@@ -131,6 +141,16 @@ class AttendancePanel(QWidget):
             self.reload()
             return
         self.show_quorum()
+        self.changed.emit()
+
+    def everyone_present(self) -> None:
+        assert self.meeting_id is not None
+        try:
+            svc.mark_everyone_present(self.store, self.meeting_id)
+        except (ValueError, PermissionError) as exc:
+            show_people_error(self, "Attendance", exc)
+            return
+        self.reload()
         self.changed.emit()
 
     def show_quorum(self) -> None:

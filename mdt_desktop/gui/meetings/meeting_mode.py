@@ -2,12 +2,12 @@
 
 Privacy on a shared screen: this view holds the case on screen and nothing else. The
 agenda's other people are known only by their item ids; their names and NHS numbers
-are never put in a widget, a tooltip or the window title while presenting.
+are never put in a widget, a tooltip or the window title while presenting. Esc pauses
+on a screen with nobody on it; only "Leave presentation" there shows the agenda again.
 """
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from datetime import date
@@ -16,12 +16,12 @@ from html import escape
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractSlider,
     QDialog,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QScrollArea,
+    QStackedLayout,
     QVBoxLayout,
     QWidget,
 )
@@ -32,57 +32,19 @@ from mdt_desktop.store.database import Store
 
 from ..widgets.banner import PatientBanner
 from .outcome import ActionDialog, OutcomeDialog
+from .presenting import GoToCaseDialog, Panel, PausedScreen, clock_text, meeting_length, weight
 
 MIN_SCALE, MAX_SCALE = 1.0, 3.0
-_DATE = re.compile(r"\b(\d{2})-([A-Z][a-z]{2})-(\d{4})\b")
-
-
-def _keep_dates_whole(text: str) -> str:
-    """30-Nov-2026 never splits across lines: non-breaking hyphens inside dates."""
-    return _DATE.sub("\\1\u2011\\2\u2011\\3", text)
-
-
-def _weight(lines: tuple[str, ...] | list[str]) -> int:
-    """Roughly how many lines a panel needs (a title, and ~55 characters to a line)."""
-    return 2 + sum(1 + len(line) // 55 for line in lines)
-
-
-class Panel(QFrame):
-    """A titled box whose text scrolls rather than being cut off."""
-
-    def __init__(self, title: str, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("meetingPanel")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 10, 14, 10)
-        layout.setSpacing(6)
-        self.title = QLabel(title)
-        self.title.setObjectName("meetingPanelTitle")
-        layout.addWidget(self.title)
-        self.body = QLabel()
-        self.body.setObjectName(name)
-        self.body.setWordWrap(True)
-        self.body.setTextFormat(Qt.TextFormat.RichText)
-        self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self.body)
-        layout.addWidget(scroll, 1)
-
-    def show_lines(self, lines: tuple[str, ...] | list[str], empty: str) -> None:
-        if not lines:
-            self.body.setText(f"<i>{escape(empty)}</i>")
-            return
-        items = "".join(
-            f"<li style='margin-bottom:4px'>{_keep_dates_whole(escape(x))}</li>" for x in lines
-        )
-        self.body.setText(f"<ul style='margin-left:-20px'>{items}</ul>")
+# When each meeting was first presented in this run of the app: pausing, or leaving the
+# presentation and coming back, keeps the meeting clock going. (Meetings hold no start
+# time of their own.)
+_STARTED: dict[uuid.UUID, float] = {}
 
 
 class MeetingMode(QWidget):
-    """The case on screen; → next, ← previous, D decision, A action, M discussed,
-    X not reached, + / − text size, Esc leaves."""
+    """The case on screen; → next, ← previous, G go to case, D decision, A action,
+    M discussed, X not reached, ↑ ↓ PgUp PgDn scroll, Tab next panel, + / − text size,
+    Esc pauses (Enter resumes, L leaves the presentation)."""
 
     left = Signal()
     case_changed = Signal(int)
@@ -107,6 +69,10 @@ class MeetingMode(QWidget):
         self.meeting_day = summary.starts_at.astimezone().date()
         self.quorum_detail = summary.quorum_detail or svc.quorum(store, meeting_id).detail
         self.setWindowTitle(f"MDT meeting — {self.meeting_title}")
+        self.length_minutes = meeting_length(summary)
+        self.meeting_started = _STARTED.setdefault(meeting_id, time.monotonic())
+        self.paused = False
+        self.scroll_index = 0  # which panel ↑ ↓ PgUp PgDn scroll (Tab moves on)
         self.item_ids: list[uuid.UUID] = []
         self.index = 0
         self.case: svc.CaseEssentials | None = None
@@ -124,7 +90,17 @@ class MeetingMode(QWidget):
     # --- building -----------------------------------------------------------------------
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
+        self.stack = QStackedLayout(self)
+        self.case_view = QWidget()
+        self.case_view.setObjectName("meetingCase")
+        self.stack.addWidget(self.case_view)
+        self.paused_screen = PausedScreen(self.meeting_title)
+        self.paused_screen.resume_button.clicked.connect(self.resume)
+        self.paused_screen.leave_button.clicked.connect(self.leave)
+        self.resume_button = self.paused_screen.resume_button
+        self.leave_button = self.paused_screen.leave_button
+        self.stack.addWidget(self.paused_screen)
+        outer = QVBoxLayout(self.case_view)
         outer.setContentsMargins(24, 16, 24, 12)
         outer.setSpacing(10)
         top = QHBoxLayout()
@@ -136,7 +112,13 @@ class MeetingMode(QWidget):
         self.case_status.setObjectName("caseStatus")
         self.timer_label = QLabel("00:00")
         self.timer_label.setObjectName("caseTimer")
+        self.timer_label.setAccessibleName("Time on this case")
+        self.clock = QLabel()
+        self.clock.setObjectName("meetingClock")
+        self.clock.setAccessibleName("Meeting clock and cases left")
         top.addWidget(self.title, 1)
+        top.addWidget(self.clock)
+        top.addSpacing(24)
         top.addWidget(self.case_status)
         top.addSpacing(24)
         top.addWidget(self.position)
@@ -171,32 +153,50 @@ class MeetingMode(QWidget):
         self.outcome.setTextFormat(Qt.TextFormat.RichText)
         outer.addWidget(self.outcome)
         self.keys = QLabel(
-            "→ next   ← previous   D decision   A action   M discussed   "
-            "X not reached   + − text size   Esc leave"
+            "→ next   ← previous   G go to case   D decision   A action   M discussed   "
+            "X not reached   ↑ ↓ PgUp PgDn scroll   Tab next panel   + − text size   "
+            "Esc pause"
         )
         self.keys.setObjectName("meetingKeys")
         self.keys.setWordWrap(True)
         outer.addWidget(self.keys)
 
     def _shortcuts(self) -> None:
-        bindings = {
-            ("Right", "PgDown", "N", "Space"): self.next_case,
-            ("Left", "PgUp", "P"): self.previous_case,
+        step = QAbstractSlider.SliderAction
+        # The case's keys act only on the case: while paused they do nothing, so no key
+        # pressed by habit brings a person back onto the shared screen.
+        on_case = {
+            ("Right", "N", "Space"): self.next_case,
+            ("Left", "P"): self.previous_case,
+            ("G",): self.go_to_case,
             ("D",): self.record_decision,
             ("A",): self.add_action,
             ("M",): self.mark_discussed,
             ("X",): self.mark_not_reached,
+            ("Down",): lambda: self.scroll_by(step.SliderSingleStepAdd),
+            ("Up",): lambda: self.scroll_by(step.SliderSingleStepSub),
+            ("PgDown",): lambda: self.scroll_by(step.SliderPageStepAdd),
+            ("PgUp",): lambda: self.scroll_by(step.SliderPageStepSub),
+            ("Tab",): lambda: self.next_panel(1),
+            ("Shift+Tab", "Backtab"): lambda: self.next_panel(-1),
             ("+", "=", "Ctrl++"): lambda: self.set_scale(self.scale + 0.2),
             ("-", "Ctrl+-"): lambda: self.set_scale(self.scale - 0.2),
-            ("Esc",): self.leave,
+            ("Esc",): self.pause,
+        }
+        on_pause = {
+            ("Return", "Enter", "R"): self.resume,
+            ("L",): self.leave,
         }
         self._keys: list[QShortcut] = []
-        for keys, slot in bindings.items():
-            for key in keys:
-                shortcut = QShortcut(QKeySequence(key), self)
-                shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-                shortcut.activated.connect(slot)
-                self._keys.append(shortcut)
+        for bindings, live_when_paused in ((on_case, False), (on_pause, True)):
+            for keys, slot in bindings.items():
+                for key in keys:
+                    shortcut = QShortcut(QKeySequence(key), self)
+                    shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                    shortcut.activated.connect(
+                        lambda s=slot, p=live_when_paused: s() if self.paused == p else None
+                    )
+                    self._keys.append(shortcut)
 
     def set_scale(self, scale: float) -> None:
         """Every size follows one number, so the chair can fit the room."""
@@ -215,8 +215,16 @@ class MeetingMode(QWidget):
             f" QLabel#meetingPanelTitle {{ font-size: {11 * s:.0f}pt; font-weight: bold;"
             " color: #005eb8; }"
             f" QLabel#meetingKeys {{ font-size: {8 * s:.0f}pt; color: #4c6272; }}"
+            f" QLabel#meetingClock {{ font-size: {11 * s:.0f}pt; color: #212b32; }}"
+            ' QLabel#meetingClock[over="true"] { color: #d5281b; font-weight: bold; }'
+            f" QLabel#pausedHeading {{ font-size: {24 * s:.0f}pt; font-weight: bold;"
+            " color: #005eb8; }"
+            f" QLabel#pausedDetail {{ font-size: {12 * s:.0f}pt; color: #4c6272; }}"
+            f" QWidget#meetingPaused QPushButton {{ font-size: {12 * s:.0f}pt;"
+            " padding: 8px 20px; }"
             " QFrame#meetingPanel { background: #f0f4f5; border: 1px solid #d8dde0;"
             " border-radius: 4px; }"
+            ' QFrame#meetingPanel[scrolling="true"] { border: 2px solid #005eb8; }'
             " QFrame#meetingPanel QScrollArea, QFrame#meetingPanel QLabel {"
             " background: transparent; }"
         )
@@ -285,10 +293,14 @@ class MeetingMode(QWidget):
         self.notes.show_lines(list(case.notes), "No notes yet")
         # Share the height by how much each row has to say, so a long list of risk reasons
         # is not cut short while the row below stands half empty.
-        top = max(_weight(risk_lines), _weight(case.goals))
-        bottom = max(_weight(case.open_actions), _weight(case.notes))
+        top = max(weight(risk_lines), weight(case.goals))
+        bottom = max(weight(case.open_actions), weight(case.notes))
         self.grid.setRowStretch(0, top)
         self.grid.setRowStretch(1, bottom)
+        for panel in self.panels():
+            panel.scroll_area.verticalScrollBar().setValue(0)
+        self.scroll_index = 0
+        self._mark_scrolling(None)
         if case.decision:
             text = f"<b>Decision:</b> {escape(case.decision)}"
             if case.discussion:
@@ -302,8 +314,18 @@ class MeetingMode(QWidget):
         self.case_changed.emit(self.index)
 
     def _tick(self) -> None:
+        elapsed = time.monotonic() - self.meeting_started
+        left = sum(1 for line in getattr(self, "lines", []) if line.status == "pending")
+        self.clock.setText(clock_text(elapsed, self.length_minutes, left))
+        over_length = self.length_minutes is not None and elapsed > self.length_minutes * 60
+        if self.clock.property("over") != over_length:
+            self.clock.setProperty("over", over_length)
+            self.clock.style().unpolish(self.clock)
+            self.clock.style().polish(self.clock)
         if self.case is None:
             self.timer_label.setText("")
+            return
+        if self.paused:  # the case's time stands still while nobody is looking at it
             return
         seconds = self.elapsed.get(self.case.item_id, 0.0) + time.monotonic() - self._shown_since
         allotted = self.case.minutes * 60
@@ -325,6 +347,54 @@ class MeetingMode(QWidget):
         if self.index > 0:
             self.index -= 1
             self.show_case()
+
+    def go_to_case(self) -> GoToCaseDialog | None:
+        if not self.item_ids:
+            return None
+        dialog = GoToCaseDialog(len(self.item_ids), self.index + 1, self.scale * 0.8, self)
+        if self._run(dialog):
+            self.index = dialog.number.value() - 1
+            self.show_case()
+        return dialog
+
+    # --- scrolling a panel that holds more than it shows ---------------------------------
+
+    def panels(self) -> tuple[Panel, ...]:
+        return (self.risk, self.goals, self.actions_panel, self.notes)
+
+    def _overflowing(self) -> list[Panel]:
+        return [p for p in self.panels() if p.overflows()]
+
+    def _mark_scrolling(self, chosen: Panel | None) -> None:
+        for panel in self.panels():
+            on = panel is chosen
+            if panel.property("scrolling") != on:
+                panel.setProperty("scrolling", on)
+                panel.style().unpolish(panel)
+                panel.style().polish(panel)
+
+    def scroll_panel(self) -> Panel | None:
+        """The panel the scroll keys move: the one Tab chose, among those that overflow."""
+        overflowing = self._overflowing()
+        if not overflowing:
+            return None
+        return overflowing[self.scroll_index % len(overflowing)]
+
+    def next_panel(self, step: int) -> None:
+        overflowing = self._overflowing()
+        if overflowing:
+            self.scroll_index = (self.scroll_index + step) % len(overflowing)
+            self._mark_scrolling(overflowing[self.scroll_index])
+
+    def scroll_by(self, action: QAbstractSlider.SliderAction) -> None:
+        panel = self.scroll_panel()
+        if panel is None:
+            return
+        bar = panel.scroll_area.verticalScrollBar()
+        # A line of the panel's own type per ↑/↓ (the bar's default step is a few pixels).
+        bar.setSingleStep(max(bar.singleStep(), panel.body.fontMetrics().lineSpacing()))
+        bar.triggerAction(action)
+        self._mark_scrolling(panel)
 
     # --- capturing the outcome ------------------------------------------------------------
 
@@ -356,6 +426,7 @@ class MeetingMode(QWidget):
             self.case.item_id,
             self.owners(),
             self.meeting_day,
+            recorded=svc.recorded_outcome(self.store, self.case.item_id),
             discussion=self.case.discussion or "",
             scale=self.scale * 0.8,
             parent=self,
@@ -390,7 +461,30 @@ class MeetingMode(QWidget):
         svc.mark_not_reached(self.store, self.case.item_id)
         self.reload()
 
-    def leave(self) -> None:
+    # --- pausing and leaving ------------------------------------------------------------------
+
+    def pause(self) -> None:
+        """The neutral screen: the case is hidden and its time stops."""
+        if self.paused:
+            return
         self._account_time()
+        self.paused = True
+        self.stack.setCurrentWidget(self.paused_screen)
+        self.setFocus()
+        self._tick()
+
+    def resume(self) -> None:
+        if not self.paused:
+            return
+        self.paused = False
+        self._shown_since = time.monotonic()
+        self.stack.setCurrentWidget(self.case_view)
+        self.setFocus()
+        self._tick()
+
+    def leave(self) -> None:
+        """Leave the presentation: the Meetings page (and its agenda) comes back."""
+        if not self.paused:
+            self._account_time()
         self.timer.stop()
         self.left.emit()

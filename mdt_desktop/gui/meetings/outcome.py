@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
@@ -54,7 +56,9 @@ def scaled_style(scale: float) -> str:
     return f"QWidget {{ font-size: {11 * scale:.0f}pt; }}"
 
 
-def _save_footer(dialog: QDialog, layout: QVBoxLayout, save: Callable[[], None]) -> QLabel:
+def _save_footer(
+    dialog: QDialog, layout: QVBoxLayout, save: Callable[[], None]
+) -> tuple[QLabel, QPushButton]:
     """What is wrong, then Save and Cancel; Ctrl+Enter saves from anywhere in the dialog,
     so the note-taker never leaves the keyboard."""
     error = QLabel("")
@@ -70,7 +74,28 @@ def _save_footer(dialog: QDialog, layout: QVBoxLayout, save: Callable[[], None])
     layout.addWidget(buttons)
     for keys in ("Ctrl+Return", "Ctrl+Enter"):
         QShortcut(QKeySequence(keys), dialog, activated=save)
-    return error
+    return error, buttons.button(QDialogButtonBox.StandardButton.Cancel)
+
+
+def confirm_discard(parent: QWidget, what: str) -> bool:
+    """Esc, Cancel or the close box with words typed: ask before they are thrown away.
+
+    "Keep writing" is the default and what Esc answers, so a second Esc by habit loses
+    nothing."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "Discard what you typed?",
+        f"Discard {what}? It has not been saved.",
+        QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        parent,
+    )
+    box.button(QMessageBox.StandardButton.Discard).setText("Discard")
+    box.button(QMessageBox.StandardButton.Cancel).setText("Keep writing")
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+    if parent.styleSheet():
+        box.setStyleSheet(parent.styleSheet())
+    return box.exec() == QMessageBox.StandardButton.Discard
 
 
 class ActionRow(QWidget):
@@ -150,9 +175,16 @@ class ActionsEditor(QWidget):
     def values(self) -> list[svc.NewAction]:
         return [r.value() for r in self.rows if not r.is_empty()]
 
+    def typed(self) -> bool:
+        return any(r.what.text().strip() for r in self.rows)
+
 
 class OutcomeDialog(QDialog):
-    """Decision (1–5), referred to, discussion, next review, actions; Ctrl+Enter saves."""
+    """Decision (1–5), referred to, discussion, next review, actions; Ctrl+Enter saves.
+
+    A case decided before opens with that decision, referral and review as recorded, so
+    saving a corrected discussion never changes the decision (or the caseload) unseen; a
+    new decision starts with none chosen."""
 
     def __init__(
         self,
@@ -161,6 +193,7 @@ class OutcomeDialog(QDialog):
         owners: list[tuple[uuid.UUID | None, str]],
         meeting_day: date,
         *,
+        recorded: svc.Outcome | None = None,
         discussion: str = "",
         scale: float = 1.0,
         parent: QWidget | None = None,
@@ -182,11 +215,20 @@ class OutcomeDialog(QDialog):
             button.setProperty("outcome", key)
             self.outcomes.addButton(button, n)
             grid.addWidget(button, (n - 1) // 3, (n - 1) % 3)
-            QShortcut(QKeySequence(str(n)), self, activated=button.click).setContext(
-                Qt.ShortcutContext.WidgetWithChildrenShortcut
-            )
-        self.outcomes.button(1).setChecked(True)
+            QShortcut(
+                QKeySequence(str(n)), self, activated=lambda b=button: self._pick(b)
+            ).setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         layout.addWidget(QLabel("<b>Decision</b> (press 1–5)"))
+        if recorded is not None:
+            # Said in words, so a correction to the discussion is saved knowingly.
+            self.recorded_note = QLabel(
+                "Already decided: "
+                f"{rules.decision_words(recorded.outcome, recorded.referred_to)}. "
+                "Saving keeps this decision unless you choose another."
+            )
+            self.recorded_note.setObjectName("recordedDecision")
+            self.recorded_note.setWordWrap(True)
+            layout.addWidget(self.recorded_note)
         layout.addLayout(grid)
         form = QFormLayout()
         self.referred_to = QLineEdit()
@@ -217,16 +259,35 @@ class OutcomeDialog(QDialog):
         layout.addWidget(self.action_rows)
         self.budget_review = BudgetReviewBox(store, item_id)  # shows itself if one is due
         layout.addWidget(self.budget_review)
-        self.error = _save_footer(self, layout, self.save)
+        self.error, self.cancel_button = _save_footer(self, layout, self.save)
         self.outcomes.idToggled.connect(self._outcome_changed)
+        if recorded is not None:
+            self._show_recorded(recorded)
         self._outcome_changed()
+        self._opened_with = (self.discussion.toPlainText(), self.referred_to.text())
         self.resize(int(760 * max(1.0, scale * 0.8)), self.sizeHint().height())
         # Keyboard first: 1–5 picks the decision at once, Tab goes on to the discussion.
-        self.outcomes.checkedButton().setFocus()
+        (self.outcomes.checkedButton() or self.outcomes.button(1)).setFocus()
 
-    def outcome(self) -> str:
+    def _show_recorded(self, recorded: svc.Outcome) -> None:
+        if recorded.outcome in rules.OUTCOMES:
+            self.choose(recorded.outcome)
+        self.referred_to.setText(recorded.referred_to or "")
+        if recorded.text and not self.discussion.toPlainText():
+            self.discussion.setPlainText(recorded.text)
+        if recorded.next_review_on is None:
+            self.no_review.setChecked(True)
+        else:
+            self.next_review.setDate(_qdate(recorded.next_review_on))
+
+    def _pick(self, button: QAbstractButton) -> None:
+        button.click()
+        button.setFocus()  # Tab goes on from the decision chosen
+
+    def outcome(self) -> str | None:
+        """The decision chosen, or None while none is."""
         button = self.outcomes.checkedButton()
-        return str(button.property("outcome")) if button else "continue"
+        return str(button.property("outcome")) if button else None
 
     def choose(self, outcome: str) -> None:
         self.outcomes.button(rules.OUTCOMES.index(outcome) + 1).setChecked(True)
@@ -237,8 +298,20 @@ class OutcomeDialog(QDialog):
         if outcome == "close":
             self.no_review.setChecked(True)
 
+    def typed(self) -> bool:
+        """Words here that saving would keep and closing would lose."""
+        now = (self.discussion.toPlainText(), self.referred_to.text())
+        return now != self._opened_with or self.action_rows.typed()
+
+    def reject(self) -> None:
+        if self.typed() and not confirm_discard(self, "the discussion and actions you typed"):
+            return
+        super().reject()
+
     def value(self) -> svc.Outcome:
         outcome = self.outcome()
+        if outcome is None:
+            raise svc.MeetingError("Choose the decision first: press 1 to 5.")
         return svc.Outcome(
             outcome=outcome,
             text=self.discussion.toPlainText(),
@@ -285,9 +358,14 @@ class ActionDialog(QDialog):
         layout.addWidget(QLabel("<b>Actions</b> (what, owner, due date)"))
         self.action_rows = ActionsEditor(owners, meeting_day)
         layout.addWidget(self.action_rows)
-        self.error = _save_footer(self, layout, self.save)
+        self.error, self.cancel_button = _save_footer(self, layout, self.save)
         self.resize(int(760 * max(1.0, scale * 0.8)), self.sizeHint().height())
         self.action_rows.rows[0].what.setFocus()
+
+    def reject(self) -> None:
+        if self.action_rows.typed() and not confirm_discard(self, "the actions you typed"):
+            return
+        super().reject()
 
     def save(self) -> None:
         try:

@@ -210,7 +210,7 @@ class MeetingsPage(Page):
         self.edit_button = QPushButton("Edit…")
         self.edit_button.setObjectName("editMeeting")
         self.edit_button.clicked.connect(self.edit)
-        self.close_button = QPushButton("Close meeting")
+        self.close_button = QPushButton("End meeting")
         self.close_button.setObjectName("closeMeeting")
         self.close_button.clicked.connect(self.close_meeting)
         self.export_button = QPushButton("Minutes (PDF)…")
@@ -467,18 +467,18 @@ class MeetingsPage(Page):
             return
         pending = sum(1 for line in svc.agenda(self.store, self.meeting_id)
                       if line.status == "pending")  # fmt: skip
-        text = "Close this meeting's record?"
+        text = "End this meeting and close its record?"
         if pending:
             text += (
                 f" {pending} case{'s' if pending != 1 else ''} not discussed will be marked "
                 "not reached and carried to the next meeting."
             )
-        if QMessageBox.question(self, "Close meeting", text) != QMessageBox.StandardButton.Yes:
+        if QMessageBox.question(self, "End meeting", text) != QMessageBox.StandardButton.Yes:
             return
         try:
             svc.close_meeting(self.store, self.meeting_id)
         except (ValueError, PermissionError) as exc:
-            show_people_error(self, "Close meeting", exc)
+            show_people_error(self, "End meeting", exc)
         self.reload()
 
     # --- meeting mode ------------------------------------------------------------------------

@@ -39,13 +39,21 @@ from .attendance import (
     add_attendee,
     attendance,
     close_meeting,
+    mark_everyone_present,
     quorum,
     set_attendance,
     start_meeting,
 )
 from .case_essentials import CaseEssentials, _goal_text, case_essentials
 from .minutes import minutes
-from .outcomes import NewAction, Outcome, mark_discussed, mark_not_reached, record_outcome
+from .outcomes import (
+    NewAction,
+    Outcome,
+    mark_discussed,
+    mark_not_reached,
+    record_outcome,
+    recorded_outcome,
+)
 from .person import PersonMeetingLine, person_meetings
 from .scheduling import (
     MeetingSummary,
@@ -82,6 +90,7 @@ __all__ = [
     "complete_action",
     "list_meetings",
     "mark_discussed",
+    "mark_everyone_present",
     "mark_not_reached",
     "meeting_summary",
     "minutes",
@@ -90,6 +99,7 @@ __all__ = [
     "propose_agenda",
     "quorum",
     "record_outcome",
+    "recorded_outcome",
     "remove_from_agenda",
     "reorder_agenda",
     "schedule_meeting",

@@ -65,6 +65,25 @@ def set_attendance(store: Store, attendance_id: uuid.UUID, value: str) -> None:
         line.attendance = value
 
 
+def mark_everyone_present(store: Store, meeting_id: uuid.UUID) -> int:
+    """Everyone on the list is present, in one change; the exceptions are marked after.
+
+    Returns how many lines changed."""
+    _require(store, Permission.RUN_MEETING)
+    with store.transaction() as s:
+        _open_for_changes(_meeting(s, meeting_id))
+        changed = 0
+        for line in s.scalars(
+            select(MeetingAttendance).where(
+                MeetingAttendance.meeting_id == meeting_id, MeetingAttendance.deleted_at.is_(None)
+            )
+        ):
+            if line.attendance != Attendance.PRESENT:
+                line.attendance = Attendance.PRESENT
+                changed += 1
+        return changed
+
+
 def add_attendee(
     store: Store,
     meeting_id: uuid.UUID,

@@ -9,6 +9,7 @@ from typing import Any
 
 from mdt_desktop.domain import meetings as rules
 from mdt_desktop.domain.banner import Banner
+from mdt_desktop.domain.care_plan import GOAL_STATUSES
 from mdt_desktop.domain.people import format_patient_date
 from mdt_desktop.store import meetings as q
 from mdt_desktop.store.database import Store
@@ -58,7 +59,9 @@ def _goal_text(goal: Any) -> str | None:
                 for extra in ("status", "progress"):
                     more = goal.get(extra)
                     if isinstance(more, str) and more.strip():
-                        text += f" ({more.strip()})"
+                        # The room reads "Not started", never the stored "not_started".
+                        word = more.strip()
+                        text += f" ({GOAL_STATUSES.get(word, word)})"
                         break
                 return text
     return None

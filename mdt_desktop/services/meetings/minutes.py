@@ -10,6 +10,7 @@ from sqlalchemy import select
 from mdt_desktop.domain import meetings as rules
 from mdt_desktop.domain.meetings import (
     ActionStatus,
+    AgendaStatus,
     Attendance,
 )
 from mdt_desktop.domain.people import format_patient_date
@@ -84,6 +85,7 @@ def minutes(store: Store, meeting_id: uuid.UUID, today: date | None = None) -> r
                         )
                         for a in by_item.get(item.id, [])
                     ),
+                    not_reached=item.status == AgendaStatus.NOT_REACHED,
                 )
             )
     where = ", ".join(x for x in (summary.location, summary.video_link) if x) or "Not recorded"

@@ -142,6 +142,26 @@ def _apply_to_caseload(
         caseload.finish_case(s, store, entry, outcome=status, reason=reason, on=day)
 
 
+def recorded_outcome(store: Store, item_id: uuid.UUID) -> Outcome | None:
+    """The case's decision as it stands (None before one is recorded), for reopening it.
+
+    Actions are not repeated here: they are their own records, and reopening adds to them.
+    """
+    with store.session() as s:
+        item = s.get(AgendaItem, item_id)
+        if item is None or item.deleted_at is not None:
+            raise MeetingError("That agenda item is not in this store.")
+        decision = _latest_decisions(s, [item.id]).get(item.id)
+        if decision is None:
+            return None
+        return Outcome(
+            outcome=decision.outcome,
+            text=item.discussion or decision.text or "",
+            referred_to=decision.referred_to,
+            next_review_on=decision.next_review_on,
+        )
+
+
 def mark_not_reached(store: Store, item_id: uuid.UUID) -> None:
     """The team ran out of time for this case: it goes on the next agenda."""
     _require(store, Permission.RUN_MEETING)
