@@ -38,6 +38,7 @@ def test_a_budget_review_due_is_recorded_with_the_decision(qtbot, store) -> None
     dialog.resize(1366 // 2, 700)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.budget_review.isVisible(), timeout=5000)
+    dialog.choose("continue")  # a new decision has none chosen
     box = dialog.budget_review
     due_on = add_months(first, 3)
     assert box.title() == f"Budget review due {due_on:%d-%b-%Y} (overdue)"
@@ -76,6 +77,7 @@ def test_no_budget_review_due_shows_nothing(qtbot, store) -> None:
     dialog.show()
     qtbot.waitUntil(lambda: dialog.budget_review.loaded, timeout=5000)
     assert dialog.budget_review.due == [] and not dialog.budget_review.isVisible()
+    dialog.choose("continue")
     with qtbot.waitSignal(dialog.finished, timeout=5000):
         dialog.save()
     with store.session() as s:
