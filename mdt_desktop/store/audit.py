@@ -195,12 +195,21 @@ def _write_raw(
         for i, name in enumerate(_COLUMNS)
         if (p := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
     ]
+    # The time, the user and the device are one value for every entry: converted once.
+    done: dict[int, tuple[Any, Any]] = {}
     stored = []
     for row in rows:
         values = list(row)
         for i, p in processors:
-            if (v := values[i]) is not None:
+            v = values[i]
+            if v is None:
+                continue
+            last = done.get(i)
+            if last is not None and last[0] is v:
+                values[i] = last[1]
+            else:
                 values[i] = p(v)
+                done[i] = (v, values[i])
         stored.append(values)
     names = ", ".join(f'"{c}"' for c in _COLUMNS)
     marks = ", ".join("?" for _ in _COLUMNS)

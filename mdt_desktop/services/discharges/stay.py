@@ -75,17 +75,14 @@ def stay_values(  # noqa: PLR0913 - one keyword per fact of the stay
     contact: str | None = None,
     spell_id: str | None = None,
     last_discharge: datetime | None = None,
-    ids: tuple[uuid.UUID, uuid.UUID] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The column values of a new admission and its empty plan, with the crude 30-day
     readmission flag: the one place a new stay's rules live, for a stay recorded by hand
     (:func:`new_stay`) and for the feed's thousands (inserted in bulk as values).
-
-    ``ids`` (the admission's, the plan's) may be given by a caller that makes many at once.
     """
     kind = rules.admission_kind(method)
     # Ids given here, not at flush: an import opens thousands of stays in one flush.
-    admission_id, plan_id = ids if ids is not None else (uuid.uuid4(), uuid.uuid4())
+    admission_id, plan_id = uuid.uuid4(), uuid.uuid4()
     admission = {
         "id": admission_id,
         "team_id": patient.team_id,
