@@ -42,6 +42,8 @@ class _Shape:
     def __init__(self, cls: type, dialect: Any) -> None:
         mapper: Mapper[Any] = inspect(cls)
         self.table = cast(Table, mapper.local_table)
+        # A plain str: SQLAlchemy's quoted_name makes the driver look for an adapter per row.
+        self.name = str(self.table.name)
         self.keys: list[str] = []
         self.columns: list[str] = []
         self.defaults: dict[str, Any] = {}
@@ -147,7 +149,7 @@ def insert_new(s: Session, objects: Sequence[Synced | NewRow]) -> int:
         hlc = ctx.clock.now()
         values["updated_at"], values["updated_by"] = hlc, user_id
         by_table.setdefault(cls, []).append(shape.row(values))
-        table, row_id = shape.table.name, values["id"]
+        table, row_id = shape.name, values["id"]
         if not remote:
             fields = _fields(shape, values, plain)
             outbox.append((next(change_ids), table, row_id.hex, "insert", as_json(fields),
