@@ -23,6 +23,7 @@ from mdt_desktop.domain.permissions import Permission, require
 from mdt_desktop.interop.admissions import AdmissionRecord, read_admissions
 from mdt_desktop.interop.records import Rejection
 from mdt_desktop.services import budgets
+from mdt_desktop.store.bulk import collection_paused
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.discharges_bulk import insert_new as bulk_insert
 from mdt_desktop.store.schema import (
@@ -76,7 +77,14 @@ def import_admissions(
 ) -> AdmissionImport:
     """Read the files, then apply every good row in one transaction (all or nothing)."""
     require(store.actor.role, Permission.MANAGE_DISCHARGE)
-    parsed = read_admissions(list(paths))
+    with collection_paused():
+        result = _import(store, list(paths), team_id)
+    budgets.follow_admissions(store)  # budget lines pause and restart with the stays
+    return result
+
+
+def _import(store: Store, paths: list[Path], team_id: uuid.UUID | None) -> AdmissionImport:
+    parsed = read_admissions(paths)
     result = AdmissionImport(rejections=parsed.rejections, skipped=parsed.skipped)
     # Everything this import needs is read up front, so no query mid-way flushes the session.
     with store.transaction() as s, s.no_autoflush:
@@ -150,7 +158,6 @@ def import_admissions(
         # Parents before children: admissions, then their plans, then the plans' events.
         rows = [a.as_row() for a, _ in opened] + [p.as_row() for _, p in opened]
         bulk_insert(s, [*rows, *raised])
-    budgets.follow_admissions(store)  # budget lines pause and restart with the stays
     return result
 
 
