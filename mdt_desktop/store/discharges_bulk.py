@@ -1,12 +1,12 @@
 """Inserting many new stays at once, tracked exactly as the flush hook would track them.
 
 The hospital's feed opens thousands of stays in one import. Through the ORM each row costs
-a unit-of-work pass, which for 45,000 rows is most of half a minute. Here new rows (built as
-ORM objects, so the same rules fill them) are handed to the driver by ``executemany`` inside
-the caller's session transaction, and each row still gets what ``store/tracking.py`` gives a
-flushed insert: the clock and ``updated_by`` stamped, one sync outbox entry with every field,
-one audit entry on the hash chain (``audit.append_many``, its rows by the driver too). A
-rollback leaves none of it.
+a unit-of-work pass, which for 45,000 rows is most of half a minute. Here new rows (mapped
+objects, or a mapped class with column values filled by the same rules) are handed to the
+driver by ``executemany`` inside the caller's session transaction, and each row still gets
+what ``store/tracking.py`` gives a flushed insert: the clock and ``updated_by`` stamped, one
+sync outbox entry with every field, one audit entry on the hash chain (``audit.append_many``,
+its rows by the driver too). A rollback leaves none of it.
 
 Values are converted with the dialect's own bind processors, so what lands in the database
 is what SQLAlchemy would have stored (tests read the rows back through the ORM to prove it).
