@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -49,6 +50,8 @@ DISCHARGE_METHOD_EXT = (
     "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-DischargeMethod"
 )
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
+# C0 controls and DEL: one compiled search, not a Python check per character of the feed.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def _text(value: Any, field: str) -> str | None:
         return None
     if len(text) > MAX_TEXT:
         raise _Bad(field, f"longer than {MAX_TEXT} characters")
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+    if _CONTROL.search(text):
         raise _Bad(field, "contains control characters")
     return text
 

@@ -29,6 +29,10 @@ HEAD_KEY = "audit_head"
 ACTIONS = AuditEntry.ACTIONS
 
 
+# One encoder for every entry: ``json.dumps`` with options builds a new one per call.
+_CANONICAL = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def entry_hash(
     *,
     seq: int,
@@ -44,7 +48,7 @@ def entry_hash(
     detail: str | None,
     prev_hash: str,
 ) -> str:
-    canonical = json.dumps(
+    return _digest(
         [
             seq,
             at.astimezone(UTC).isoformat(),
@@ -58,11 +62,13 @@ def entry_hash(
             str(patient_id) if patient_id else None,
             detail,
             prev_hash,
-        ],
-        separators=(",", ":"),
-        ensure_ascii=False,
+        ]
     )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _digest(canonical: list[Any]) -> str:
+    """The SHA-256 of an entry's values in their canonical order and text forms."""
+    return hashlib.sha256(_CANONICAL.encode(canonical).encode("utf-8")).hexdigest()
 
 
 def _head(conn: Connection | Session) -> tuple[int, str]:
@@ -99,16 +105,27 @@ def append(
     return append_many(conn, ctx, [Item(action, entity, entity_id, patient_id, detail)], actor)
 
 
+_COLUMNS = ("seq", "at", "user_id", "user_name", "role", "device_id", "action", "entity",
+            "entity_id", "patient_id", "detail", "prev_hash", "hash")  # fmt: skip
+
+
 def append_many(
     conn: Connection | Session,
     ctx: StoreContext,
     items: list[Item],
     actor: Actor | None = None,
+    *,
+    cursor: Any = None,
 ) -> int:
     """Append entries in order inside the caller's transaction; returns the last sequence.
 
     The head is read once and the chain built in memory, then written with one INSERT of
     all rows and one head update: a flush of n rows costs O(n), not n round trips each.
+
+    ``cursor`` (a DB-API cursor on the same SQLite connection) hands the rows to the driver
+    by one ``executemany``, converted by the dialect's own bind processors: for a bulk load's
+    tens of thousands of entries SQLAlchemy's per-row parameter handling is seconds. The
+    chain is the same either way.
     """
     for item in items:
         if item.action not in ACTIONS:
@@ -119,27 +136,13 @@ def append_many(
         return last_seq
     # Microseconds are dropped: some backends round them, which would break the hash.
     at = datetime.now(UTC).replace(microsecond=0)
-    rows: list[dict[str, Any]] = []
-    for item in items:
-        values: dict[str, Any] = {
-            "seq": last_seq + 1,
-            "at": at,
-            "user_id": who.user_id,
-            "user_name": who.name,
-            "role": who.role,
-            "device_id": ctx.device_id,
-            "action": item.action,
-            "entity": item.entity,
-            "entity_id": str(item.entity_id) if item.entity_id is not None else None,
-            "patient_id": item.patient_id,
-            "detail": item.detail,
-            "prev_hash": last_hash,
-        }
-        values["hash"] = entry_hash(**values)
-        rows.append(values)
-        last_seq, last_hash = values["seq"], values["hash"]
-    conn.execute(table_of(AuditEntry).insert(), rows)
+    rows = _chain(items, who, ctx.device_id, at, last_seq, last_hash)
+    last_seq, last_hash = rows[-1][0], rows[-1][-1]
     head = f"{last_seq}:{last_hash}"
+    if cursor is not None:
+        _write_raw(conn, cursor, rows, head)
+        return int(last_seq)
+    conn.execute(table_of(AuditEntry).insert(), [dict(zip(_COLUMNS, r, strict=True)) for r in rows])
     # No session synchronisation: scanning the identity map for each flush is not needed
     # (store_meta rows are never loaded as objects) and cost O(n) per entry.
     result = conn.execute(
@@ -151,6 +154,69 @@ def append_many(
     if result.rowcount == 0:  # type: ignore[attr-defined]
         conn.execute(table_of(StoreMeta).insert().values(key=HEAD_KEY, value=head))
     return int(last_seq)
+
+
+def _chain(
+    items: list[Item],
+    who: Actor,
+    device_id: uuid.UUID,
+    at: datetime,
+    last_seq: int,
+    last_hash: str,
+) -> list[tuple[Any, ...]]:
+    """The entries as rows in ``_COLUMNS`` order, each hashed over the one before (the hash
+    is :func:`entry_hash`'s, with the text forms shared by every entry made once)."""
+    at_text = at.astimezone(UTC).isoformat()
+    user_text = str(who.user_id) if who.user_id else None
+    device_text = str(device_id)
+    rows: list[tuple[Any, ...]] = []
+    for item in items:
+        seq = last_seq + 1
+        entity_id = str(item.entity_id) if item.entity_id is not None else None
+        patient = item.patient_id
+        digest = _digest(
+            [seq, at_text, user_text, who.name, who.role, device_text, item.action, item.entity,
+             entity_id, str(patient) if patient else None, item.detail, last_hash]
+        )  # fmt: skip
+        rows.append((seq, at, who.user_id, who.name, who.role, device_id, item.action,
+                     item.entity, entity_id, patient, item.detail, last_hash, digest))  # fmt: skip
+        last_seq, last_hash = seq, digest
+    return rows
+
+
+def _write_raw(
+    conn: Connection | Session, cursor: Any, rows: list[tuple[Any, ...]], head: str
+) -> None:
+    """The rows and the head through the driver, each value as SQLAlchemy would bind it."""
+    dialect = (conn.connection() if isinstance(conn, Session) else conn).dialect
+    table = table_of(AuditEntry)
+    processors = [
+        (i, p)
+        for i, name in enumerate(_COLUMNS)
+        if (p := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
+    # The time, the user and the device are one value for every entry: converted once.
+    done: dict[int, tuple[Any, Any]] = {}
+    stored = []
+    for row in rows:
+        values = list(row)
+        for i, p in processors:
+            v = values[i]
+            if v is None:
+                continue
+            last = done.get(i)
+            if last is not None and last[0] is v:
+                values[i] = last[1]
+            else:
+                values[i] = p(v)
+                done[i] = (v, values[i])
+        stored.append(values)
+    names = ", ".join(f'"{c}"' for c in _COLUMNS)
+    marks = ", ".join("?" for _ in _COLUMNS)
+    cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', stored)
+    cursor.execute("UPDATE store_meta SET value = ? WHERE key = ?", (head, HEAD_KEY))
+    if cursor.rowcount == 0:
+        cursor.execute("INSERT INTO store_meta (key, value) VALUES (?, ?)", (HEAD_KEY, head))
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
 """Inserting many new stays at once, tracked exactly as the flush hook would track them.
 
 The hospital's feed opens thousands of stays in one import. Through the ORM each row costs
-a unit-of-work pass, which for 45,000 rows is most of half a minute. Here new rows (built as
-ORM objects, so the same rules fill them) are handed to the driver by ``executemany`` inside
-the caller's session transaction, and each row still gets what ``store/tracking.py`` gives a
-flushed insert: the clock and ``updated_by`` stamped, one sync outbox entry with every field,
-one audit entry on the hash chain (``audit.append_many``). A rollback leaves none of it.
+a unit-of-work pass, which for 45,000 rows is most of half a minute. Here new rows (mapped
+objects, or a mapped class with column values filled by the same rules) are handed to the
+driver by ``executemany`` inside the caller's session transaction, and each row still gets
+what ``store/tracking.py`` gives a flushed insert: the clock and ``updated_by`` stamped, one
+sync outbox entry with every field, one audit entry on the hash chain (``audit.append_many``,
+its rows by the driver too). A rollback leaves none of it.
 
 Values are converted with the dialect's own bind processors, so what lands in the database
 is what SQLAlchemy would have stored (tests read the rows back through the ORM to prove it).
@@ -13,6 +14,7 @@ is what SQLAlchemy would have stored (tests read the rows back through the ORM t
 
 from __future__ import annotations
 
+import operator
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -23,13 +25,12 @@ from sqlalchemy.orm import Mapper, Session
 
 from . import audit
 from .context import StoreContext
-from .schema import AuditEntry, OutboxEntry, Patient, Synced, table_of
+from .ids import new_ids
+from .schema import OutboxEntry, Patient, Synced, table_of
 from .tracking import CLOCK_KEY, CONTEXT_KEY, TOUCHED_KEY, jsonable
 
 _CACHE_MIB = 256
-_PLAIN = frozenset({str, int, bool, float})  # JSON as they are (jsonable returns them)
-_AUDIT_COLUMNS = ("seq", "at", "user_id", "user_name", "role", "device_id", "action", "entity",
-                  "entity_id", "patient_id", "detail", "prev_hash", "hash")  # fmt: skip
+_PLAIN = frozenset({type(None), str, int, bool, float})  # JSON as they are
 _STAMPS = ("updated_at", "updated_by")
 _OUTBOX_COLUMNS = ("change_id", "table_name", "row_id", "op", "fields", "hlc", "device_id",
                    "created_at")  # fmt: skip
@@ -41,6 +42,8 @@ class _Shape:
     def __init__(self, cls: type, dialect: Any) -> None:
         mapper: Mapper[Any] = inspect(cls)
         self.table = cast(Table, mapper.local_table)
+        # A plain str: SQLAlchemy's quoted_name makes the driver look for an adapter per row.
+        self.name = str(self.table.name)
         self.keys: list[str] = []
         self.columns: list[str] = []
         self.defaults: dict[str, Any] = {}
@@ -55,6 +58,10 @@ class _Shape:
             # The dialect's own type (SQLite's DATE, not the generic Date) holds the processor.
             self.processors.append(column.type.dialect_impl(dialect).bind_processor(dialect))
         self.fields = [k for k in self.keys if k not in _STAMPS and k != "id"]
+        # Only the columns whose type converts a value (uuids, times, dates) are visited per
+        # row; the rest (text, numbers) go to the driver as they are.
+        self._get = operator.itemgetter(*self.keys)
+        self._convert = [(i, p) for i, p in enumerate(self.processors) if p is not None]
 
     def values(self, given: dict[str, Any]) -> dict[str, Any]:
         """Column values by attribute key (from an instance's dict: an unset attribute is
@@ -66,11 +73,26 @@ class _Shape:
                 out[key] = value
         return out
 
-    def row(self, values: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(
-            v if (v := values[k]) is None or p is None else p(v)
-            for k, p in zip(self.keys, self.processors, strict=True)
-        )
+    def row(self, values: dict[str, Any]) -> list[Any]:
+        out = list(self._get(values))
+        for i, p in self._convert:
+            if (v := out[i]) is not None:
+                out[i] = p(v)
+        return out
+
+
+def _fields(shape: _Shape, values: dict[str, Any], plain: set[type]) -> dict[str, Any]:
+    """Every field of a new row in JSON-safe form, as the flush hook's outbox entry has it."""
+    fields = {}
+    for k in shape.fields:
+        v = values[k]
+        if type(v) not in plain:
+            as_is = v
+            v = jsonable(v)
+            if v is as_is:  # jsonable converts by type alone: this type never needs it
+                plain.add(type(v))
+        fields[k] = v
+    return fields
 
 
 def _insert_sql(table: str, columns: Sequence[str]) -> str:
@@ -100,7 +122,7 @@ def insert_new(s: Session, objects: Sequence[Synced | NewRow]) -> int:
     ctx: StoreContext = s.info[CONTEXT_KEY]
     dialect = conn.dialect
     shapes: dict[type, _Shape] = {}
-    by_table: dict[type, list[tuple[Any, ...]]] = {}
+    by_table: dict[type, list[list[Any]]] = {}
     outbox: list[tuple[Any, ...]] = []
     trail: list[audit.Item] = []
     user_id = ctx.actor.user_id
@@ -109,6 +131,11 @@ def insert_new(s: Session, objects: Sequence[Synced | NewRow]) -> int:
     as_time = meta.processors[meta.keys.index("created_at")]
     assert as_json is not None and as_time is not None
     device_id, created = ctx.device_id.hex, as_time(datetime.now(UTC))
+    remote = ctx.applying_remote
+    # Change ids for the outbox in one call to the OS RNG, ascending so the unique index on
+    # them is appended to rather than split at a random page per row.
+    change_ids = iter(() if remote else new_ids(len(objects)))
+    plain = set(_PLAIN)  # value types JSON takes as they are; learnt as they are met
     for obj in objects:
         cls, given = obj if isinstance(obj, tuple) else (type(obj), vars(obj))
         shape = shapes.get(cls)
@@ -122,13 +149,10 @@ def insert_new(s: Session, objects: Sequence[Synced | NewRow]) -> int:
         hlc = ctx.clock.now()
         values["updated_at"], values["updated_by"] = hlc, user_id
         by_table.setdefault(cls, []).append(shape.row(values))
-        table, row_id = shape.table.name, values["id"]
-        if not ctx.applying_remote:
-            fields = {
-                k: v if (v := values[k]) is None or type(v) in _PLAIN else jsonable(v)
-                for k in shape.fields
-            }
-            outbox.append((uuid.uuid4().hex, table, row_id.hex, "insert", as_json(fields),
+        table, row_id = shape.name, values["id"]
+        if not remote:
+            fields = _fields(shape, values, plain)
+            outbox.append((next(change_ids), table, row_id.hex, "insert", as_json(fields),
                            hlc, device_id, created))  # fmt: skip
         patient = row_id if cls is Patient else values.get("patient_id")
         trail.append(audit.Item("create", table, row_id, patient))
@@ -142,7 +166,8 @@ def insert_new(s: Session, objects: Sequence[Synced | NewRow]) -> int:
             cursor.executemany(_insert_sql(shapes[cls].table.name, shapes[cls].columns), rows)
         if outbox:
             cursor.executemany(_insert_sql(table_of(OutboxEntry).name, _OUTBOX_COLUMNS), outbox)
-        _append_audit(s, cursor, ctx, trail)
+        # The same chain as every flush's entries, handed to the driver directly.
+        audit.append_many(s, ctx, trail, cursor=cursor)
         cursor.execute(
             "UPDATE store_meta SET value = ? WHERE key = ?", (str(ctx.clock.last), CLOCK_KEY)
         )
@@ -151,43 +176,3 @@ def insert_new(s: Session, objects: Sequence[Synced | NewRow]) -> int:
         cursor.close()
     s.info.setdefault(TOUCHED_KEY, set()).update(shape.table.name for shape in shapes.values())
     return len(objects)
-
-
-def _append_audit(s: Session, cursor: Any, ctx: StoreContext, items: list[audit.Item]) -> None:
-    """``audit.append_many`` for many entries at once, handed to the driver directly.
-
-    The chain is built exactly as there (head read once, ``audit.entry_hash`` over the same
-    values, times to the second, the head kept in store_meta); only the insert skips
-    SQLAlchemy's per-row parameter processing, which for 45,000 entries is seconds.
-    """
-    last_seq, last_hash = audit._head(s)  # the chain's own head read
-    at = datetime.now(UTC).replace(microsecond=0)
-    shape = _Shape(AuditEntry, s.connection().dialect)
-    as_time = shape.processors[shape.keys.index("at")]
-    assert as_time is not None
-    stored_at = as_time(at)
-    who = ctx.actor
-    user = who.user_id.hex if who.user_id else None
-    device = ctx.device_id
-    rows = []
-    for item in items:
-        if item.action not in audit.ACTIONS:
-            raise ValueError(f"unknown audit action {item.action!r}")
-        seq = last_seq + 1
-        entity_id = str(item.entity_id) if item.entity_id is not None else None
-        digest = audit.entry_hash(
-            seq=seq, at=at, user_id=who.user_id, user_name=who.name, role=who.role,
-            device_id=device, action=item.action, entity=item.entity, entity_id=entity_id,
-            patient_id=item.patient_id, detail=item.detail, prev_hash=last_hash,
-        )  # fmt: skip
-        rows.append((seq, stored_at, user, who.name, who.role, device.hex, item.action,
-                     item.entity, entity_id, item.patient_id.hex if item.patient_id else None,
-                     item.detail, last_hash, digest))  # fmt: skip
-        last_seq, last_hash = seq, digest
-    if not rows:
-        return
-    cursor.executemany(_insert_sql(AuditEntry.__tablename__, _AUDIT_COLUMNS), rows)
-    head = f"{last_seq}:{last_hash}"
-    cursor.execute("UPDATE store_meta SET value = ? WHERE key = ?", (head, audit.HEAD_KEY))
-    if cursor.rowcount == 0:
-        cursor.execute("INSERT INTO store_meta (key, value) VALUES (?, ?)", (audit.HEAD_KEY, head))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,11 @@ from sqlalchemy import func, select
 from support.neighbourhood import Neighbourhood
 
 from mdt_desktop.domain.discharges import DischargeStatus
+from mdt_desktop.interop.admissions import read_admissions
 from mdt_desktop.interop.records import UnreadableFile
+from mdt_desktop.services.discharges._common import NewAdmission, NewPlan
 from mdt_desktop.services.discharges.importing import import_admissions
+from mdt_desktop.services.discharges.stay import new_stay, stay_values
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import DischargeEvent, DischargePlan, HospitalAdmission, Patient
 
@@ -175,3 +179,44 @@ def test_an_unreadable_feed_is_refused_whole(
     with pytest.raises(UnreadableFile, match="no column spell_id"):
         import_admissions(store, [bad])
     assert counts(store) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("ward", "kept"),
+    [("J\x0727", False), ("J27\x7f", False), ("J\t27", False), ("Ward 27 – Æsir", True)],
+)
+def test_a_control_character_in_a_cell_rejects_the_row(
+    tmp_path: Path, ward: str, kept: bool
+) -> None:
+    feed = tmp_path / "adt.csv"
+    feed.write_text(
+        HEADER + f"S1,943 476 5919,St James's,{ward},2026-11-02T09:00:00Z,21,,,,,,\n",
+        encoding="utf-8",
+    )
+    parsed = read_admissions([feed])
+    assert [r.ward for r in parsed.records] == ([ward] if kept else [])
+    assert [(r.field, r.reason) for r in parsed.rejections] == (
+        [] if kept else [("ward", "contains control characters")]
+    )
+
+
+def test_a_stay_the_feed_opens_reads_and_moves_on_as_a_stored_one(
+    store: Store, hood: Neighbourhood
+) -> None:
+    with store.session() as s:
+        patient = s.get(Patient, hood.patients[0])
+        facts = dict(admitted_at=datetime(2026, 11, 2, 9, tzinfo=UTC), hospital="St James's",
+                     ward=" J27 ", method="21", spell_id="S1")  # fmt: skip
+        admission, plan = stay_values(patient, **facts)
+        stored = new_stay(patient, **facts)
+    new_plan = NewPlan(plan)
+    # The same rules give the values and the mapped objects.
+    assert {k: v for k, v in vars(stored[0]).items() if not k.startswith("_")}.keys() == (
+        admission.keys()
+    )
+    assert NewAdmission(admission).ward == stored[0].ward == "J27"
+    assert new_plan.status == DischargeStatus.IN_HOSPITAL and new_plan.ready_on is None
+    new_plan.ready_on = date(2026, 11, 18)
+    assert new_plan.as_row() == (DischargePlan, {**plan, "ready_on": date(2026, 11, 18)})
+    with pytest.raises(AttributeError, match="no attribute 'ready'"):
+        new_plan.ready  # noqa: B018 - a name that is not a column is an error, not None

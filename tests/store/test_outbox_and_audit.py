@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from mdt_desktop.store import audit
@@ -130,6 +130,35 @@ def test_audit_chain_verifies(store: Store) -> None:
     with store.session() as s:
         report = audit.verify_chain(s)
     assert report.ok and report.checked == 5
+
+
+def test_entries_written_through_the_driver_are_the_entries_the_orm_writes(store: Store) -> None:
+    """One chain rule: a bulk writer's entries (``cursor``) follow the ORM's and read back
+    the same, so the chain verifies across both."""
+    store.set_actor(Actor(uuid.uuid4(), "Nurse Ratched", "district_nurse"))
+    about = uuid.uuid4()
+    items = [audit.Item("create", "patients", about, about), audit.Item("view", "patients", "x")]
+    with store.transaction() as s:
+        first = audit.append_many(s, store.context, items)
+    with store.transaction() as s:
+        cursor = s.connection().connection.dbapi_connection.cursor()
+        try:
+            last = audit.append_many(s, store.context, items, cursor=cursor)
+        finally:
+            cursor.close()
+    assert last == first + len(items)
+    columns = [c for c in audit._COLUMNS if c not in ("seq", "at", "prev_hash", "hash")]
+    with store.session() as s:
+        rows = s.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()[-4:]
+        head = s.execute(text("SELECT value FROM store_meta WHERE key = 'audit_head'")).scalar()
+        report = audit.verify_chain(s)
+    by_orm, by_driver = rows[:2], rows[2:]
+    assert [[getattr(r, c) for c in columns] for r in by_orm] == [
+        [getattr(r, c) for c in columns] for r in by_driver
+    ]
+    assert by_driver[0].patient_id == about and by_driver[0].at.tzinfo is not None
+    assert by_driver[0].prev_hash == by_orm[-1].hash
+    assert report.ok and head == f"{last}:{by_driver[-1].hash}"
 
 
 def test_audit_log_refuses_update_and_delete(store: Store) -> None:

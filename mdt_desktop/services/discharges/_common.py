@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from mdt_desktop.domain import discharges as rules
@@ -21,6 +21,8 @@ from mdt_desktop.store.schema import (
     DischargeEvent,
     DischargePlan,
     DischargeTask,
+    HospitalAdmission,
+    Synced,
 )
 
 
@@ -48,6 +50,44 @@ def _plan(s: Session, plan_id: uuid.UUID, *, open_only: bool = True) -> Discharg
     return plan
 
 
+class Unstored:
+    """A new row as its column values, read and set as a mapped object's attributes are (an
+    unset column reads None), so the stay rules move it on as they would a stored one. The
+    feed opens thousands of stays: a mapped object costs an instrumented set per value."""
+
+    mapped: ClassVar[type[Synced]]
+    _columns: ClassVar[frozenset[str]]
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._columns = frozenset(a.key for a in inspect(cls.mapped).column_attrs)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for an attribute not set: a column reads None, anything else is an error.
+        if name in self._columns:
+            return None
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    if TYPE_CHECKING:
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
+    def as_row(self) -> tuple[type[Synced], dict[str, Any]]:
+        """What the bulk insert takes: the mapped class and the values."""
+        return self.mapped, vars(self)
+
+
+class NewAdmission(Unstored):
+    mapped = HospitalAdmission
+
+
+class NewPlan(Unstored):
+    mapped = DischargePlan
+
+
 class NewEvents(list[tuple[type[DischargeEvent], dict[str, Any]]]):
     """Events raised for stays not yet in the store (the feed's new stays): their values
     collected in the order raised (not built as objects: thousands of them), then inserted
@@ -57,7 +97,7 @@ class NewEvents(list[tuple[type[DischargeEvent], dict[str, Any]]]):
 def _event(
     s: Session | NewEvents,
     store: Store,
-    plan: DischargePlan,
+    plan: DischargePlan | NewPlan,
     kind: DischargeEventKind,
     **values: Any,
 ) -> None:

@@ -23,6 +23,7 @@ from mdt_desktop.domain.permissions import Permission, require
 from mdt_desktop.interop.admissions import AdmissionRecord, read_admissions
 from mdt_desktop.interop.records import Rejection
 from mdt_desktop.services import budgets
+from mdt_desktop.store.bulk import collection_paused
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.discharges_bulk import insert_new as bulk_insert
 from mdt_desktop.store.schema import (
@@ -33,11 +34,15 @@ from mdt_desktop.store.schema import (
     Patient,
 )
 
-from ._common import NewEvents, _event
-from .stay import close_stay, new_stay
+from ._common import NewAdmission, NewEvents, NewPlan, _event
+from .stay import close_stay, stay_values
 
 FEED = "From the hospital's feed"
 _CHUNK = 500  # ids per IN (…) look-up, well inside SQLite's variable limit
+
+
+_Admission = HospitalAdmission | NewAdmission  # a stay already stored, or one the feed opens
+_Plan = DischargePlan | NewPlan
 
 
 @dataclass
@@ -72,14 +77,22 @@ def import_admissions(
 ) -> AdmissionImport:
     """Read the files, then apply every good row in one transaction (all or nothing)."""
     require(store.actor.role, Permission.MANAGE_DISCHARGE)
-    parsed = read_admissions(list(paths))
+    with collection_paused():
+        result = _import(store, list(paths), team_id)
+    budgets.follow_admissions(store)  # budget lines pause and restart with the stays
+    return result
+
+
+def _import(store: Store, paths: list[Path], team_id: uuid.UUID | None) -> AdmissionImport:
+    parsed = read_admissions(paths)
     result = AdmissionImport(rejections=parsed.rejections, skipped=parsed.skipped)
     # Everything this import needs is read up front, so no query mid-way flushes the session.
     with store.transaction() as s, s.no_autoflush:
         patients = _patients(s, [r.nhs_number for r in parsed.records], team_id)
         stays = _stays(s, [r.spell_id for r in parsed.records], team_id)
         last_out = _last_discharges(s, [p.id for p in patients.values()])
-        todo: list[tuple[AdmissionRecord, Any, HospitalAdmission, DischargePlan, bool]] = []
+        todo: list[tuple[AdmissionRecord, Any, _Admission, _Plan, bool]] = []
+        opened: list[tuple[NewAdmission, NewPlan]] = []
         # In time order, so a stay in the file is checked against a discharge earlier in it.
         for rec in sorted(parsed.records, key=lambda r: r.admitted_at):
             patient = patients.get(rec.nhs_number)
@@ -90,7 +103,7 @@ def import_admissions(
                 continue
             found = stays.get(rec.spell_id)
             if found is None:
-                admission, plan = new_stay(
+                values = stay_values(
                     patient,
                     admitted_at=rec.admitted_at,
                     hospital=rec.hospital,
@@ -99,7 +112,8 @@ def import_admissions(
                     spell_id=rec.spell_id,
                     last_discharge=last_out.get(patient.id),
                 )
-                todo.append((rec, patient, admission, plan, True))
+                opened.append((NewAdmission(values[0]), NewPlan(values[1])))
+                todo.append((rec, patient, *opened[-1], True))
             else:
                 todo.append((rec, patient, *found, False))
             if rec.discharged_at is not None:
@@ -108,7 +122,7 @@ def import_admissions(
                 )
         old_plans = [t[3].id for t in todo if not t[4]]
         assessments, tasks = _assessments_of(s, old_plans), _tasks_of(s, old_plans)
-        # New stays are filled in by the same rules on objects outside the session (a plain
+        # New stays are filled in by the same rules as values outside the session (a plain
         # list collects the events they raise), then inserted in bulk with their outbox and
         # audit entries; stays already known move on through the ORM.
         raised = NewEvents()
@@ -141,11 +155,9 @@ def import_admissions(
                 )
                 result.discharged += 1
         s.flush()  # the known stays first, so the audit chain reads in the order applied
-        new = [t for t in todo if t[4]]
         # Parents before children: admissions, then their plans, then the plans' events.
-        rows: list[Any] = [t[2] for t in new] + [t[3] for t in new]
+        rows = [a.as_row() for a, _ in opened] + [p.as_row() for _, p in opened]
         bulk_insert(s, [*rows, *raised])
-    budgets.follow_admissions(store)  # budget lines pause and restart with the stays
     return result
 
 
@@ -153,8 +165,8 @@ def _apply(
     s: Session | NewEvents,
     store: Store,
     rec: AdmissionRecord,
-    admission: HospitalAdmission,
-    plan: Any,
+    admission: _Admission,
+    plan: _Plan,
 ) -> bool:
     """Move a stay on to what the feed says; True when anything changed."""
     if plan.status != DischargeStatus.IN_HOSPITAL:

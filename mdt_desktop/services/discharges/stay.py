@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,7 +27,18 @@ from mdt_desktop.services import budgets
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import DischargePlan, DischargeTask, HospitalAdmission, Patient
 
-from ._common import DischargeError, NewEvents, Stay, _assessments, _event, _now, _plan, _tasks
+from ._common import (
+    DischargeError,
+    NewAdmission,
+    NewEvents,
+    NewPlan,
+    Stay,
+    _assessments,
+    _event,
+    _now,
+    _plan,
+    _tasks,
+)
 
 
 def _last_discharge(s: Session, patient_id: uuid.UUID) -> datetime | None:
@@ -53,7 +64,7 @@ class _Person(Protocol):
     def team_id(self) -> uuid.UUID | None: ...
 
 
-def new_stay(  # noqa: PLR0913 - one keyword per fact of the stay
+def stay_values(  # noqa: PLR0913 - one keyword per fact of the stay
     patient: _Person,
     *,
     admitted_at: datetime,
@@ -64,37 +75,48 @@ def new_stay(  # noqa: PLR0913 - one keyword per fact of the stay
     contact: str | None = None,
     spell_id: str | None = None,
     last_discharge: datetime | None = None,
-) -> tuple[HospitalAdmission, DischargePlan]:
-    """The admission and its empty plan, with the crude 30-day readmission flag.
-
-    Not yet in the session: the store has no ORM relationships, so the caller flushes the
-    admission before adding the plan (an import does so once for all its new stays).
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The column values of a new admission and its empty plan, with the crude 30-day
+    readmission flag: the one place a new stay's rules live, for a stay recorded by hand
+    (:func:`new_stay`) and for the feed's thousands (inserted in bulk as values).
     """
     kind = rules.admission_kind(method)
     # Ids given here, not at flush: an import opens thousands of stays in one flush.
-    admission = HospitalAdmission(
-        id=uuid.uuid4(),
-        team_id=patient.team_id,
-        patient_id=patient.id,
-        hospital=hospital,
-        ward=(ward or "").strip() or None,
-        admitted_at=admitted_at,
-        reason=(reason or "").strip() or None,
-        emergency=kind is rules.AdmissionKind.EMERGENCY,
-        admission_method=(method or "").strip() or None,
-        contact=(contact or "").strip() or None,
-        spell_id=(spell_id or "").strip() or None,
-    )
-    plan = DischargePlan(
-        id=uuid.uuid4(),
-        team_id=patient.team_id,
-        admission_id=admission.id,
-        patient_id=patient.id,
-        status=DischargeStatus.IN_HOSPITAL,
-        readmission=last_discharge is not None
+    admission_id, plan_id = uuid.uuid4(), uuid.uuid4()
+    admission = {
+        "id": admission_id,
+        "team_id": patient.team_id,
+        "patient_id": patient.id,
+        "hospital": hospital,
+        "ward": (ward or "").strip() or None,
+        "admitted_at": admitted_at,
+        "reason": (reason or "").strip() or None,
+        "emergency": kind is rules.AdmissionKind.EMERGENCY,
+        "admission_method": (method or "").strip() or None,
+        "contact": (contact or "").strip() or None,
+        "spell_id": (spell_id or "").strip() or None,
+    }
+    plan = {
+        "id": plan_id,
+        "team_id": patient.team_id,
+        "admission_id": admission_id,
+        "patient_id": patient.id,
+        "status": DischargeStatus.IN_HOSPITAL,
+        "readmission": last_discharge is not None
         and rules.is_readmission(last_discharge, admitted_at, kind),
-    )
+    }
     return admission, plan
+
+
+def new_stay(patient: _Person, **facts: Any) -> tuple[HospitalAdmission, DischargePlan]:
+    """The admission and its empty plan as mapped objects (``facts`` as for
+    :func:`stay_values`).
+
+    Not yet in the session: the store has no ORM relationships, so the caller flushes the
+    admission before adding the plan.
+    """
+    admission, plan = stay_values(patient, **facts)
+    return HospitalAdmission(**admission), DischargePlan(**plan)
 
 
 def record_admission(  # noqa: PLR0913 - one keyword per fact of the stay
@@ -158,8 +180,8 @@ def record_admission(  # noqa: PLR0913 - one keyword per fact of the stay
 def close_stay(  # noqa: PLR0913 - the import passes what it read in bulk
     s: Session | NewEvents,
     store: Store,
-    plan: DischargePlan,
-    admission: HospitalAdmission,
+    plan: DischargePlan | NewPlan,
+    admission: HospitalAdmission | NewAdmission,
     *,
     discharged_at: datetime,
     pathway: Pathway | None,
