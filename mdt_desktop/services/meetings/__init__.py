@@ -51,6 +51,8 @@ from .outcomes import NewAction, Outcome, mark_discussed, mark_not_reached, reco
 from .person import PersonMeetingLine, person_meetings
 from .scheduling import (
     DEFAULT_LENGTH,
+    MAX_LENGTH,
+    MIN_LENGTH,
     MeetingSummary,
     cancel_meeting,
     list_meetings,
@@ -62,6 +64,8 @@ from .scheduling import (
 __all__ = [
     "AGENDA_ORDER",
     "DEFAULT_LENGTH",
+    "MAX_LENGTH",
+    "MIN_LENGTH",
     "ActionLine",
     "AgendaLine",
     "AttendanceLine",
