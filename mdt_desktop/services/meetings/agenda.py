@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mdt_desktop.domain import meetings as rules
@@ -216,15 +216,6 @@ def propose_agenda(
     ]
     ranked = order.in_agenda_order(cases, lambda c: c.rank, lambda c: c.name)
     return _within_time(ranked, available)
-
-
-def _next_position(s: Session, meeting_id: uuid.UUID) -> int:
-    top = s.scalar(
-        select(func.max(AgendaItem.position)).where(
-            AgendaItem.meeting_id == meeting_id, AgendaItem.deleted_at.is_(None)
-        )
-    )
-    return (top or 0) + 1
 
 
 def _item_rank(item: AgendaItem) -> tuple[int, int]:
