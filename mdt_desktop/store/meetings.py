@@ -180,7 +180,7 @@ def proposals(s: Session, meeting: Meeting, today: date) -> list[Proposal]:
     for item, held in uncarried_not_reached_with_date(s, meeting):
         reason = carried_item_reason(item, fmt(held.astimezone().date()))
         out.append(
-            Proposal(item.patient_id, item.reason_kind, reason, None, item.id, item.pressing)
+            Proposal(item.patient_id, item.reason_kind, reason, None, item.id, bool(item.pressing))
         )
 
     active = and_(

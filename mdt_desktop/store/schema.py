@@ -524,8 +524,10 @@ class Meeting(TeamScoped, Base):
     chair_staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
     note_taker_staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
     status: Mapped[str] = mapped_column(String(12), default="planned")
-    # How long the meeting is booked for: the agenda is planned to fit it.
-    length_minutes: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    # How long the meeting is booked for: the agenda is planned to fit it. Nullable so that
+    # a row synced from a device that does not know the column yet is still taken (read
+    # as the default length).
+    length_minutes: Mapped[int | None] = mapped_column(Integer, default=90, server_default="90")
     quorum_met: Mapped[bool | None]
     quorum_detail: Mapped[str | None] = mapped_column(Text)
 
@@ -571,7 +573,7 @@ class AgendaItem(TeamScoped, Base):
     carried_from_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agenda_items.id"))
     # An urgent referral or an overdue review: it comes before the others of its kind, and
     # keeps that place when it is carried forward.
-    pressing: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    pressing: Mapped[bool | None] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Decision(TeamScoped, Base):

@@ -2,7 +2,8 @@
 
 ``meetings.length_minutes`` (90 for meetings already planned): the agenda is planned to
 fit it. ``agenda_items.pressing``: an urgent referral or an overdue review, which comes
-before the others of its kind and keeps that place when carried forward.
+before the others of its kind and keeps that place when carried forward. Both may be
+null (a row synced from a device without them), read as 90 and false.
 
 Revision ID: meeting_length_1
 Revises: audit_anchor_1
@@ -29,12 +30,12 @@ def upgrade() -> None:
     if "length_minutes" not in _columns("meetings"):
         with op.batch_alter_table("meetings") as batch:
             batch.add_column(
-                sa.Column("length_minutes", sa.Integer(), nullable=False, server_default="90")
+                sa.Column("length_minutes", sa.Integer(), nullable=True, server_default="90")
             )
     if "pressing" not in _columns("agenda_items"):
         with op.batch_alter_table("agenda_items") as batch:
             batch.add_column(
-                sa.Column("pressing", sa.Boolean(), nullable=False, server_default=sa.false())
+                sa.Column("pressing", sa.Boolean(), nullable=True, server_default=sa.false())
             )
 
 

@@ -468,3 +468,18 @@ def test_inbox_actions_and_the_trackers_mine_are_one_query(store, team) -> None:
     mine = {a.id for a in m.my_actions(store, sue)}
     assert len(mine) == 2
     assert {i.id for i in notes.inbox(store, sue).actions} == mine
+
+
+def test_a_meeting_synced_without_a_length_has_the_default(store, team) -> None:
+    from mdt_desktop.store.schema import AgendaItem, Meeting
+
+    meeting = _schedule(store, team)
+    m.build_agenda(store, meeting, today=TODAY)
+    with store.transaction() as s:
+        s.get(Meeting, meeting).length_minutes = None
+        for item in s.scalars(select(AgendaItem)):
+            item.pressing = None
+    assert m.meeting_summary(store, meeting).time_line == "30 of 90 minutes"
+    assert not any(line.pressing for line in m.agenda(store, meeting))
+    m.add_person(store, meeting, team.people["Clarke"], "Housing")
+    assert m.agenda(store, meeting)[-1].name == "CLARKE, Joan (Mrs)"

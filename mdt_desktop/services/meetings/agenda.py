@@ -89,7 +89,7 @@ def agenda(store: Store, meeting_id: uuid.UUID) -> list[AgendaLine]:
                 if i.id in decisions
                 else None,
                 carried=i.carried_from_id is not None,
-                pressing=i.pressing,
+                pressing=bool(i.pressing),
             )
             for i in items
         ]
@@ -197,7 +197,7 @@ def propose_agenda(
         meeting = _meeting(s, meeting_id)
         items = q.agenda_items(s, meeting_id)
         on_agenda = {i.patient_id for i in items}
-        available = meeting.length_minutes - minutes_planned(items)
+        available = order.meeting_length(meeting.length_minutes) - minutes_planned(items)
         merged = _merge(p for p in q.proposals(s, meeting, today) if p.patient_id not in on_agenda)
         people = {p.id: p for p in s.scalars(select(Patient).where(Patient.id.in_(list(merged))))}
     cases = [
@@ -219,7 +219,9 @@ def propose_agenda(
 
 
 def _item_rank(item: AgendaItem) -> tuple[int, int]:
-    return order.agenda_rank(item.reason_kind, item.pressing, item.carried_from_id is not None)
+    return order.agenda_rank(
+        item.reason_kind, bool(item.pressing), item.carried_from_id is not None
+    )
 
 
 def _place(existing: list[AgendaItem], item: AgendaItem) -> None:
@@ -331,7 +333,7 @@ def _carry_forward_into(s: Session, meeting: Meeting) -> int:
             minutes_allotted=old.minutes_allotted,
             status=AgendaStatus.PENDING,
             carried_from_id=old.id,
-            pressing=old.pressing,
+            pressing=bool(old.pressing),
         )
         s.add(item)
         _place(existing, item)

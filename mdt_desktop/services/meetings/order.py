@@ -43,6 +43,13 @@ AGENDA_ORDER: tuple[Band, ...] = (
     Band("added", None, 5),
 )
 DEFAULT_MINUTES = 5
+# A meeting is booked for an hour and a half unless the chair says otherwise.
+DEFAULT_LENGTH = 90
+
+
+def meeting_length(length_minutes: int | None) -> int:
+    """The meeting's length; a row synced from a device that had no lengths has none."""
+    return DEFAULT_LENGTH if length_minutes is None else length_minutes
 
 
 def _band(reason_kind: str, pressing: bool) -> int:

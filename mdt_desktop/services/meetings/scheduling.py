@@ -30,11 +30,10 @@ from mdt_desktop.store.schema import (
 
 from ._common import MeetingError, _meeting, _open_for_changes, _require
 from .agenda import _carry_forward_into
+from .order import DEFAULT_LENGTH, meeting_length
 
 # --- scheduling and attendance ---------------------------------------------------------
 
-# A meeting is booked for an hour and a half unless the chair says otherwise.
-DEFAULT_LENGTH = 90
 MIN_LENGTH, MAX_LENGTH = 15, 480
 
 
@@ -234,7 +233,7 @@ def _summaries(s: Session, meetings: Sequence[Meeting]) -> list[MeetingSummary]:
             discussed=counts.get(m.id, (0, 0, 0))[1],
             quorum_met=m.quorum_met,
             quorum_detail=m.quorum_detail,
-            length_minutes=m.length_minutes,
+            length_minutes=meeting_length(m.length_minutes),
             agenda_minutes=counts.get(m.id, (0, 0, 0))[2],
         )
         for m in meetings
