@@ -483,3 +483,19 @@ def test_a_meeting_synced_without_a_length_has_the_default(store, team) -> None:
     assert not any(line.pressing for line in m.agenda(store, meeting))
     m.add_person(store, meeting, team.people["Clarke"], "Housing")
     assert m.agenda(store, meeting)[-1].name == "CLARKE, Joan (Mrs)"
+
+
+def test_a_case_added_during_the_meeting_goes_after_those_already_taken(store, team) -> None:
+    meeting = _schedule(store, team)
+    m.add_person(store, meeting, team.people["Clarke"], "Housing")
+    m.add_person(store, meeting, team.people["Ashworth"], "Carer unwell")
+    m.start_meeting(store, meeting)
+    first = m.agenda(store, meeting)[0]
+    m.mark_discussed(store, first.id, "Housing officer to visit.")
+    escalation = next(
+        c for c in m.propose_agenda(store, meeting, today=TODAY) if c.reason_kind == "escalation"
+    )
+    m.add_to_agenda(store, meeting, [escalation])
+    assert [line.name for line in m.agenda(store, meeting)] == [
+        "CLARKE, Joan (Mrs)", "BHATTI, Nasreen (Mrs)", "ASHWORTH, Edith (Mrs)",
+    ]  # fmt: skip

@@ -226,9 +226,14 @@ def _item_rank(item: AgendaItem) -> tuple[int, int]:
 
 def _place(existing: list[AgendaItem], item: AgendaItem) -> None:
     """Put a new item after every item that ranks with or before it (the chair's own order
-    of those is kept), and move the rest down one."""
+    of those is kept), and move the rest down one. Never above a case already taken in a
+    running meeting: the meeting goes on from where it is."""
     rank = _item_rank(item)
-    after = [n for n, old in enumerate(existing) if _item_rank(old) <= rank]
+    after = [
+        n
+        for n, old in enumerate(existing)
+        if _item_rank(old) <= rank or old.status != AgendaStatus.PENDING
+    ]
     at = (after[-1] + 1) if after else 0
     existing.insert(at, item)
     for position, each in enumerate(existing, 1):
