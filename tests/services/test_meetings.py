@@ -499,3 +499,28 @@ def test_a_case_added_during_the_meeting_goes_after_those_already_taken(store, t
     assert [line.name for line in m.agenda(store, meeting)] == [
         "CLARKE, Joan (Mrs)", "BHATTI, Nasreen (Mrs)", "ASHWORTH, Edith (Mrs)",
     ]  # fmt: skip
+
+
+def test_cases_not_reached_are_carried_while_the_next_meeting_has_time(store, team) -> None:
+    """Not reached does not pile onto the next agenda: the rest stay proposed, in order."""
+    first = _schedule(store, team)
+    m.build_agenda(store, first, today=TODAY)  # 30 minutes
+    m.close_meeting(store, first)  # none reached
+    second = m.schedule_meeting(
+        store, team_id=team.team_id, starts_at=MEETING_AT + timedelta(days=14),
+        location="Room 2", length_minutes=20,
+    )  # fmt: skip
+    # The escalation (10) and the admission (5) fit; the urgent referral (10) would not.
+    assert [(a.name, a.carried) for a in m.agenda(store, second)] == [
+        ("BHATTI, Nasreen (Mrs)", True), ("DUNMORE, Irene (Mrs)", True),
+    ]  # fmt: skip
+    left = m.propose_agenda(store, second, today=TODAY)
+    assert [(c.name, c.reason_kind, c.pressing, c.fits) for c in left] == [
+        ("EVANS, Megan (Mrs)", "new_referral", True, False),
+        ("ASHWORTH, Edith (Mrs)", "review_due", True, False),
+    ]
+    assert all(c.carried_from_id and c.reason_line.startswith("Not reached on") for c in left)
+    # Still waiting and not reached: said once.
+    assert left[0].reason_line == (
+        "Not reached on 25-Nov-2026 — New referral (soon): Falls at home, carer struggling"
+    )

@@ -161,6 +161,8 @@ def _merge(proposals: Iterable[q.Proposal]) -> dict[uuid.UUID, _Merged]:
             )
         )
         texts = list(dict.fromkeys(p.reason for p in found))
+        # "Not reached on … — Review due …" already says "Review due …".
+        texts = [t for t in texts if not any(o.endswith(f" — {t}") for o in texts)]
         carried = next((p.carried_from_id for p in found if p.carried_from_id), None)
         merged[pid] = _Merged(found[0].reason_kind, texts, carried, found[0].pressing)
     return merged
@@ -317,7 +319,7 @@ def add_person(
 
 def _carry_forward_into(s: Session, meeting: Meeting) -> int:
     """Put cases not reached at earlier meetings onto this agenda, each with its reason,
-    its priority and its minutes, at its place in the agenda order."""
+    its priority and its minutes, at its place in the agenda order, while there is time."""
     if meeting.status != MeetingStatus.PLANNED:
         return 0
     existing = q.agenda_items(s, meeting.id)
@@ -327,7 +329,18 @@ def _carry_forward_into(s: Session, meeting: Meeting) -> int:
     for old, when in q.uncarried_not_reached_with_date(s, meeting):
         if old.patient_id not in on_agenda:
             items[old.patient_id] = (old, when)
-    for old, when in items.values():
+    # As many as the meeting has time for (escalations always), most pressing first; the
+    # rest stay proposed, still carrying their reason, so they do not pile onto the agenda.
+    waiting = sorted(items.values(), key=lambda pair: _item_rank(pair[0]))
+    available = order.meeting_length(meeting.length_minutes) - minutes_planned(existing)
+    carried, used, full = 0, 0, False
+    for old, when in waiting:
+        if old.reason_kind != "escalation":
+            full = full or used + old.minutes_allotted > available
+            if full:
+                continue
+        used += old.minutes_allotted
+        carried += 1
         item = AgendaItem(
             team_id=meeting.team_id,
             meeting_id=meeting.id,
@@ -343,7 +356,7 @@ def _carry_forward_into(s: Session, meeting: Meeting) -> int:
         s.add(item)
         _place(existing, item)
     s.flush()
-    return len(items)
+    return carried
 
 
 def reorder_agenda(store: Store, meeting_id: uuid.UUID, item_ids: Sequence[uuid.UUID]) -> None:
