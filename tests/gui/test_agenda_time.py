@@ -90,7 +90,9 @@ def test_the_agenda_shows_its_minutes_against_the_meeting_and_where_time_runs_ou
     builder = page.agenda
     ticked = [builder.proposed.item(i).checkState().name for i in range(builder.proposed.count())]
     # Not pre-ticked beyond the time available.
-    assert ticked == ["Checked", "Checked", "Unchecked", "Unchecked"]
+    assert ticked == ["Checked", "Checked", "Unchecked", "Checked"]
+    assert builder.proposed_time.text().startswith("Ticked: 3 of 4, 20 minutes; 20 minutes left")
+    builder.proposed.item(3).setCheckState(Qt.CheckState.Unchecked)  # the figure follows
     assert builder.proposed_time.text().startswith("Ticked: 2 of 4, 15 minutes; 20 minutes left")
     assert builder.agenda.cutoff_row() is None
     builder.add_all.click()  # the chair's choice: everything, over time

@@ -280,7 +280,8 @@ def test_a_meeting_has_a_length_and_proposals_are_ticked_to_fit_it(store, team) 
         store, meeting, location="Room 2", length_minutes=20
     )  # escalation 10, admission 5, urgent referral 10, overdue review 5
     proposed = m.propose_agenda(store, meeting, today=TODAY)
-    assert [c.fits for c in proposed] == [True, True, False, False]
+    # The referral does not fit what is left; the shorter review after it does.
+    assert [c.fits for c in proposed] == [True, True, False, True]
     # Even with no time left an escalation is ticked: the team said it would discuss it.
     m.update_meeting(store, meeting, location="Room 2", length_minutes=15)
     m.add_person(store, meeting, team.people["Clarke"], "Housing", minutes=15)
@@ -510,14 +511,15 @@ def test_cases_not_reached_are_carried_while_the_next_meeting_has_time(store, te
         store, team_id=team.team_id, starts_at=MEETING_AT + timedelta(days=14),
         location="Room 2", length_minutes=20,
     )  # fmt: skip
-    # The escalation (10) and the admission (5) fit; the urgent referral (10) would not.
+    # The escalation (10), the admission (5) and the overdue review (5) fit; the urgent
+    # referral (10) would not.
     assert [(a.name, a.carried) for a in m.agenda(store, second)] == [
         ("BHATTI, Nasreen (Mrs)", True), ("DUNMORE, Irene (Mrs)", True),
+        ("ASHWORTH, Edith (Mrs)", True),
     ]  # fmt: skip
     left = m.propose_agenda(store, second, today=TODAY)
     assert [(c.name, c.reason_kind, c.pressing, c.fits) for c in left] == [
         ("EVANS, Megan (Mrs)", "new_referral", True, False),
-        ("ASHWORTH, Edith (Mrs)", "review_due", True, False),
     ]
     assert all(c.carried_from_id and c.reason_line.startswith("Not reached on") for c in left)
     # Still waiting and not reached: said once.

@@ -173,16 +173,12 @@ def minutes_planned(items: Iterable[AgendaItem]) -> int:
 
 
 def _within_time(cases: list[ProposedCase], available: int) -> list[ProposedCase]:
-    """Tick cases in agenda order while they fit the time left. Escalations are always
-    ticked: the team promised to discuss them. Once time runs out nothing later is ticked,
-    so a short case does not jump the queue."""
-    out, used, full = [], 0, False
+    """Tick cases in agenda order while the time left holds them (a case too long for
+    what is left is passed over for shorter ones after it). Escalations are always
+    ticked: the team promised to discuss them."""
+    out, used = [], 0
     for case in cases:
-        if case.reason_kind == "escalation":
-            fits = True
-        else:
-            fits = not full and used + case.minutes <= available
-            full = full or not fits
+        fits = case.reason_kind == "escalation" or used + case.minutes <= available
         if fits:
             used += case.minutes
         out.append(replace(case, fits=fits))
@@ -333,12 +329,10 @@ def _carry_forward_into(s: Session, meeting: Meeting) -> int:
     # rest stay proposed, still carrying their reason, so they do not pile onto the agenda.
     waiting = sorted(items.values(), key=lambda pair: _item_rank(pair[0]))
     available = order.meeting_length(meeting.length_minutes) - minutes_planned(existing)
-    carried, used, full = 0, 0, False
+    carried, used = 0, 0
     for old, when in waiting:
-        if old.reason_kind != "escalation":
-            full = full or used + old.minutes_allotted > available
-            if full:
-                continue
+        if old.reason_kind != "escalation" and used + old.minutes_allotted > available:
+            continue
         used += old.minutes_allotted
         carried += 1
         item = AgendaItem(
