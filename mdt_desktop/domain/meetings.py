@@ -33,16 +33,8 @@ REASON_LABELS = {
     "review_due": "Review due",
     "added": "Added",
 }
-# When one person is proposed for several reasons, the first of these names the item.
-REASON_PRIORITY = (
-    "carried_forward",
-    "escalation",
-    "admitted",
-    "discharged",
-    "new_referral",
-    "review_due",
-    "added",
-)
+# The order reasons are discussed in (and which names a person proposed for several) is
+# one table, AGENDA_ORDER in services/meetings/order.py.
 
 
 class Attendance(Vocabulary):

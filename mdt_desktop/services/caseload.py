@@ -410,9 +410,11 @@ def active_entry(
 def escalated_since(
     store: Store, team_id: uuid.UUID, since: datetime | None
 ) -> list[CaseloadEntry]:
-    """Active cases escalated after ``since`` (the last meeting), oldest escalation first.
+    """Active cases escalated after ``since``, oldest escalation first (every one still
+    escalated when ``since`` is None).
 
-    This is what the agenda builder proposes as "escalation" items.
+    An escalation stands until the MDT has discussed the person (see
+    :func:`escalation_discussed`); the agenda proposes every one still standing.
     """
     with store.session() as s:
         query = select(CaseloadEntry).where(

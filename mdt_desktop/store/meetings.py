@@ -49,25 +49,12 @@ class Proposal:
     reason: str
     when: datetime | date | None = None
     carried_from_id: uuid.UUID | None = None
+    # An urgent referral or an overdue review (the agenda order puts these first).
+    pressing: bool = False
 
 
 def live(model: Any) -> Any:
     return model.deleted_at.is_(None)
-
-
-def previous_meeting(s: Session, team_id: uuid.UUID | None, before: datetime) -> Meeting | None:
-    """The team's last meeting before ``before`` that was not cancelled."""
-    return s.scalars(
-        select(Meeting)
-        .where(
-            Meeting.team_id == team_id,
-            Meeting.starts_at < before,
-            Meeting.status != MeetingStatus.CANCELLED,
-            live(Meeting),
-        )
-        .order_by(Meeting.starts_at.desc())
-        .limit(1)
-    ).first()
 
 
 def next_planned_meeting(s: Session, team_id: uuid.UUID | None, after: datetime) -> Meeting | None:
@@ -131,6 +118,15 @@ def uncarried_not_reached_with_date(
     return [(i, held[i.meeting_id]) for i in items]
 
 
+def carried_item_reason(item: AgendaItem, not_reached_on: str) -> str:
+    """ "Not reached on 11-Nov-2026 — Review due 09-Nov-2026": the first reason is kept,
+    however many times the case has been carried."""
+    carried = item.carried_from_id is not None or item.reason_kind == "carried_forward"
+    return carried_reason(
+        "carried_forward" if carried else item.reason_kind, item.reason, not_reached_on
+    )
+
+
 def _stay_proposal(admission: Any, plan: Any, day: date) -> Proposal:
     """A stay in words for the agenda: where, since when, and what the discharge plan says."""
     where = ", ".join(p for p in (admission.hospital, admission.ward) if p) or "hospital"
@@ -180,21 +176,24 @@ def proposals(s: Session, meeting: Meeting, today: date) -> list[Proposal]:
     day = meeting.starts_at.date()
     out: list[Proposal] = []
 
+    # Not reached last time: the same reason and priority, with when it was not reached.
     for item, held in uncarried_not_reached_with_date(s, meeting):
-        reason = carried_reason(item.reason_kind, item.reason, fmt(held.astimezone().date()))
-        out.append(Proposal(item.patient_id, "carried_forward", reason, None, item.id))
+        reason = carried_item_reason(item, fmt(held.astimezone().date()))
+        out.append(
+            Proposal(item.patient_id, item.reason_kind, reason, None, item.id, bool(item.pressing))
+        )
 
     active = and_(
         CaseloadEntry.team_id == team_id,
         CaseloadEntry.status == CaseloadStatus.ACTIVE,
         live(CaseloadEntry),
     )
-    prev = previous_meeting(s, team_id, meeting.starts_at)
-    since = prev.starts_at if prev else meeting.starts_at - timedelta(days=RECENT_DAYS)
+    # An escalation stands until the MDT has discussed it (recording an outcome clears
+    # it), however many meetings have passed since.
     for entry in s.scalars(
-        select(CaseloadEntry).where(
-            active, CaseloadEntry.escalated_at.is_not(None), CaseloadEntry.escalated_at > since
-        )
+        select(CaseloadEntry)
+        .where(active, CaseloadEntry.escalated_at.is_not(None))
+        .order_by(CaseloadEntry.escalated_at)
     ):
         why = (entry.escalation_reason or "no reason recorded").strip()
         out.append(
@@ -243,6 +242,7 @@ def proposals(s: Session, meeting: Meeting, today: date) -> list[Proposal]:
                 "new_referral",
                 f"New referral{urgency}: {referral.reason.strip()}",
                 referral.referred_at,
+                pressing=referral.urgency != Urgency.ROUTINE,
             )
         )
 
@@ -261,6 +261,7 @@ def proposals(s: Session, meeting: Meeting, today: date) -> list[Proposal]:
                 "review_due",
                 f"Review due {fmt(entry.next_review_on)}{overdue}",
                 entry.next_review_on,
+                pressing=bool(overdue),
             )
         )
     return out

@@ -13,10 +13,10 @@ from mdt_desktop.paths import migrations_dir
 # The newest revision this build knows. Kept as a constant so opening an
 # up-to-date store does not parse the migration scripts; a test checks it
 # against the history in migrations/.
-SCHEMA_HEAD = "discharge_templates_1"
+SCHEMA_HEAD = "meeting_length_1"
 KNOWN_REVISIONS = {
     "0001", "sync_1", "login_1", "discharges_1", "budgets_1", "server_ops_1", "team_scope_1",
-    "audit_anchor_1", "drafts_1", "discharge_templates_1",
+    "audit_anchor_1", "drafts_1", "discharge_templates_1", "meeting_length_1",
 }  # fmt: skip
 
 

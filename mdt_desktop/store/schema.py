@@ -32,6 +32,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -543,6 +544,10 @@ class Meeting(TeamScoped, Base):
     chair_staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
     note_taker_staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
     status: Mapped[str] = mapped_column(String(12), default="planned")
+    # How long the meeting is booked for: the agenda is planned to fit it. Nullable so that
+    # a row synced from a device that does not know the column yet is still taken (read
+    # as the default length).
+    length_minutes: Mapped[int | None] = mapped_column(Integer, default=90, server_default="90")
     quorum_met: Mapped[bool | None]
     quorum_detail: Mapped[str | None] = mapped_column(Text)
 
@@ -586,6 +591,9 @@ class AgendaItem(TeamScoped, Base):
     status: Mapped[str] = mapped_column(String(12), default="pending")
     discussion: Mapped[str | None] = mapped_column(Text)
     carried_from_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agenda_items.id"))
+    # An urgent referral or an overdue review: it comes before the others of its kind, and
+    # keeps that place when it is carried forward.
+    pressing: Mapped[bool | None] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Decision(TeamScoped, Base):

@@ -107,20 +107,21 @@ def test_agenda_from_due_reviews_escalations_and_carried_forward(qtbot, store, t
         if "EVANS" in page.agenda.proposed.item(i).text():
             page.agenda.proposed.item(i).setCheckState(Qt.CheckState.Unchecked)
     qtbot.mouseClick(page.agenda.add_ticked, Qt.MouseButton.LeftButton)
+    # Each at its place in the agenda order: the chair's own addition comes last.
     assert _agenda_names(page) == [
-        "CLARKE, Joan (Mrs)", "BHATTI, Nasreen (Mrs)", "DUNMORE, Irene (Mrs)",
-        "ASHWORTH, Edith (Mrs)",
+        "BHATTI, Nasreen (Mrs)", "DUNMORE, Irene (Mrs)", "ASHWORTH, Edith (Mrs)",
+        "CLARKE, Joan (Mrs)",
     ]  # fmt: skip
     assert [page.agenda.proposed.item(0).text().split("   ")[0]] == ["EVANS, Megan (Mrs)"]
-    # Keyboard reorder: Ashworth up one place, saved in the store.
+    # Keyboard reorder: Clarke up one place, saved in the store.
     page.agenda.agenda.setCurrentRow(3)
     page.agenda.agenda.setFocus()
     qtbot.keyClick(page.agenda.agenda, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
     stored = [line.name for line in m.agenda(store, meeting)]
-    assert stored[2] == "ASHWORTH, Edith (Mrs)" and _agenda_names(page)[2] == stored[2]
+    assert stored[2] == "CLARKE, Joan (Mrs)" and _agenda_names(page)[2] == stored[2]
     # Drag and drop: the list's own move, as a drop does it.
     model = page.agenda.agenda.model()
-    assert model.moveRow(QModelIndex(), 0, QModelIndex(), 4)
+    assert model.moveRow(QModelIndex(), 2, QModelIndex(), 4)
     stored = [line.name for line in m.agenda(store, meeting)]
     assert stored[-1] == "CLARKE, Joan (Mrs)"
     # Minutes per case.

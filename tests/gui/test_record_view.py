@@ -150,7 +150,9 @@ def test_note_correction_and_escalation(qtbot, store: Store, user: User, hood, o
 
     on_modal(escalate)
     view.ask_escalate()
-    assert view.message.text() == "Escalated: on the agenda of the next MDT meeting."
+    assert view.message.text() == (
+        "Escalated: no MDT meeting is scheduled — it will be proposed for the next one scheduled."
+    )
     assert "Escalated to the next MDT meeting: Wife admitted" in notes.list.toPlainText()
     with store.session() as s:
         entry = s.get(CaseloadEntry, entry_id)

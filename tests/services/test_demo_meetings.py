@@ -52,10 +52,27 @@ def test_demo_meetings_from_the_caseload(store) -> None:
     assert all(x.quorum_detail for x in past)
     assert all(x.discussed > 0 for x in past)
     upcoming = m.agenda(store, meetings[0].id)
-    assert upcoming and upcoming[0].reason_kind == "carried_forward"
+    # The case not reached last time is there with its own reason, marked as carried.
+    carried = [a for a in upcoming if a.carried]
+    assert carried and carried[0].reason.startswith("Not reached on ")
+    assert carried[0].reason_kind != "carried_forward"
     assert any(a.overdue(TODAY) for a in m.actions(store))
     assert m.actions(store, status="done")
     minutes = m.minutes(store, past[0].id)
     assert minutes.present and any(c.decision for c in minutes.cases)
     # Running it again does nothing: the team has its meetings.
     assert add_demo_meetings(store, 2, TODAY) == 0
+
+
+def test_demo_meetings_fit_their_length(store) -> None:
+    """A caseload with more due than an hour and a half holds: no agenda runs over."""
+    generate_demo(store, 300, seed=2, today=TODAY, stratify=False)
+    stratify_store(store, today=TODAY)
+    _caseload(store, 80)
+    add_demo_meetings(store, 2, TODAY)
+    meetings = m.list_meetings(store)
+    assert meetings and all(x.length_minutes == m.DEFAULT_LENGTH for x in meetings)
+    for meeting in meetings:
+        assert 0 < meeting.agenda_minutes <= meeting.length_minutes, meeting.time_line
+    # The first meeting had more due than its time: it was filled, not overfilled.
+    assert meetings[-1].agenda_minutes > meetings[-1].length_minutes - 5

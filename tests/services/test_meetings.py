@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -53,17 +53,51 @@ def test_proposals_cover_reviews_escalations_admissions_and_referrals(store, tea
     assert kinds == ["escalation", "admitted", "new_referral", "review_due"]
 
 
-def test_escalation_before_the_previous_meeting_is_not_proposed_again(store, team) -> None:
+def test_an_escalation_stays_until_the_mdt_discusses_it(store, team) -> None:
+    """Closing a meeting without the escalated person does not drop the escalation."""
     earlier = _schedule(store, team, MEETING_AT - timedelta(days=14))
-    m.close_meeting(store, earlier)
+    assert "BHATTI, Nasreen (Mrs)" in {c.name for c in m.escalations_not_on_agenda(store, earlier)}
+    m.close_meeting(store, earlier)  # the chair never added her
     later = _schedule(store, team, MEETING_AT)
-    with store.transaction() as s:
-        entry = s.scalars(
-            select(CaseloadEntry).where(CaseloadEntry.patient_id == team.people["Bhatti"])
-        ).one()
-        entry.escalated_at = MEETING_AT - timedelta(days=20)  # before the earlier meeting
-    names = [c.name for c in m.propose_agenda(store, later, today=TODAY)]
-    assert "BHATTI, Nasreen (Mrs)" not in names
+    proposed = m.propose_agenda(store, later, today=TODAY)
+    assert proposed[0].name == "BHATTI, Nasreen (Mrs)"
+    assert proposed[0].reason_kind == "escalation" and proposed[0].fits
+    # Not reached counts as not discussed: she is carried as an escalation, first.
+    m.build_agenda(store, later, today=TODAY)
+    item = m.agenda(store, later)[0]
+    assert item.patient_id == team.people["Bhatti"]
+    m.start_meeting(store, later)
+    m.mark_not_reached(store, item.id)
+    m.close_meeting(store, later)
+    third = _schedule(store, team, MEETING_AT + timedelta(days=14))
+    first = m.agenda(store, third)[0]
+    assert (first.patient_id, first.reason_kind, first.carried) == (
+        team.people["Bhatti"], "escalation", True,
+    )  # fmt: skip
+    assert first.minutes == m.default_minutes("escalation")
+    # Once the MDT has recorded an outcome for her, she is no longer proposed.
+    m.start_meeting(store, third)
+    m.mark_discussed(store, first.id, "Dressings agreed.")
+    m.close_meeting(store, third)
+    fourth = _schedule(store, team, MEETING_AT + timedelta(days=28))
+    assert "BHATTI, Nasreen (Mrs)" not in {c.name for c in m.propose_agenda(store, fourth)}
+    assert not m.escalations_not_on_agenda(store, fourth)
+
+
+def test_the_confirmation_names_the_meeting_the_escalation_is_for(store, team) -> None:
+    now = MEETING_AT - timedelta(days=5)
+    words = m.escalation_confirmation(store, team.people["Clarke"], now=now)
+    assert words == (
+        "Escalated: no MDT meeting is scheduled — it will be proposed for the next one scheduled."
+    )
+    meeting = _schedule(store, team, datetime(2026, 12, 8, 14, 0).astimezone())
+    assert m.escalation_confirmation(store, team.people["Clarke"], now=now) == (
+        "Escalated: proposed for the MDT meeting on Tue 08-Dec-2026 14:00."
+    )
+    m.add_person(store, meeting, team.people["Clarke"], "Housing")
+    assert m.escalation_confirmation(store, team.people["Clarke"], now=now) == (
+        "Escalated: on the agenda of the MDT meeting on Tue 08-Dec-2026 14:00."
+    )
 
 
 def test_schedule_lists_the_team_and_quorum_follows_attendance(store, team) -> None:
@@ -184,14 +218,15 @@ def test_not_reached_is_carried_to_the_next_agenda(store, team) -> None:
     second = _schedule(store, team, MEETING_AT + timedelta(days=14))
     agenda = m.agenda(store, second)
     assert [a.patient_id for a in agenda] == [i.patient_id for i in items[1:]]
-    assert all(a.reason_kind == "carried_forward" for a in agenda)
-    assert agenda[0].reason.startswith("Not reached on 25-Nov-2026 — ")
-    # and not proposed twice
-    assert not [
-        c
-        for c in m.propose_agenda(store, second, today=TODAY)
-        if c.reason_kind == "carried_forward"
+    # Each keeps its reason, its priority and its minutes.
+    assert [(a.reason_kind, a.pressing, a.minutes) for a in agenda] == [
+        (i.reason_kind, i.pressing, i.minutes) for i in items[1:]
     ]
+    assert all(a.carried for a in agenda)
+    assert agenda[0].reason.startswith("Not reached on 25-Nov-2026 — ")
+    assert agenda[0].reason_line == agenda[0].reason
+    # and not proposed twice
+    assert not [c for c in m.propose_agenda(store, second, today=TODAY) if c.carried_from_id]
 
 
 def test_closing_carries_to_an_already_planned_meeting(store, team) -> None:
@@ -204,9 +239,64 @@ def test_closing_carries_to_an_already_planned_meeting(store, team) -> None:
         m.record_outcome(store, line.id, m.Outcome("continue", ""))
     m.close_meeting(store, first)
     agenda = m.agenda(store, second)
+    # An overdue review goes before the chair's own addition, as it did on the first.
     assert agenda[0].patient_id == not_reached.patient_id
-    assert agenda[0].reason_kind == "carried_forward"
+    assert (agenda[0].reason_kind, agenda[0].pressing) == ("review_due", True)
     assert agenda[1].reason == "Housing issue"
+
+
+def test_the_agenda_order_is_one_table(store, team) -> None:
+    rank = m.agenda_rank
+    order = [
+        rank("escalation"),
+        rank("admitted"),
+        rank("discharged"),
+        rank("new_referral", pressing=True),
+        rank("review_due", pressing=True),
+        rank("review_due"),
+        rank("new_referral"),
+        rank("added"),
+    ]
+    assert order == sorted(order) and len(set(order)) == len(order)
+    assert rank("review_due", carried=True) < rank("review_due")
+    assert rank("something_new") > rank("added")  # a reason not in the table comes last
+    assert m.AGENDA_ORDER[0].reason_kind == "escalation"
+    # The proposals follow it: the urgent referral before the overdue review.
+    meeting = _schedule(store, team)
+    proposed = m.propose_agenda(store, meeting, today=TODAY)
+    assert [(c.reason_kind, c.pressing) for c in proposed] == [
+        ("escalation", False), ("admitted", False), ("new_referral", True),
+        ("review_due", True),
+    ]  # fmt: skip
+    assert [c.minutes for c in proposed] == [m.default_minutes(c.reason_kind, c.pressing)
+                                             for c in proposed]  # fmt: skip
+
+
+def test_a_meeting_has_a_length_and_proposals_are_ticked_to_fit_it(store, team) -> None:
+    meeting = _schedule(store, team)
+    summary = m.meeting_summary(store, meeting)
+    assert summary.length_minutes == 90 and summary.time_line == "0 of 90 minutes"
+    m.update_meeting(
+        store, meeting, location="Room 2", length_minutes=20
+    )  # escalation 10, admission 5, urgent referral 10, overdue review 5
+    proposed = m.propose_agenda(store, meeting, today=TODAY)
+    # The referral does not fit what is left; the shorter review after it does.
+    assert [c.fits for c in proposed] == [True, True, False, True]
+    # Even with no time left an escalation is ticked: the team said it would discuss it.
+    m.update_meeting(store, meeting, location="Room 2", length_minutes=15)
+    m.add_person(store, meeting, team.people["Clarke"], "Housing", minutes=15)
+    proposed = m.propose_agenda(store, meeting, today=TODAY)
+    assert [(c.reason_kind, c.fits) for c in proposed][:2] == [
+        ("escalation", True), ("admitted", False)
+    ]  # fmt: skip
+    assert m.build_agenda(store, meeting, today=TODAY) == 1
+    summary = m.meeting_summary(store, meeting)
+    assert (summary.agenda_minutes, summary.over_time) == (25, True)
+    assert summary.time_line == "25 of 15 minutes — 10 over"
+    # The escalation went to the top, above the chair's own addition.
+    assert [a.reason_kind for a in m.agenda(store, meeting)] == ["escalation", "added"]
+    with pytest.raises(m.MeetingError, match="15 to 480 minutes"):
+        m.update_meeting(store, meeting, location="Room 2", length_minutes=5)
 
 
 def test_reorder_minutes_and_add_by_search(store, team) -> None:
@@ -379,3 +469,60 @@ def test_inbox_actions_and_the_trackers_mine_are_one_query(store, team) -> None:
     mine = {a.id for a in m.my_actions(store, sue)}
     assert len(mine) == 2
     assert {i.id for i in notes.inbox(store, sue).actions} == mine
+
+
+def test_a_meeting_synced_without_a_length_has_the_default(store, team) -> None:
+    from mdt_desktop.store.schema import AgendaItem, Meeting
+
+    meeting = _schedule(store, team)
+    m.build_agenda(store, meeting, today=TODAY)
+    with store.transaction() as s:
+        s.get(Meeting, meeting).length_minutes = None
+        for item in s.scalars(select(AgendaItem)):
+            item.pressing = None
+    assert m.meeting_summary(store, meeting).time_line == "30 of 90 minutes"
+    assert not any(line.pressing for line in m.agenda(store, meeting))
+    m.add_person(store, meeting, team.people["Clarke"], "Housing")
+    assert m.agenda(store, meeting)[-1].name == "CLARKE, Joan (Mrs)"
+
+
+def test_a_case_added_during_the_meeting_goes_after_those_already_taken(store, team) -> None:
+    meeting = _schedule(store, team)
+    m.add_person(store, meeting, team.people["Clarke"], "Housing")
+    m.add_person(store, meeting, team.people["Ashworth"], "Carer unwell")
+    m.start_meeting(store, meeting)
+    first = m.agenda(store, meeting)[0]
+    m.mark_discussed(store, first.id, "Housing officer to visit.")
+    escalation = next(
+        c for c in m.propose_agenda(store, meeting, today=TODAY) if c.reason_kind == "escalation"
+    )
+    m.add_to_agenda(store, meeting, [escalation])
+    assert [line.name for line in m.agenda(store, meeting)] == [
+        "CLARKE, Joan (Mrs)", "BHATTI, Nasreen (Mrs)", "ASHWORTH, Edith (Mrs)",
+    ]  # fmt: skip
+
+
+def test_cases_not_reached_are_carried_while_the_next_meeting_has_time(store, team) -> None:
+    """Not reached does not pile onto the next agenda: the rest stay proposed, in order."""
+    first = _schedule(store, team)
+    m.build_agenda(store, first, today=TODAY)  # 30 minutes
+    m.close_meeting(store, first)  # none reached
+    second = m.schedule_meeting(
+        store, team_id=team.team_id, starts_at=MEETING_AT + timedelta(days=14),
+        location="Room 2", length_minutes=20,
+    )  # fmt: skip
+    # The escalation (10), the admission (5) and the overdue review (5) fit; the urgent
+    # referral (10) would not.
+    assert [(a.name, a.carried) for a in m.agenda(store, second)] == [
+        ("BHATTI, Nasreen (Mrs)", True), ("DUNMORE, Irene (Mrs)", True),
+        ("ASHWORTH, Edith (Mrs)", True),
+    ]  # fmt: skip
+    left = m.propose_agenda(store, second, today=TODAY)
+    assert [(c.name, c.reason_kind, c.pressing, c.fits) for c in left] == [
+        ("EVANS, Megan (Mrs)", "new_referral", True, False),
+    ]
+    assert all(c.carried_from_id and c.reason_line.startswith("Not reached on") for c in left)
+    # Still waiting and not reached: said once.
+    assert left[0].reason_line == (
+        "Not reached on 25-Nov-2026 — New referral (soon): Falls at home, carer struggling"
+    )

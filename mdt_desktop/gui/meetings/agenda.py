@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QDropEvent, QKeyEvent
+from PySide6.QtGui import QBrush, QColor, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -36,6 +36,8 @@ from mdt_desktop.store.database import Store
 from ..operations import show_people_error
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+# The line across the agenda where the meeting's time runs out (it is not a case).
+CUTOFF_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 def _nhs(nhs: str | None) -> str:
@@ -235,6 +237,8 @@ class AgendaList(QListWidget):
     def move_selected(self, step: int) -> None:
         row = self.currentRow()
         target = row + step
+        if 0 <= target < self.count() and self.item(target).data(CUTOFF_ROLE):
+            target += step  # over the time line, to the case beyond it
         if row < 0 or not 0 <= target < self.count():
             return
         item = self.takeItem(row)
@@ -243,7 +247,18 @@ class AgendaList(QListWidget):
         self.order_changed.emit()
 
     def ids(self) -> list[uuid.UUID]:
-        return [self.item(i).data(ID_ROLE) for i in range(self.count())]
+        return [
+            self.item(i).data(ID_ROLE)
+            for i in range(self.count())
+            if not self.item(i).data(CUTOFF_ROLE)
+        ]
+
+    def cutoff_row(self) -> int | None:
+        """The row of the time line, or None when the agenda fits the meeting."""
+        for i in range(self.count()):
+            if self.item(i).data(CUTOFF_ROLE):
+                return i
+        return None
 
 
 class AgendaBuilder(QWidget):
@@ -263,11 +278,17 @@ class AgendaBuilder(QWidget):
         row.setContentsMargins(0, 8, 0, 0)
 
         left = QVBoxLayout()
-        proposed_box = QGroupBox("Proposed: new referrals, reviews due, escalations, hospital")
+        proposed_box = QGroupBox("Proposed, most pressing first (ticked: what fits the time)")
         pb = QVBoxLayout(proposed_box)
+        self.proposed_time = QLabel()
+        self.proposed_time.setObjectName("proposedTime")
+        self.proposed_time.setWordWrap(True)
+        pb.addWidget(self.proposed_time)
         self.proposed = QListWidget()
+        self.proposed.setAccessibleName("Proposed cases")
         self.proposed.setObjectName("proposedList")
         self.proposed.setWordWrap(True)
+        self.proposed.itemChanged.connect(lambda _item: self._show_proposed_time())
         pb.addWidget(self.proposed, 1)
         buttons = QHBoxLayout()
         self.add_ticked = QPushButton("Add ticked")
@@ -359,10 +380,16 @@ class AgendaBuilder(QWidget):
         if self.meeting_id is None:
             return
         self.lines = svc.agenda(self.store, self.meeting_id)
+        self.summary = svc.meeting_summary(self.store, self.meeting_id)
+        length = self.summary.length_minutes
         current = self.agenda.currentItem().data(ID_ROLE) if self.agenda.currentItem() else None
         self.agenda.blockSignals(True)
         self.agenda.clear()
+        used = 0
         for n, line in enumerate(self.lines, 1):
+            if used <= length < used + line.minutes:
+                self.agenda.addItem(self._cutoff_item(length, len(self.lines) - n + 1))
+            used += line.minutes
             status = (
                 "" if line.status == "pending" else f" [{rules.AGENDA_STATUS_LABELS[line.status]}]"
             )
@@ -375,29 +402,67 @@ class AgendaBuilder(QWidget):
             if line.id == current:
                 self.agenda.setCurrentItem(item)
         self.agenda.blockSignals(False)
-        total = sum(line.minutes for line in self.lines)
-        self.total.setText(f"{len(self.lines)} cases, {total} minutes")
+        self.total.setText(f"{len(self.lines)} cases, {self.summary.time_line}")
+        self.total.setProperty("over", self.summary.over_time)
+        self.total.setStyleSheet("QLabel { color: #a0200f; font-weight: bold; }"
+                                 if self.summary.over_time else "")  # fmt: skip
         self._selected(self.agenda.currentRow())
         self.proposals = svc.propose_agenda(self.store, self.meeting_id, self.today)
         self.proposed.clear()
         for case in self.proposals:
             item = QListWidgetItem(
-                f"{case.name}   {_nhs(case.nhs_number)}\n     {case.reason_line}"
+                f"{case.name}   {_nhs(case.nhs_number)}\n"
+                f"     {case.minutes} min · {case.reason_line}"
             )
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked)
+            item.setCheckState(Qt.CheckState.Checked if case.fits else Qt.CheckState.Unchecked)
             self.proposed.addItem(item)
         if not self.proposals:
             empty = QListWidgetItem("Nobody else is due: add people from the caseload below.")
             empty.setFlags(Qt.ItemFlag.NoItemFlags)
             self.proposed.addItem(empty)
+        self._show_proposed_time()
+
+    def _cutoff_item(self, length: int, beyond: int) -> QListWidgetItem:
+        """A line across the agenda where the meeting's time runs out."""
+        cases = f"{beyond} case{'s' if beyond != 1 else ''}"
+        item = QListWidgetItem(
+            f"— Time runs out at {length} minutes: {cases} below may not be reached —"
+        )
+        item.setData(CUTOFF_ROLE, True)
+        # Not a case: it cannot be chosen, dragged or dropped on.
+        item.setFlags(Qt.ItemFlag.NoItemFlags)
+        item.setForeground(QBrush(QColor("#a0200f")))
+        item.setBackground(QBrush(QColor("#fbe9e7")))
+        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+        return item
+
+    def _show_proposed_time(self) -> None:
+        if self.proposed.count() < len(self.proposals):
+            return  # still being filled
+        left = self.summary.length_minutes - self.summary.agenda_minutes
+        ticked = [
+            c for i, c in enumerate(self.proposals)
+            if self.proposed.item(i).checkState() == Qt.CheckState.Checked
+        ]  # fmt: skip
+        minutes = sum(c.minutes for c in ticked)
+        room = f"{left} minutes left in the meeting" if left > 0 else "no time left in the meeting"
+        if not self.proposals:
+            self.proposed_time.setText(f"{room[0].upper()}{room[1:]}.")
+            return
+        self.proposed_time.setText(
+            f"Ticked: {len(ticked)} of {len(self.proposals)}, {minutes} minutes; {room}. "
+            "Escalations are always ticked."
+        )
 
     def _selected(self, row: int) -> None:
-        chosen = 0 <= row < len(getattr(self, "lines", []))
+        item = self.agenda.item(row) if row >= 0 else None
+        chosen = item is not None and item.data(ID_ROLE) is not None
         for w in (self.minutes, self.up, self.down, self.remove):
             w.setEnabled(self.editable and chosen)
         if chosen:
-            line = next(x for x in self.lines if x.id == self.agenda.item(row).data(ID_ROLE))
+            assert item is not None
+            line = next(x for x in self.lines if x.id == item.data(ID_ROLE))
             self.minutes.blockSignals(True)
             self.minutes.setValue(line.minutes)
             self.minutes.blockSignals(False)
@@ -470,6 +535,7 @@ class AgendaBuilder(QWidget):
         except (ValueError, PermissionError) as exc:
             show_people_error(self, "Time for the case", exc)
         self.reload()
+        self.changed.emit()
 
     def remove_selected(self) -> None:
         item = self.agenda.currentItem()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
+    QSpinBox,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -81,6 +82,13 @@ class ScheduleDialog(QDialog):
         self.time = QTimeEdit(QTime(start.hour, start.minute))
         self.time.setObjectName("meetingTime")
         self.time.setDisplayFormat("HH:mm")
+        # The agenda is planned to fit this: proposals are ticked while there is time.
+        self.length = QSpinBox()
+        self.length.setObjectName("meetingLength")
+        self.length.setRange(svc.MIN_LENGTH, svc.MAX_LENGTH)
+        self.length.setSingleStep(15)
+        self.length.setSuffix(" minutes")
+        self.length.setValue(summary.length_minutes if summary else svc.DEFAULT_LENGTH)
         self.location = QLineEdit(summary.location or "" if summary else "")
         self.location.setObjectName("meetingLocation")
         self.location.setPlaceholderText("e.g. Meadowbank Surgery, meeting room 2")
@@ -105,6 +113,7 @@ class ScheduleDialog(QDialog):
                         combo.setCurrentIndex(i)
         form.addRow("Date", self.day)
         form.addRow("Time", self.time)
+        form.addRow("Length", self.length)
         form.addRow("Place", self.location)
         form.addRow("Video link", self.video)
         form.addRow("Chair", self.chair)
@@ -253,6 +262,7 @@ class MeetingsPage(Page):
         self._agenda = AgendaBuilder(self.store)
         self._agenda.today = self.today
         self._agenda.changed.connect(self._refresh_list_text)
+        self._agenda.changed.connect(self._refresh_details)  # its minutes against the length
         self._attendance = AttendancePanel(self.store)
         self._attendance.changed.connect(self._refresh_list_text)
         self._attendance.changed.connect(self._refresh_details)
@@ -355,8 +365,10 @@ class MeetingsPage(Page):
     def _show_details(self, s: svc.MeetingSummary) -> None:
         """Heading and one line of facts, with the quorum as it stands (or as recorded)."""
         self.summary = s
+        # The agenda's minutes against the meeting's length, where the chair looks first.
         self.heading.setText(
-            f"<b>{s.team}</b> — {s.when} ({rules.MEETING_STATUS_LABELS[s.status]})"
+            f"<b>{s.team}</b> — {s.when} ({rules.MEETING_STATUS_LABELS[s.status]}) — "
+            f"agenda {s.time_line}"
         )
         where = ", ".join(x for x in (s.location, s.video_link) if x)
         if s.quorum_detail:
@@ -419,6 +431,7 @@ class MeetingsPage(Page):
                 video_link=dialog.video.text(),
                 chair_staff_id=dialog.chair.currentData(),
                 note_taker_staff_id=dialog.note_taker.currentData(),
+                length_minutes=dialog.length.value(),
             )
         except (ValueError, PermissionError) as exc:
             show_people_error(self, "Schedule a meeting", exc)
@@ -443,6 +456,7 @@ class MeetingsPage(Page):
                 video_link=dialog.video.text(),
                 chair_staff_id=dialog.chair.currentData(),
                 note_taker_staff_id=dialog.note_taker.currentData(),
+                length_minutes=dialog.length.value(),
             )
         except (ValueError, PermissionError) as exc:
             show_people_error(self, "Edit the meeting", exc)
@@ -462,8 +476,52 @@ class MeetingsPage(Page):
             show_people_error(self, "Cancel meeting", exc)
         self.reload()
 
+    def escalations_left_off(self, doing: str, *, go_on_after_adding: bool = True) -> bool:
+        """Warn before presenting or ending a meeting that escalated people are not on its
+        agenda; the chair may add them. True: go on with ``doing``."""
+        assert self.meeting_id is not None
+        missing = svc.escalations_not_on_agenda(self.store, self.meeting_id, self.today)
+        if not missing:
+            return True
+        names = "\n".join(f"• {c.name} — {c.reason_line}" for c in missing)
+        many = len(missing) != 1
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Escalations not on the agenda")
+        box.setText(
+            f"{len(missing)} {'people' if many else 'person'} escalated to the MDT "
+            f"{'are' if many else 'is'} not on this agenda:\n{names}\n\n"
+            "An escalation stands until the MDT has discussed it: left off, "
+            f"{'they' if many else 'it'} will be proposed for the next meeting."
+        )
+        add = box.addButton("Add to the agenda", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(f"{doing} without adding", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(add)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is None or clicked is cancel:
+            return False
+        if clicked is add:
+            try:
+                svc.add_to_agenda(self.store, self.meeting_id, missing)
+            except (ValueError, PermissionError) as exc:
+                show_people_error(self, "Add to the agenda", exc)
+                return False
+            self.agenda.reload()
+            self._refresh_list_text()
+            self._refresh_details()
+            self._update_buttons()
+            if not go_on_after_adding:
+                self.notice.setText("Added to the agenda: discuss them, then end the meeting.")
+                return False
+        return True
+
     def close_meeting(self) -> None:
         if self.meeting_id is None:
+            return
+        # Added at the end, they are for discussing now: the meeting stays open.
+        if not self.escalations_left_off("End", go_on_after_adding=False):
             return
         pending = sum(1 for line in svc.agenda(self.store, self.meeting_id)
                       if line.status == "pending")  # fmt: skip
@@ -489,6 +547,8 @@ class MeetingsPage(Page):
             return None
         s = svc.meeting_summary(self.store, self.meeting_id)
         if s.cases == 0 or s.status not in ("planned", "in_progress"):
+            return None
+        if not self.escalations_left_off("Present"):
             return None
         if s.status == "planned":
             q = svc.quorum(self.store, self.meeting_id)

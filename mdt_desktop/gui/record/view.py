@@ -248,9 +248,9 @@ class RecordView(QWidget):
     def ask_escalate(self) -> None:
         dialog = ReasonDialog(
             "Escalate to next MDT",
-            f"Put <b>{self.banner_data.name}</b> on the agenda of the team's next MDT "
-            "meeting. Say what the team needs to decide; the reason is written in the notes "
-            "and shown on the agenda.",
+            f"Propose <b>{self.banner_data.name}</b> for the team's next MDT meeting, first "
+            "on its list; the escalation stands until the MDT has discussed it. Say what the "
+            "team needs to decide; the reason is written in the notes and shown on the agenda.",
             action="Escalate",
             placeholder="e.g. Carer admitted to hospital; two falls this week",
             parent=self,
@@ -267,7 +267,10 @@ class RecordView(QWidget):
             lambda: escalate_to_next_mdt(self.store, self.patient_id, reason),
         ):
             return False
-        self.message.setText("Escalated: on the agenda of the next MDT meeting.")
+        from mdt_desktop.services.meetings import escalation_confirmation
+
+        # Which meeting it is for, as it stands: an escalation is only proposed there.
+        self.message.setText(escalation_confirmation(self.store, self.patient_id))
         self._changed()
         return True
 

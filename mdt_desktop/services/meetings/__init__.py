@@ -4,8 +4,8 @@ Every write is one transaction through the ORM, so each change gets its outbox a
 audit entries from the flush hook. Recording a case's outcome writes the decision,
 its actions, the agenda item and the caseload entry together, or nothing.
 
-One module per part (scheduling, attendance, agenda, outcomes, case_essentials,
-actions, person, minutes); every public name is importable from here. Where a part
+One module per part (scheduling, attendance, agenda, order, escalations, outcomes,
+case_essentials, actions, person, minutes); every public name is importable from here. Where a part
 and a function share a name (``meetings.actions``, ``meetings.minutes``), the name
 here is the function, as it was before the split.
 """
@@ -45,7 +45,9 @@ from .attendance import (
     start_meeting,
 )
 from .case_essentials import CaseEssentials, _goal_text, case_essentials
+from .escalations import escalation_confirmation, escalations_not_on_agenda
 from .minutes import minutes
+from .order import AGENDA_ORDER, Band, agenda_rank, default_minutes
 from .outcomes import (
     NewAction,
     Outcome,
@@ -56,6 +58,9 @@ from .outcomes import (
 )
 from .person import PersonMeetingLine, person_meetings
 from .scheduling import (
+    DEFAULT_LENGTH,
+    MAX_LENGTH,
+    MIN_LENGTH,
     MeetingSummary,
     cancel_meeting,
     list_meetings,
@@ -65,9 +70,14 @@ from .scheduling import (
 )
 
 __all__ = [
+    "AGENDA_ORDER",
+    "DEFAULT_LENGTH",
+    "MAX_LENGTH",
+    "MIN_LENGTH",
     "ActionLine",
     "AgendaLine",
     "AttendanceLine",
+    "Band",
     "CaseEssentials",
     "MeetingError",
     "MeetingSummary",
@@ -82,12 +92,16 @@ __all__ = [
     "add_person",
     "add_to_agenda",
     "agenda",
+    "agenda_rank",
     "attendance",
     "build_agenda",
     "cancel_meeting",
     "case_essentials",
     "close_meeting",
     "complete_action",
+    "default_minutes",
+    "escalation_confirmation",
+    "escalations_not_on_agenda",
     "list_meetings",
     "mark_discussed",
     "mark_everyone_present",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mdt_desktop.domain import meetings as rules
@@ -27,8 +27,9 @@ from mdt_desktop.store.schema import (
     Patient,
 )
 
+from . import order
 from ._common import MeetingError, _meeting, _open_for_changes, _require
-from .budget_reviews import budget_review_proposals, review_rank
+from .budget_reviews import budget_review_proposals
 
 # --- the agenda -------------------------------------------------------------------------
 
@@ -46,6 +47,8 @@ class AgendaLine:
     status: str
     discussion: str | None
     decision: str | None = None
+    carried: bool = False
+    pressing: bool = False
 
     @property
     def reason_label(self) -> str:
@@ -53,7 +56,8 @@ class AgendaLine:
 
     @property
     def reason_line(self) -> str:
-        return rules.reason_line(self.reason_kind, self.reason)
+        # A carried case's reason already reads "Not reached on … — <its first reason>".
+        return self.reason if self.carried else rules.reason_line(self.reason_kind, self.reason)
 
 
 def _name(p: Patient) -> str:
@@ -85,6 +89,8 @@ def agenda(store: Store, meeting_id: uuid.UUID) -> list[AgendaLine]:
                 rules.decision_words(decisions[i.id].outcome, decisions[i.id].referred_to)
                 if i.id in decisions
                 else None,
+                carried=i.carried_from_id is not None,
+                pressing=bool(i.pressing),
             )
             for i in items
         ]
@@ -112,6 +118,10 @@ class ProposedCase:
     reason_kind: str
     reason: str
     carried_from_id: uuid.UUID | None = None
+    pressing: bool = False
+    minutes: int = order.DEFAULT_MINUTES
+    # Within the time the meeting has left (escalations always are): ticked to add.
+    fits: bool = True
 
     @property
     def reason_label(self) -> str:
@@ -119,71 +129,135 @@ class ProposedCase:
 
     @property
     def reason_line(self) -> str:
+        if self.carried_from_id is not None:
+            return self.reason
         return rules.reason_line(self.reason_kind, self.reason)
 
+    @property
+    def rank(self) -> tuple[int, int]:
+        return order.agenda_rank(
+            self.reason_kind, self.pressing, carried=self.carried_from_id is not None
+        )
 
-def _merge(proposals: Iterable[q.Proposal]) -> dict[uuid.UUID, tuple[str, list[str], Any]]:
-    """One line per person: the most pressing reason names it, every reason is kept."""
+
+@dataclass(frozen=True)
+class _Merged:
+    reason_kind: str
+    texts: list[str]
+    carried_from_id: uuid.UUID | None
+    pressing: bool
+
+
+def _merge(proposals: Iterable[q.Proposal]) -> dict[uuid.UUID, _Merged]:
+    """One line per person: the most pressing reason names it and places it, every reason
+    is kept."""
     by_person: dict[uuid.UUID, list[q.Proposal]] = {}
     for p in proposals:
         by_person.setdefault(p.patient_id, []).append(p)
     merged = {}
     for pid, found in by_person.items():
-        found.sort(key=lambda p: rules.REASON_PRIORITY.index(p.reason_kind))
+        found.sort(
+            key=lambda p: order.agenda_rank(
+                p.reason_kind, p.pressing, p.carried_from_id is not None
+            )
+        )
         texts = list(dict.fromkeys(p.reason for p in found))
+        # "Not reached on … — Review due …" already says "Review due …".
+        texts = [t for t in texts if not any(o.endswith(f" — {t}") for o in texts)]
         carried = next((p.carried_from_id for p in found if p.carried_from_id), None)
-        merged[pid] = (found[0].reason_kind, texts, carried)
+        merged[pid] = _Merged(found[0].reason_kind, texts, carried, found[0].pressing)
     return merged
+
+
+def minutes_planned(items: Iterable[AgendaItem]) -> int:
+    return sum(i.minutes_allotted for i in items)
+
+
+def _within_time(cases: list[ProposedCase], available: int) -> list[ProposedCase]:
+    """Tick cases in agenda order while the time left holds them (a case too long for
+    what is left is passed over for shorter ones after it). Escalations are always
+    ticked: the team promised to discuss them."""
+    out, used = [], 0
+    for case in cases:
+        fits = case.reason_kind == "escalation" or used + case.minutes <= available
+        if fits:
+            used += case.minutes
+        out.append(replace(case, fits=fits))
+    return out
 
 
 def propose_agenda(
     store: Store, meeting_id: uuid.UUID, today: date | None = None
 ) -> list[ProposedCase]:
-    """Who the team should discuss, not yet on this agenda: most pressing reasons first."""
+    """Who the team should discuss, not yet on this agenda, in the agenda order; those that
+    fit the time the meeting has left are marked ``fits``."""
     today = today or date.today()
     with store.session() as s:
         meeting = _meeting(s, meeting_id)
-        on_agenda = {i.patient_id for i in q.agenda_items(s, meeting_id)}
+        items = q.agenda_items(s, meeting_id)
+        on_agenda = {i.patient_id for i in items}
+        available = order.meeting_length(meeting.length_minutes) - minutes_planned(items)
         found = [*q.proposals(s, meeting, today), *budget_review_proposals(s, meeting, today)]
         merged = _merge(p for p in found if p.patient_id not in on_agenda)
         people = {p.id: p for p in s.scalars(select(Patient).where(Patient.id.in_(list(merged))))}
     cases = [
         ProposedCase(
-            pid, _name(people[pid]), people[pid].nhs_number, kind, "; ".join(texts), carried
+            pid,
+            _name(people[pid]),
+            people[pid].nhs_number,
+            m.reason_kind,
+            "; ".join(m.texts),
+            m.carried_from_id,
+            m.pressing,
+            order.default_minutes(m.reason_kind, m.pressing),
         )
-        for pid, (kind, texts, carried) in merged.items()
+        for pid, m in merged.items()
         if pid in people
     ]
-    cases.sort(
-        key=lambda c: (rules.REASON_PRIORITY.index(c.reason_kind), review_rank(c.reason), c.name)
-    )
-    return cases
+    ranked = order.in_agenda_order(cases, lambda c: c.rank, lambda c: c.name)
+    return _within_time(ranked, available)
 
 
-def _next_position(s: Session, meeting_id: uuid.UUID) -> int:
-    top = s.scalar(
-        select(func.max(AgendaItem.position)).where(
-            AgendaItem.meeting_id == meeting_id, AgendaItem.deleted_at.is_(None)
-        )
+def _item_rank(item: AgendaItem) -> tuple[int, int]:
+    return order.agenda_rank(
+        item.reason_kind, bool(item.pressing), item.carried_from_id is not None
     )
-    return (top or 0) + 1
+
+
+def _place(existing: list[AgendaItem], item: AgendaItem) -> None:
+    """Put a new item after every item that ranks with or before it (the chair's own order
+    of those is kept), and move the rest down one. Never above a case already taken in a
+    running meeting: the meeting goes on from where it is."""
+    rank = _item_rank(item)
+    after = [
+        n
+        for n, old in enumerate(existing)
+        if _item_rank(old) <= rank or old.status != AgendaStatus.PENDING
+    ]
+    at = (after[-1] + 1) if after else 0
+    existing.insert(at, item)
+    for position, each in enumerate(existing, 1):
+        if each.position != position:
+            each.position = position
 
 
 def add_to_agenda(
     store: Store,
     meeting_id: uuid.UUID,
     cases: Sequence[ProposedCase],
-    minutes: int = 5,
+    minutes: int | None = None,
 ) -> list[uuid.UUID]:
-    """Add proposed cases at the end of the agenda (people already on it are skipped)."""
+    """Add proposed cases at their place in the agenda order (people already on it are
+    skipped); each gets its reason's usual minutes unless ``minutes`` says otherwise."""
     _require(store, Permission.RUN_MEETING)
-    rules.check_minutes(minutes)
+    if minutes is not None:
+        rules.check_minutes(minutes)
     added: list[uuid.UUID] = []
     with store.transaction() as s:
         meeting = _meeting(s, meeting_id)
         _open_for_changes(meeting)
-        on_agenda = {i.patient_id for i in q.agenda_items(s, meeting_id)}
-        position = _next_position(s, meeting_id)
+        existing = q.agenda_items(s, meeting_id)
+        on_agenda = {i.patient_id for i in existing}
         for case in cases:
             if case.patient_id in on_agenda:
                 continue
@@ -191,28 +265,35 @@ def add_to_agenda(
                 team_id=meeting.team_id,
                 meeting_id=meeting_id,
                 patient_id=case.patient_id,
-                position=position,
+                position=len(existing) + 1,
                 reason_kind=case.reason_kind,
                 reason=case.reason,
-                minutes_allotted=minutes,
+                minutes_allotted=minutes if minutes is not None else case.minutes,
                 status=AgendaStatus.PENDING,
                 carried_from_id=case.carried_from_id,
+                pressing=case.pressing,
             )
             s.add(item)
+            _place(existing, item)
             s.flush()
             added.append(item.id)
             on_agenda.add(case.patient_id)
-            position += 1
     return added
 
 
 def build_agenda(store: Store, meeting_id: uuid.UUID, today: date | None = None) -> int:
-    """Take every proposal onto the agenda, in the proposed order; returns how many."""
-    return len(add_to_agenda(store, meeting_id, propose_agenda(store, meeting_id, today)))
+    """Take the proposals that fit the meeting's time onto the agenda (every escalation
+    among them), in the agenda order; returns how many."""
+    fitting = [c for c in propose_agenda(store, meeting_id, today) if c.fits]
+    return len(add_to_agenda(store, meeting_id, fitting))
 
 
 def add_person(
-    store: Store, meeting_id: uuid.UUID, patient_id: uuid.UUID, reason: str, minutes: int = 5
+    store: Store,
+    meeting_id: uuid.UUID,
+    patient_id: uuid.UUID,
+    reason: str,
+    minutes: int = order.DEFAULT_MINUTES,
 ) -> uuid.UUID:
     """Anyone on the caseload, added by search with the chair's reason."""
     reason = reason.strip()
@@ -235,44 +316,41 @@ def add_person(
 
 
 def _carry_forward_into(s: Session, meeting: Meeting) -> int:
-    """Put cases not reached at earlier meetings onto this agenda (in their old order)."""
+    """Put cases not reached at earlier meetings onto this agenda, each with its reason,
+    its priority and its minutes, at its place in the agenda order, while there is time."""
     if meeting.status != MeetingStatus.PLANNED:
         return 0
     existing = q.agenda_items(s, meeting.id)
     on_agenda = {i.patient_id for i in existing}
     # The same person not reached twice is carried once (their latest item).
-    items: dict[uuid.UUID, AgendaItem] = {}
-    held: dict[uuid.UUID, datetime] = {}
+    items: dict[uuid.UUID, tuple[AgendaItem, datetime]] = {}
     for old, when in q.uncarried_not_reached_with_date(s, meeting):
         if old.patient_id not in on_agenda:
-            items[old.patient_id] = old
-            held[old.id] = when
-    if not items:
-        return 0
-    # Carried cases go first: they have already waited a meeting.
-    for offset, item in enumerate(existing):
-        item.position = len(items) + offset + 1
-    position, carried = 1, 0
-    for old in items.values():
-        reason = rules.carried_reason(
-            old.reason_kind, old.reason, format_patient_date(held[old.id].astimezone().date())
-        )
-        s.add(
-            AgendaItem(
-                team_id=meeting.team_id,
-                meeting_id=meeting.id,
-                patient_id=old.patient_id,
-                position=position,
-                reason_kind="carried_forward",
-                reason=reason,
-                minutes_allotted=old.minutes_allotted,
-                status=AgendaStatus.PENDING,
-                carried_from_id=old.id,
-            )
-        )
-        on_agenda.add(old.patient_id)
-        position += 1
+            items[old.patient_id] = (old, when)
+    # As many as the meeting has time for (escalations always), most pressing first; the
+    # rest stay proposed, still carrying their reason, so they do not pile onto the agenda.
+    waiting = sorted(items.values(), key=lambda pair: _item_rank(pair[0]))
+    available = order.meeting_length(meeting.length_minutes) - minutes_planned(existing)
+    carried, used = 0, 0
+    for old, when in waiting:
+        if old.reason_kind != "escalation" and used + old.minutes_allotted > available:
+            continue
+        used += old.minutes_allotted
         carried += 1
+        item = AgendaItem(
+            team_id=meeting.team_id,
+            meeting_id=meeting.id,
+            patient_id=old.patient_id,
+            position=len(existing) + 1,
+            reason_kind=old.reason_kind,
+            reason=q.carried_item_reason(old, format_patient_date(when.astimezone().date())),
+            minutes_allotted=old.minutes_allotted,
+            status=AgendaStatus.PENDING,
+            carried_from_id=old.id,
+            pressing=bool(old.pressing),
+        )
+        s.add(item)
+        _place(existing, item)
     s.flush()
     return carried
 

@@ -50,11 +50,6 @@ class BudgetReviewDue:
         return f"Budget review due {fmt(self.due_on)}{why}{OVERDUE if self.overdue else ''}"
 
 
-def review_rank(reason: str) -> int:
-    """Among reviews (care plan or budget), overdue ones come before those only due."""
-    return 0 if OVERDUE in reason else 1
-
-
 def _meeting_day(meeting: Meeting) -> date:
     return meeting.starts_at.astimezone().date()
 
@@ -108,7 +103,8 @@ def _due(
 def budget_review_proposals(s: Session, meeting: Meeting, today: date) -> list[q.Proposal]:
     """Agenda proposals: a budget review due or overdue ranks with the care-plan reviews."""
     return [
-        q.Proposal(d.patient_id, "review_due", d.words, d.due_on) for d in _due(s, meeting, today)
+        q.Proposal(d.patient_id, "review_due", d.words, d.due_on, pressing=d.overdue)
+        for d in _due(s, meeting, today)
     ]
 
 

@@ -30,8 +30,17 @@ from mdt_desktop.store.schema import (
 
 from ._common import MeetingError, _meeting, _open_for_changes, _require
 from .agenda import _carry_forward_into
+from .order import DEFAULT_LENGTH, meeting_length
 
 # --- scheduling and attendance ---------------------------------------------------------
+
+MIN_LENGTH, MAX_LENGTH = 15, 480
+
+
+def check_length(minutes: int) -> int:
+    if not MIN_LENGTH <= minutes <= MAX_LENGTH:
+        raise MeetingError(f"A meeting lasts {MIN_LENGTH} to {MAX_LENGTH} minutes.")
+    return minutes
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,20 @@ class MeetingSummary:
     discussed: int
     quorum_met: bool | None
     quorum_detail: str | None
+    length_minutes: int = DEFAULT_LENGTH
+    agenda_minutes: int = 0
+
+    @property
+    def over_time(self) -> bool:
+        return self.agenda_minutes > self.length_minutes
+
+    @property
+    def time_line(self) -> str:
+        """ "165 of 90 minutes — 75 over": the agenda against the meeting's length."""
+        text = f"{self.agenda_minutes} of {self.length_minutes} minutes"
+        if self.over_time:
+            text += f" — {self.agenda_minutes - self.length_minutes} over"
+        return text
 
     @property
     def when(self) -> str:
@@ -72,10 +95,12 @@ class MeetingSummary:
             "discussed": self.discussed,
             "quorum_met": self.quorum_met,
             "quorum": self.quorum_detail,
+            "length_minutes": self.length_minutes,
+            "agenda_minutes": self.agenda_minutes,
         }
 
 
-def schedule_meeting(
+def schedule_meeting(  # noqa: PLR0913 - one keyword per fact of the meeting
     store: Store,
     *,
     team_id: uuid.UUID,
@@ -85,6 +110,7 @@ def schedule_meeting(
     chair_staff_id: uuid.UUID | None = None,
     note_taker_staff_id: uuid.UUID | None = None,
     invite_team: bool = True,
+    length_minutes: int = DEFAULT_LENGTH,
 ) -> uuid.UUID:
     """A planned meeting; the team's staff are listed as expected (absent until marked),
     and cases not reached last time are carried onto its agenda straight away."""
@@ -95,6 +121,7 @@ def schedule_meeting(
     video_link = (video_link or "").strip() or None
     if location is None and video_link is None:
         raise MeetingError("Give a place or a video link for the meeting.")
+    check_length(length_minutes)
     with store.transaction() as s:
         if s.get(Team, team_id) is None:
             raise MeetingError("That team is not in this store.")
@@ -106,6 +133,7 @@ def schedule_meeting(
             chair_staff_id=chair_staff_id,
             note_taker_staff_id=note_taker_staff_id,
             status=MeetingStatus.PLANNED,
+            length_minutes=length_minutes,
         )
         s.add(meeting)
         s.flush()
@@ -136,11 +164,16 @@ def update_meeting(
     video_link: str | None = None,
     chair_staff_id: uuid.UUID | None = None,
     note_taker_staff_id: uuid.UUID | None = None,
+    length_minutes: int | None = None,
 ) -> None:
     _require(store, Permission.RUN_MEETING)
+    if length_minutes is not None:
+        check_length(length_minutes)
     with store.transaction() as s:
         meeting = _meeting(s, meeting_id)
         _open_for_changes(meeting)
+        if length_minutes is not None:
+            meeting.length_minutes = length_minutes
         if starts_at is not None:
             if starts_at.tzinfo is None:
                 raise MeetingError("A meeting time needs a time zone.")
@@ -164,18 +197,19 @@ def cancel_meeting(store: Store, meeting_id: uuid.UUID) -> None:
 
 def _summaries(s: Session, meetings: Sequence[Meeting]) -> list[MeetingSummary]:
     ids = [m.id for m in meetings]
-    counts: dict[uuid.UUID, tuple[int, int]] = {}
+    counts: dict[uuid.UUID, tuple[int, int, int]] = {}
     if ids:
-        for mid, total, done in s.execute(
+        for mid, total, done, minutes in s.execute(
             select(
                 AgendaItem.meeting_id,
                 func.count(),
                 func.sum(case((AgendaItem.status == AgendaStatus.DISCUSSED, 1), else_=0)),
+                func.sum(AgendaItem.minutes_allotted),
             )
             .where(AgendaItem.meeting_id.in_(ids), AgendaItem.deleted_at.is_(None))
             .group_by(AgendaItem.meeting_id)
         ):
-            counts[mid] = (int(total), int(done or 0))
+            counts[mid] = (int(total), int(done or 0), int(minutes or 0))
     teams = {t.id: t.name for t in s.scalars(select(Team))}
     staff_ids = {m.chair_staff_id for m in meetings} | {m.note_taker_staff_id for m in meetings}
     staff_ids.discard(None)
@@ -195,10 +229,12 @@ def _summaries(s: Session, meetings: Sequence[Meeting]) -> list[MeetingSummary]:
             chair=names.get(m.chair_staff_id) if m.chair_staff_id else None,
             note_taker=names.get(m.note_taker_staff_id) if m.note_taker_staff_id else None,
             status=m.status,
-            cases=counts.get(m.id, (0, 0))[0],
-            discussed=counts.get(m.id, (0, 0))[1],
+            cases=counts.get(m.id, (0, 0, 0))[0],
+            discussed=counts.get(m.id, (0, 0, 0))[1],
             quorum_met=m.quorum_met,
             quorum_detail=m.quorum_detail,
+            length_minutes=meeting_length(m.length_minutes),
+            agenda_minutes=counts.get(m.id, (0, 0, 0))[2],
         )
         for m in meetings
     ]
