@@ -20,10 +20,17 @@ DEMO_SIZES = [
 PEOPLE = "people"
 
 
-def fill_with_demo(store: Store, patients: int, progress: Progress) -> Any:
+# The offer beside the demo's size: the signed-in person joins the demo team.
+JOIN_TEXT = "Put me in the demo team, so my caseload, meetings, actions and Today are filled"
+
+
+def fill_with_demo(
+    store: Store, patients: int, progress: Progress, *, join_team: bool = False
+) -> Any:
     """Runs in the background: generate_demo with our progress; cancelled → None.
 
-    generate_demo writes in one transaction, so a cancel leaves the store as it was.
+    generate_demo is all or nothing, so a cancel or a failure leaves the store as it was.
+    ``join_team``: the signed-in user moves into the demo team (see generate_demo).
     """
     from mdt_desktop.services.demo import Cancelled, generate_demo
 
@@ -33,6 +40,7 @@ def fill_with_demo(store: Store, patients: int, progress: Progress) -> Any:
             patients,
             progress=lambda done, total: progress.report(done, total, PEOPLE),
             should_cancel=lambda: progress.cancelled,
+            join_team=join_team,
         )
     except Cancelled:
         return None
@@ -54,3 +62,13 @@ def show_demo_progress(bar: QProgressBar, status: QLabel, done: int, total: int,
     else:
         bar.setRange(0, 0)
         status.setText(text)
+
+
+def demo_failure_sentence(exc: BaseException) -> str:
+    """What a person reads when the demo did not load: a UserError's own sentence (the
+    demo turns every failure into one), never an exception's text."""
+    from mdt_desktop.services.errors import UserError, as_sentence
+
+    if isinstance(exc, UserError):
+        return as_sentence(exc)
+    return "The demo data could not be made, so none of it was kept: the store is as it was before."

@@ -33,7 +33,13 @@ from mdt_desktop.store.keys import StoreKey, check_new_passphrase, keyring_usabl
 from mdt_desktop.store.schema import User
 
 from .background import Operation, Progress, run_in_background
-from .demo_data import DEMO_SIZES, fill_with_demo, show_demo_progress
+from .demo_data import (
+    DEMO_SIZES,
+    JOIN_TEXT,
+    demo_failure_sentence,
+    fill_with_demo,
+    show_demo_progress,
+)
 from .operations import sentence
 from .users import ProfileForm
 
@@ -209,7 +215,7 @@ class DemoPage(QWizardPage):
         self.setTitle(_title("Demo data"))
         self.setSubTitle(
             "Try MDT Desktop on made-up people before your own lists arrive. "
-            "You can also load it later from the dashboard."
+            "You can also load it later from Today."
         )
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
@@ -233,6 +239,18 @@ class DemoPage(QWizardPage):
                 RADIO_INDENT,
             )
         )
+        self.join = QCheckBox(JOIN_TEXT)
+        self.join.setObjectName("joinDemoTeam")
+        self.join.setChecked(True)
+        self.join.setContentsMargins(RADIO_INDENT, 0, 0, 0)
+        layout.addWidget(self.join)
+        layout.addWidget(
+            _note(
+                "You work in the demo's team, the Northside Neighbourhood MDT, as one of its "
+                "care coordinators. Leave this unticked to keep your own team empty.",
+                RADIO_INDENT,
+            )
+        )
         self.status = QLabel("")
         self.status.setObjectName("progressText")
         self.status.setWordWrap(True)
@@ -249,7 +267,9 @@ class DemoPage(QWizardPage):
         layout.addWidget(self.error)
         layout.addStretch(1)
         self.fill.toggled.connect(self.size.setEnabled)
+        self.fill.toggled.connect(self.join.setEnabled)
         self.size.setEnabled(False)
+        self.join.setEnabled(False)
         self.show_busy(False)
 
     def show_busy(self, busy: bool) -> None:
@@ -257,6 +277,7 @@ class DemoPage(QWizardPage):
         self.cancel_button.setVisible(busy)
         self.fill.setEnabled(not busy)
         self.size.setEnabled(not busy and self.fill.isChecked())
+        self.join.setEnabled(not busy and self.fill.isChecked())
 
     def validatePage(self) -> bool:
         return self._wizard.finish_page_done()
@@ -316,6 +337,7 @@ class FirstRunWizard(QWizard):
         key = self.store_page.key()
         profile = self.profile_page.form
         patients = int(page.size.currentData()) if page.fill.isChecked() else 0
+        join = page.join.isChecked()
         made: dict[str, Any] = {}
 
         def work(progress: Progress) -> Any:
@@ -330,7 +352,12 @@ class FirstRunWizard(QWizard):
                 store = made["store"] = self.store
             if not patients:
                 return None
-            return fill_with_demo(store, patients, progress)
+            summary = fill_with_demo(store, patients, progress, join_team=join)
+            if join:  # the profile now names the demo team: the window opens on it
+                from mdt_desktop.services.users import current_user
+
+                made["user"] = current_user(store) or made.get("user") or self.user
+            return summary
 
         def progressed(done: int, total: int, text: str) -> None:
             show_demo_progress(page.progress, page.status, done, total, text)
@@ -352,8 +379,8 @@ class FirstRunWizard(QWizard):
                 # Keep the working store: finishing now opens it, empty.
                 self._finished_work = True
                 page.error.setText(
-                    f"The demo data could not be loaded ({exc}). Your store is ready: "
-                    "press Finish to open it, and load demo data later from the dashboard."
+                    f"{demo_failure_sentence(exc)} Your store is ready: press Finish to "
+                    "open it, and load demo data later from Today."
                 )
 
         page.error.setText("")
