@@ -44,6 +44,7 @@ from .pages import StatCard, page_header
 
 PATIENT_ROLE = Qt.ItemDataRole.UserRole
 COLUMNS = 3
+LIST_HEIGHT = 140  # five one-line rows, or three that wrap
 CARD_COLUMNS = 4
 
 
@@ -66,7 +67,10 @@ class TodayList(QListWidget):
         self.setAccessibleName(name)
         self.setWordWrap(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        # Narrow windows wrap the rows rather than push the panels off the page.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumHeight(LIST_HEIGHT)
+        self.setMaximumHeight(LIST_HEIGHT)
         self.itemClicked.connect(self._choose)
 
     def _choose(self, item: QListWidgetItem | None) -> None:
@@ -97,13 +101,15 @@ class TodayPanel(QFrame):
         super().__init__()
         self.key = key
         self.setObjectName("panel")
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Maximum)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
         layout.setSpacing(6)
         top = QHBoxLayout()
         self.title = QLabel(title)
         self.title.setObjectName("panelTitle")
+        self.title.setWordWrap(True)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top.addWidget(self.title, 1)
         self.open_button = QPushButton(button)
         self.open_button.setObjectName(f"today-{key}")
@@ -112,9 +118,10 @@ class TodayPanel(QFrame):
         layout.addLayout(top)
         self.summary = QLabel("…")
         self.summary.setWordWrap(True)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.summary)
         self.list = TodayList(title)
-        layout.addWidget(self.list, 1)
+        layout.addWidget(self.list)
 
 
 def _who(family: str | None, given: str | None, title: str | None = None) -> str:
@@ -133,7 +140,7 @@ def _due_words(due: date | None, today: date) -> str:
     if due is None:
         return "no due date"
     if due < today:
-        return f"overdue by {_days((today - due).days)} ({format_patient_date(due)})"
+        return f"overdue by {_days((today - due).days)}"
     if due == today:
         return "due today"
     return f"due {format_patient_date(due)} (in {_days((due - today).days)})"
@@ -184,6 +191,7 @@ class TodayPage(Page):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget()
         scroll.setWidget(body)
         outer = QVBoxLayout(self)
@@ -200,12 +208,12 @@ class TodayPage(Page):
         self.panels = {
             p.key: p
             for p in (
-                TodayPanel("referrals", "Referrals waiting", "Open referrals"),
-                TodayPanel("reviews", "My reviews", "Open my caseload"),
-                TodayPanel("mentions", "Notes mentioning me", "Open my inbox"),
-                TodayPanel("actions", "My actions", "Open my actions"),
-                TodayPanel("hospital", "My people in hospital", "Open the board"),
-                TodayPanel("meeting", "Next meeting", "Open the meeting"),
+                TodayPanel("referrals", "Referrals waiting", "All referrals"),
+                TodayPanel("reviews", "My reviews", "My caseload"),
+                TodayPanel("mentions", "Notes mentioning me", "My inbox"),
+                TodayPanel("actions", "My actions", "Actions tracker"),
+                TodayPanel("hospital", "My people in hospital", "The board"),
+                TodayPanel("meeting", "Next meeting", "The meeting"),
             )
         }
         grid = QGridLayout()
@@ -216,7 +224,7 @@ class TodayPage(Page):
             panel.open_button.clicked.connect(lambda _=False, k=panel.key: self.go_to(k))
         for column in range(COLUMNS):
             grid.setColumnStretch(column, 1)
-        layout.addLayout(grid, 1)
+        layout.addLayout(grid)
         figures = QLabel("Across the store")
         figures.setObjectName("panelTitle")
         layout.addWidget(figures)
@@ -231,6 +239,7 @@ class TodayPage(Page):
         for column in range(CARD_COLUMNS):
             cards.setColumnStretch(column, 1)
         layout.addLayout(cards)
+        layout.addStretch(1)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -294,8 +303,8 @@ class TodayPage(Page):
         p.list.set_rows(
             [
                 (
-                    f"{_who(r.family_name, r.given_name, r.title)}: waiting "
-                    f"{_days(t.days_waiting(r))}"
+                    f"{_who(r.family_name, r.given_name, r.title)}: "
+                    + _waiting_words(t.days_waiting(r))
                     + ("" if r.urgency == "routine" else f", {r.urgency}"),
                     r.patient_id,
                 )
@@ -313,7 +322,7 @@ class TodayPage(Page):
         p.list.set_rows(
             [
                 (
-                    f"{_who(r.family_name, r.given_name, r.title)}: review "
+                    f"{_who(r.family_name, r.given_name, r.title)}: "
                     f"{_due_words(r.next_review_on, t.today)}",
                     r.patient_id,
                 )
@@ -323,7 +332,7 @@ class TodayPage(Page):
         )
 
         p = self.panels["mentions"]
-        p.title.setText(f"Notes mentioning me ({t.mentions_unread:,} unread)")
+        p.title.setText(f"Notes mentioning me ({t.mentions_unread:,})")
         p.summary.setText(
             f"{_plural(t.mentions, 'note')} mention you; {t.mentions_unread:,} not read yet."
             if t.mentions
@@ -333,8 +342,8 @@ class TodayPage(Page):
             [
                 (
                     ("Unread · " if m.read_at is None else "")
-                    + f"{_who(m.family_name, m.given_name, m.title)}, from {m.author_name} on "
-                    f"{format_patient_date(m.written_at.date())}: {_short(m.text)}",
+                    + f"{_who(m.family_name, m.given_name)}, {m.author_name}: "
+                    f"{_short(m.text, 48)}",
                     m.patient_id,
                 )
                 for m in t.mention_rows
@@ -352,8 +361,8 @@ class TodayPage(Page):
         p.list.set_rows(
             [
                 (
-                    f"{_short(a.description)} ({_due_words(a.due_on, t.today)})"
-                    + (f": {_who(a.family_name, a.given_name)}" if a.family_name else ""),
+                    (f"{_who(a.family_name, a.given_name)}: " if a.family_name else "")
+                    + f"{_short(a.description, 40)}, {_due_words(a.due_on, t.today)}",
                     a.patient_id,
                 )
                 for a in t.actions
@@ -388,20 +397,15 @@ class TodayPage(Page):
         if m is None:
             p.title.setText("Next meeting")
             p.summary.setText("No meeting is planned. Schedule one on the Meetings page.")
-            p.open_button.setText("Open meetings")
+            p.open_button.setText("Meetings")
             p.list.set_rows([], "Nothing planned.")
             return
         local = m.starts_at.astimezone()
-        p.title.setText(f"Next meeting: {local:%a} {format_patient_date(local.date())}")
-        p.open_button.setText("Open the meeting")
+        p.title.setText("Next meeting")
+        p.open_button.setText("The meeting")
         p.summary.setText(_agenda_words(m))
-        p.list.set_rows(
-            [
-                (f"{local:%H:%M}, {m.location}" if m.location else f"{local:%H:%M}", None),
-                (f"{_plural(m.cases, 'case')} on the agenda, {m.minutes_allotted} minutes", None),
-            ],
-            "",
-        )
+        when = f"{local:%A} {format_patient_date(local.date())} at {local:%H:%M}"
+        p.list.set_rows([(when, None), *([(m.location, None)] if m.location else [])], "")
 
     # --- where each panel leads ------------------------------------------------------------
 
@@ -533,6 +537,10 @@ class TodayPage(Page):
             self.demo_op.cancel()
             self.demo_cancel.setEnabled(False)
             self.demo_status.setText("Stopping… nothing half-made is kept.")
+
+
+def _waiting_words(days: int) -> str:
+    return "referred today" if days == 0 else f"waiting {_days(days)}"
 
 
 def _short(text: str, limit: int = 90) -> str:

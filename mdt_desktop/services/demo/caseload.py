@@ -217,6 +217,9 @@ def add_demo_caseload(
                 review = today + timedelta(days=rng.randint(1, 84))
                 if rng.random() < 0.1:
                     review = today - timedelta(days=rng.randint(1, 30))
+                if coordinator is me:
+                    # The signed-in user's own week: a few reviews overdue or due soon.
+                    review = today + timedelta(days=rng.randint(-10, 35))
                 if rng.random() < 0.05:
                     escalation = rng.choice(ESCALATION_REASONS)
                     escalated_at = _at(today - timedelta(days=rng.randint(0, 9)), rng)

@@ -117,6 +117,14 @@ def add_demo_meetings(
                 .order_by(CaseloadEntry.started_on, CaseloadEntry.id)
             )
         )
+    with store.session() as s:
+        coordinators = dict(
+            s.execute(
+                select(CaseloadEntry.patient_id, CaseloadEntry.care_coordinator_id).where(
+                    CaseloadEntry.team_id == team_id, CaseloadEntry.deleted_at.is_(None)
+                )
+            ).all()
+        )
     gp = [x for x in staff if x[2] == "gp"]
     chair = gp[0][0] if gp else staff[0][0]
     note_taker = next((x[0] for x in staff if x[2] == "administrator"), staff[-1][0])
@@ -164,8 +172,12 @@ def add_demo_meetings(
             outcomes, weights = zip(*OUTCOME_WEIGHTS, strict=True)
             outcome = rng.choices(outcomes, weights)[0]
             actions = []
-            for _ in range(rng.choice((0, 1, 1, 2))):
+            lead = coordinators.get(line.patient_id)
+            for i in range(rng.choice((0, 1, 1, 2))):
                 owner_id, owner = rng.choice(present)
+                if i == 0 and lead in dict(present):
+                    # The person's care coordinator, when there, takes the first action.
+                    owner_id, owner = lead, dict(present)[lead]
                 actions.append(
                     svc.NewAction(
                         rng.choice(ACTIONS),
