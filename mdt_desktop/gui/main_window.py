@@ -367,7 +367,7 @@ class MainWindow(QMainWindow):
         window.show_html("Store details", "<p>Reading the store…</p>")
         window.show()
         lines = self.sync_lines()
-        self.details_op = background.run_in_background(
+        background.run_in_background(
             window,
             lambda _: store_status(self.store),
             on_success=lambda status: window.show_html(

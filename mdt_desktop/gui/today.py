@@ -200,8 +200,11 @@ class TodayPage(Page):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(32, 20, 32, 20)
         layout.setSpacing(12)
-        self.header = page_header("Today", "")
-        layout.addWidget(self.header)
+        layout.addWidget(page_header("Today"))
+        self.subtitle = QLabel("…")  # the day, and who it is for
+        self.subtitle.setObjectName("pageSubtitle")
+        self.subtitle.setWordWrap(True)
+        layout.addWidget(self.subtitle)
         self.demo_box = self._demo_box()
         self.demo_box.setVisible(False)
         layout.addWidget(self.demo_box)
@@ -233,7 +236,9 @@ class TodayPage(Page):
         self.cards: dict[str, StatCard] = {}
         for i, spec in enumerate(dashboard_cards()):
             card = StatCard(spec.caption, spec.tip)
-            card.layout().setContentsMargins(12, 6, 12, 6)
+            card_layout = card.layout()
+            if card_layout is not None:
+                card_layout.setContentsMargins(12, 6, 12, 6)
             self.cards[spec.key] = card
             cards.addWidget(card, i // CARD_COLUMNS, i % CARD_COLUMNS)
         for column in range(CARD_COLUMNS):
@@ -280,15 +285,10 @@ class TodayPage(Page):
         self.loaded.emit(self.summary)
 
     def _fill(self, t: Any) -> None:
-        subtitle = self.header.findChild(QLabel, "pageSubtitle")
         day = f"{t.today:%A} {format_patient_date(t.today)}"
         words = f"{day}. {self.user.name}: {_plural(t.caseload, 'person', 'people')} "
         words += "on your caseload."
-        if subtitle is None:
-            subtitle = QLabel(words)
-            subtitle.setObjectName("pageSubtitle")
-            self.header.layout().addWidget(subtitle)
-        subtitle.setText(words)
+        self.subtitle.setText(words)
 
         p = self.panels["referrals"]
         p.title.setText(f"Referrals waiting ({t.referrals_waiting:,})")

@@ -80,23 +80,3 @@ def today_for(store: Store, user: User, now: datetime | None = None) -> TodaySum
         in_hospital=hospital,
         next_meeting=meeting,
     )
-
-
-# The tables whose changes can change Today (gui pages reload when one is written).
-TODAY_TABLES = frozenset(
-    {
-        "referrals",
-        "caseload_entries",
-        "notes",
-        "note_mentions",
-        "actions",
-        "meetings",
-        "agenda_items",
-        "hospital_admissions",
-        "discharge_plans",
-        "discharge_tasks",
-        "patients",
-        "staff",
-        "users",
-    }
-)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from mdt_desktop.domain.caseload import CaseloadStatus, ReferralStatus
@@ -82,8 +82,9 @@ class NextMeeting(NamedTuple):
     length_minutes: int | None
 
 
-def _live(*columns: object) -> list[object]:
-    return [c.is_(None) for c in columns]  # type: ignore[attr-defined]
+def _live(*columns: Any) -> list[ColumnElement[bool]]:
+    """Not deleted (tombstoned rows stay for sync)."""
+    return [c.is_(None) for c in columns]
 
 
 def waiting_referrals(
@@ -113,7 +114,7 @@ def waiting_referrals(
         .order_by(Referral.referred_at, Referral.id)
         .limit(limit)
     ).all()
-    return total, [WaitingReferral(*r) for r in rows]
+    return total, [WaitingReferral._make(r) for r in rows]
 
 
 def reviews_due(s: Session, staff_id: uuid.UUID, by: date, limit: int) -> tuple[int, list[Review]]:
@@ -141,7 +142,7 @@ def reviews_due(s: Session, staff_id: uuid.UUID, by: date, limit: int) -> tuple[
         .order_by(CaseloadEntry.next_review_on, Patient.family_name, CaseloadEntry.id)
         .limit(limit)
     ).all()
-    return total, [Review(*r) for r in rows]
+    return total, [Review._make(r) for r in rows]
 
 
 def caseload_size(s: Session, staff_id: uuid.UUID) -> int:
@@ -189,7 +190,7 @@ def mentions_of(s: Session, staff_id: uuid.UUID, limit: int) -> tuple[int, int, 
         .order_by(NoteMention.read_at.is_not(None), Note.written_at.desc(), NoteMention.id)
         .limit(limit)
     ).all()
-    return int(counts[0]), int(counts[1]), [Mention(*r) for r in rows]
+    return int(counts[0]), int(counts[1]), [Mention._make(r) for r in rows]
 
 
 def open_actions(
@@ -224,7 +225,7 @@ def open_actions(
         .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
         .limit(limit)
     ).all()
-    return int(counts[0]), int(counts[1]), [OpenAction(*r) for r in rows]
+    return int(counts[0]), int(counts[1]), [OpenAction._make(r) for r in rows]
 
 
 def next_meeting(s: Session, team_id: uuid.UUID | None, now: datetime) -> NextMeeting | None:

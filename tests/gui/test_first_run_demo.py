@@ -17,7 +17,7 @@ from mdt_desktop.store.schema import Patient, Team
 DEMO = 5_000  # the smallest size offered: what a newcomer picks
 
 
-def _to_demo_page(qtbot, wizard: FirstRunWizard, team: str) -> None:
+def _to_demo_page(qtbot, wizard: FirstRunWizard, team: str, *, join: bool = True) -> None:
     qtbot.addWidget(wizard)
     wizard.show()
     wizard.next()
@@ -29,9 +29,14 @@ def _to_demo_page(qtbot, wizard: FirstRunWizard, team: str) -> None:
     wizard.next()
     page = wizard.demo_page
     assert wizard.currentPage() is page
-    assert not page.join.isEnabled()  # only once "fill" is ticked
     page.fill.setChecked(True)
-    assert page.join.isEnabled() and page.join.isChecked()  # offered, and the default
+    if join:
+        assert page.join.isEnabled() and page.join.isChecked()  # offered, and the default
+        page.fill.setChecked(False)
+        assert not page.join.isEnabled()  # only while "fill" is ticked
+        page.fill.setChecked(True)
+    else:
+        page.join.setChecked(False)
     page.size.setCurrentIndex(page.size.findData(DEMO))
 
 
@@ -71,8 +76,7 @@ def test_the_new_user_works_in_the_demo_team(qtbot, tmp_path: Path) -> None:
 
 def test_a_team_with_the_demo_teams_name_loads_the_demo(qtbot, tmp_path: Path) -> None:
     wizard = FirstRunWizard(tmp_path / "same-name.mdt")
-    _to_demo_page(qtbot, wizard, demo.DEMO_TEAM)
-    wizard.demo_page.join.setChecked(False)
+    _to_demo_page(qtbot, wizard, demo.DEMO_TEAM, join=False)
     _finish(qtbot, wizard)
     assert wizard.result() == QWizard.DialogCode.Accepted
     assert wizard.demo_page.error.text() == ""

@@ -111,10 +111,7 @@ def test_my_reviews_actions_and_mentions_are_mine(store: Store, today) -> None:
     assert t.reviews_due == due and due >= 1
     assert t.actions_open == actions and actions >= 1
     assert t.mentions == mentions
-    assert (
-        f"{mine} people on your caseload"
-        in page.header.findChildren(type(page.panels["reviews"].summary))[-1].text()
-    )
+    assert f"{mine} people on your caseload" in page.subtitle.text()
     reviews = [r.next_review_on for r in t.reviews]
     assert reviews == sorted(reviews)  # the most overdue first
     if t.reviews_overdue:
@@ -214,3 +211,53 @@ def test_screenshot_of_today(qtbot, today, tmp_path, size: QSize) -> None:
     path = tmp_path / f"today-{size.width()}.png"
     assert window.grab().save(str(path))
     assert path.stat().st_size > 20_000
+
+
+def test_demo_from_today_puts_me_in_its_team_and_the_pages_follow(
+    qtbot, store: Store, user: User
+) -> None:
+    window = MainWindow(store, user, idle_ms=NEVER_MS)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.show_area("Today")
+    page.wait_until_loaded()
+    assert page.demo_box.isVisible() and page.demo_join.isChecked()
+    assert page.summary.next_meeting is None  # my own team has no meetings
+    page.demo_size.addItem("1,500 people", 1500)
+    page.demo_size.setCurrentIndex(page.demo_size.count() - 1)
+    with qtbot.waitSignal(page.store_changed, timeout=60_000):
+        page.demo_button.click()
+    assert window.user.team_id != user.team_id  # the window's profile follows the move
+    qtbot.waitUntil(lambda: page.summary.next_meeting is not None, timeout=10_000)
+    meetings = window.show_area("Meetings")
+    meetings.wait_until_loaded()
+    assert meetings.team_id == window.user.team_id and meetings.summaries
+    window.close()
+
+
+def test_a_failed_demo_on_today_is_said_in_words(
+    qtbot, store: Store, user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mdt_desktop.services.demo import population
+
+    def broken(*_args: object) -> None:
+        raise ValueError("Sample larger than population or is negative")
+
+    monkeypatch.setattr(population, "add_demo_meetings", broken)
+    window = MainWindow(store, user, idle_ms=NEVER_MS)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.show_area("Today")
+    page.wait_until_loaded()
+    page.demo_size.addItem("600 people", 600)
+    page.demo_size.setCurrentIndex(page.demo_size.count() - 1)
+    op = page.start_demo()
+    with qtbot.waitSignal(op.finished, timeout=60_000):
+        pass
+    qtbot.waitUntil(lambda: "could not be made" in page.demo_status.text(), timeout=10_000)
+    assert "Sample larger" not in page.demo_status.text()
+    page.refresh()
+    page.wait_until_loaded()
+    assert page.cards["patients"].value.text() == "0" and page.demo_box.isVisible()
+    assert window.user.team_id == user.team_id
+    window.close()
