@@ -249,6 +249,8 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self._about)
         for action in (self.guide_action, self.shortcuts_action, details):
             help_menu.addAction(action)
+        # Held by the window too, so F1 and the sheet answer while presenting (no menu bar).
+        self.addActions([self.guide_action, self.shortcuts_action])
         help_menu.addSeparator()
         help_menu.addAction(about)
         self.help_window: QDialog | None = None
