@@ -119,3 +119,33 @@ def test_store_details_hold_the_figures_today_no_longer_shows(qtbot, window: Mai
 
 def test_f1_shortcut_is_the_standard_help_key(window: MainWindow) -> None:
     assert QKeySequence(QKeySequence.StandardKey.HelpContents) in window.guide_action.shortcuts()
+
+
+def test_f1_in_meeting_mode_opens_its_page(qtbot, store: Store, user, on_modal) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    demo.generate_demo(store, 1500, seed=3, join_team=True)
+    from mdt_desktop.services.users import current_user
+
+    me = current_user(store)
+    window = MainWindow(store, me, idle_ms=100_000_000)
+    qtbot.addWidget(window)
+    window.show()
+    meetings = window.show_area("Meetings")
+    meetings.wait_until_loaded()
+    upcoming = next(s for s in meetings.summaries if s.status == "planned")
+    meetings.choose(upcoming.id)
+    on_modal(lambda box: box.button(QMessageBox.StandardButton.Yes).click())  # not quorate
+    mode = meetings.present()
+    assert mode is not None and mode.isVisible()
+    # The menu bar is hidden while presenting; the window itself still answers F1.
+    window.activateWindow()  # back from the quorum question
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    qtbot.keyClick(mode, Qt.Key.Key_F1)
+    assert window.help_window is not None and window.help_window.page_name == "meeting-mode"
+    sheet = window.shortcut_sheet().split("Meeting mode", 1)[1]
+    for line in meeting_mode_shortcuts(mode):
+        assert f"<b>{line.keys}</b>" in sheet
+    window.help_window.close()
+    meetings.leave_meeting_mode()
+    window.close()
