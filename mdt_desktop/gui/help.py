@@ -157,6 +157,7 @@ class HelpWindow(QDialog):
         self.contents.clicked.connect(lambda: self.show_page(CONTENTS))
 
     def show_page(self, page: str) -> None:
+        self.setWindowTitle("MDT Desktop help")
         self.browser.setSource(QUrl.fromLocalFile(str(help_path(page))))
 
     def show_html(self, title: str, html: str) -> None:

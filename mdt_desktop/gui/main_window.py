@@ -323,6 +323,8 @@ class MainWindow(QMainWindow):
         """Every key the window and meeting mode answer to, read from what is registered."""
         from .help import PAGE_KEYS, meeting_mode_shortcuts, sheet_html, shortcuts_of
 
+        for name in AREAS:  # a page registers its keys when built: build each (no reads)
+            self.page(name)
         mode = next((p.mode for p in self.pages.values() if getattr(p, "mode", None)), None)
         return sheet_html(
             [
