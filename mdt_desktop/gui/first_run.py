@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from mdt_desktop.services.demo.seeds import DEMO_TEAM
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.keys import StoreKey, check_new_passphrase, keyring_usable
 from mdt_desktop.store.schema import User
@@ -242,13 +243,15 @@ class DemoPage(QWizardPage):
         self.join = QCheckBox(JOIN_TEXT)
         self.join.setObjectName("joinDemoTeam")
         self.join.setChecked(True)
-        self.join.setContentsMargins(RADIO_INDENT, 0, 0, 0)
-        layout.addWidget(self.join)
+        join_row = QHBoxLayout()
+        join_row.setContentsMargins(RADIO_INDENT, 0, 0, 0)
+        join_row.addWidget(self.join)
+        layout.addLayout(join_row)
         layout.addWidget(
             _note(
-                "You work in the demo's team, the Northside Neighbourhood MDT, as one of its "
-                "care coordinators. Leave this unticked to keep your own team empty.",
-                RADIO_INDENT,
+                f"You then work in the demo's team, the {DEMO_TEAM}, with its caseload, "
+                "meetings and actions. Untick it to stay in your own team, which starts empty.",
+                RADIO_INDENT * 2,
             )
         )
         self.status = QLabel("")
