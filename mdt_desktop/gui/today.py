@@ -17,15 +17,12 @@ from typing import Any, Protocol
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -38,7 +35,7 @@ from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
 from .background import Operation, Progress, run_in_background, wait_for
-from .demo_data import DEMO_SIZES, JOIN_TEXT, demo_failure_sentence, show_demo_progress
+from .demo_data import DemoOffer
 from .features import Page, dashboard_cards
 from .pages import StatCard, page_header
 
@@ -182,10 +179,7 @@ class TodayPage(Page):
     ) -> None:
         super().__init__(parent)
         self.store, self.user, self.host = store, user, host
-        self._load_demo = load_demo
         self._op: Operation | None = None
-        self.demo_op: Operation | None = None
-        self._demo_running = False  # its progress stays in sight while people appear
         self.status: dict[str, Any] | None = None
         self.summary: Any = None
         scroll = QScrollArea()
@@ -205,9 +199,15 @@ class TodayPage(Page):
         self.subtitle.setObjectName("pageSubtitle")
         self.subtitle.setWordWrap(True)
         layout.addWidget(self.subtitle)
-        self.demo_box = self._demo_box()
+        self.demo_box = DemoOffer(load_demo)
         self.demo_box.setVisible(False)
+        self.demo_box.loaded.connect(self._demo_loaded)
         layout.addWidget(self.demo_box)
+        # Its controls, as the page's own (tests and screenshots reach them here).
+        box = self.demo_box
+        self.demo_size, self.demo_button, self.demo_join = box.people, box.button, box.join
+        self.demo_status, self.demo_progress = box.status, box.progress
+        self.demo_cancel, self.start_demo = box.cancel, box.start
         self.panels = {
             p.key: p
             for p in (
@@ -280,7 +280,7 @@ class TodayPage(Page):
         counts = self.status["counts"]
         for key, card in self.cards.items():
             card.set_value(int(counts.get(key, self.status.get(key, 0))))
-        self.demo_box.setVisible(counts.get("patients", 0) == 0 or self._demo_running)
+        self.demo_box.setVisible(counts.get("patients", 0) == 0 or self.demo_box.running)
         self._fill(self.summary)
         self.loaded.emit(self.summary)
 
@@ -409,6 +409,10 @@ class TodayPage(Page):
 
     # --- where each panel leads ------------------------------------------------------------
 
+    def _demo_loaded(self) -> None:
+        self.store_changed.emit()
+        self.refresh()
+
     def open_person(self, patient_id: uuid.UUID) -> QWidget:
         return self.host.open_record(patient_id)
 
@@ -438,105 +442,6 @@ class TodayPage(Page):
             page.tabs.setCurrentIndex(0)
             page.choose(self.summary.next_meeting.meeting_id)
         return page
-
-    # --- demo data -------------------------------------------------------------------------
-
-    def _demo_box(self) -> QFrame:
-        box = QFrame()
-        box.setObjectName("demoBox")
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(20, 16, 20, 16)
-        layout.setSpacing(10)
-        intro = QLabel(
-            "<b>This store has no people yet.</b> Import your registered lists from Case "
-            "finding, or try MDT Desktop on a synthetic demo neighbourhood: six practices "
-            "with test-range NHS numbers (999…), long-term conditions, repeat medicines and "
-            "admissions. No real person's data."
-        )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        row = QHBoxLayout()
-        self.demo_size = QComboBox()
-        self.demo_size.setObjectName("demoSize")
-        self.demo_size.setAccessibleName("How many demo people")
-        for n, label in DEMO_SIZES:
-            self.demo_size.addItem(label, n)
-        row.addWidget(self.demo_size)
-        self.demo_button = QPushButton("Load demo data")
-        self.demo_button.setObjectName("primary")
-        self.demo_button.clicked.connect(self.start_demo)
-        row.addWidget(self.demo_button)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.demo_join = QCheckBox(JOIN_TEXT)
-        self.demo_join.setObjectName("joinDemoTeam")
-        self.demo_join.setChecked(True)
-        layout.addWidget(self.demo_join)
-        self.demo_status = QLabel("")
-        self.demo_status.setObjectName("progressText")
-        self.demo_status.setWordWrap(True)
-        layout.addWidget(self.demo_status)
-        progress_row = QHBoxLayout()
-        self.demo_progress = QProgressBar()
-        self.demo_progress.setObjectName("demoProgress")
-        self.demo_progress.setAccessibleName("Demo data progress")
-        progress_row.addWidget(self.demo_progress, 1)
-        self.demo_cancel = QPushButton("Cancel")
-        self.demo_cancel.setObjectName("cancelDemo")
-        self.demo_cancel.clicked.connect(self.cancel_demo)
-        progress_row.addWidget(self.demo_cancel)
-        layout.addLayout(progress_row)
-        self._demo_busy(False)
-        return box
-
-    def _demo_busy(self, busy: bool) -> None:
-        self._demo_running = busy
-        self.demo_size.setEnabled(not busy)
-        self.demo_button.setEnabled(not busy)
-        self.demo_join.setEnabled(not busy)
-        self.demo_progress.setVisible(busy)
-        self.demo_cancel.setVisible(busy)
-        self.demo_cancel.setEnabled(busy)
-
-    def start_demo(self) -> Operation:
-        patients = int(self.demo_size.currentData())
-        join = self.demo_join.isChecked()
-        self._demo_busy(True)
-        self.demo_status.setVisible(True)
-        self.demo_progress.setRange(0, 0)
-        self.demo_status.setText("Starting…")
-
-        def progressed(done: int, total: int, text: str) -> None:
-            show_demo_progress(self.demo_progress, self.demo_status, done, total, text)
-
-        def finished(result: Any) -> None:
-            self._demo_busy(False)
-            self.demo_status.setText("")
-            if result is not None:  # loaded (None: cancelled, nothing kept)
-                self.demo_box.setVisible(False)
-            self.store_changed.emit()
-            self.refresh()
-
-        def failed(exc: BaseException) -> None:
-            self._demo_busy(False)
-            # Said on the page, in words: the store is as it was, so the offer stays.
-            self.demo_status.setText(demo_failure_sentence(exc))
-
-        self.demo_op = run_in_background(
-            self,
-            lambda progress: self._load_demo(progress, patients, join),
-            on_success=finished,
-            on_failure=failed,
-            on_progress=progressed,
-            label="Loading demo data",
-        )
-        return self.demo_op
-
-    def cancel_demo(self) -> None:
-        if self.demo_op is not None:
-            self.demo_op.cancel()
-            self.demo_cancel.setEnabled(False)
-            self.demo_status.setText("Stopping… nothing half-made is kept.")
 
 
 def _waiting_words(days: int) -> str:
