@@ -34,7 +34,7 @@ from mdt_desktop.domain.people import display_name, format_patient_date
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.schema import User
 
-from .background import Operation, Progress, run_in_background, wait_for
+from .background import Operation, Progress, run_in_background, show_failure, wait_for
 from .demo_data import DemoOffer
 from .features import Page, dashboard_cards
 from .pages import StatCard, page_header
@@ -180,6 +180,8 @@ class TodayPage(Page):
         super().__init__(parent)
         self.store, self.user, self.host = store, user, host
         self._op: Operation | None = None
+        self._again = False
+        self._reading = False  # a read is under way (its result not shown yet)
         self.status: dict[str, Any] | None = None
         self.summary: Any = None
         scroll = QScrollArea()
@@ -252,6 +254,13 @@ class TodayPage(Page):
         self.refresh()
 
     def reload(self) -> None:
+        # A write elsewhere: read again now if Today is in sight (opening it reads anyway),
+        # once more after a read already under way, not once per write of a busy import.
+        if not self.isVisible():
+            return
+        if self._reading:
+            self._again = True
+            return
         self.refresh()
 
     def set_user(self, user: User) -> None:
@@ -270,12 +279,22 @@ class TodayPage(Page):
 
             return store_status(store), today_for(store, user)
 
+        def failed(exc: BaseException) -> None:
+            self._reading = False
+            show_failure(self, "Reading what is waiting for you today", exc)
+
+        self._reading = True
         self._op = run_in_background(
-            self, work, on_success=self._show, label="Reading what is waiting for you today"
+            self,
+            work,
+            on_success=self._show,
+            on_failure=failed,
+            label="Reading what is waiting for you today",
         )
         return self._op
 
     def _show(self, result: tuple[dict[str, Any], Any]) -> None:
+        self._reading = False
         self.status, self.summary = result
         counts = self.status["counts"]
         for key, card in self.cards.items():
@@ -283,6 +302,9 @@ class TodayPage(Page):
         self.demo_box.setVisible(counts.get("patients", 0) == 0 or self.demo_box.running)
         self._fill(self.summary)
         self.loaded.emit(self.summary)
+        if self._again:
+            self._again = False
+            self.refresh()
 
     def _fill(self, t: Any) -> None:
         day = f"{t.today:%A} {format_patient_date(t.today)}"

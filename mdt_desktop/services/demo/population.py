@@ -219,7 +219,15 @@ def generate_demo(
             join_team,
         )  # fmt: skip
     except BaseException as exc:
-        _take_out(store, team_id, moved)
+        try:
+            _take_out(store, team_id, moved)
+        except Exception as cleanup:
+            log.exception("the demo's rows could not be taken out again")
+            raise DemoFailed(
+                "The demo data could not be made, and what was written of it could not be "
+                "taken out again. Close MDT Desktop and tell whoever supports it for your "
+                "team; your own records are not affected."
+            ) from cleanup
         if isinstance(exc, Cancelled | KeyboardInterrupt | UserError):
             raise
         # Logged in full for whoever supports the team; the person reads a sentence.
