@@ -140,6 +140,11 @@ class DemoOffer(QFrame):
         progress_row.addWidget(self.cancel)
         layout.addLayout(progress_row)
         self._busy(False)
+        self._say("")
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.setVisible(bool(text))  # no empty line under the offer
 
     def _busy(self, busy: bool) -> None:
         self.running = busy
@@ -154,14 +159,14 @@ class DemoOffer(QFrame):
         join = self.join.isChecked()
         self._busy(True)
         self.progress.setRange(0, 0)
-        self.status.setText("Starting…")
+        self._say("Starting…")
 
         def progressed(done: int, total: int, text: str) -> None:
             show_demo_progress(self.progress, self.status, done, total, text)
 
         def finished(result: Any) -> None:
             self._busy(False)
-            self.status.setText("")
+            self._say("")
             if result is not None:  # loaded (None: cancelled, nothing kept)
                 self.setVisible(False)
                 self.loaded.emit()
@@ -169,7 +174,7 @@ class DemoOffer(QFrame):
         def failed(exc: BaseException) -> None:
             self._busy(False)
             # Said here, in words: the store is as it was, so the offer stays.
-            self.status.setText(demo_failure_sentence(exc))
+            self._say(demo_failure_sentence(exc))
 
         self.op = run_in_background(
             self,
@@ -185,4 +190,4 @@ class DemoOffer(QFrame):
         if self.op is not None:
             self.op.cancel()
             self.cancel.setEnabled(False)
-            self.status.setText("Stopping… nothing half-made is kept.")
+            self._say("Stopping… nothing half-made is kept.")

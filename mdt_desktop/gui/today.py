@@ -340,6 +340,8 @@ class TodayPage(Page):
         p.summary.setText(
             f"{t.reviews_overdue:,} overdue, {t.reviews_due - t.reviews_overdue:,} due in the "
             f"next 7 days, of the {_plural(t.caseload, 'person', 'people')} you coordinate."
+            if t.caseload
+            else "Nobody on the caseload has you as care coordinator yet."
         )
         p.list.set_rows(
             [
