@@ -163,17 +163,23 @@ def add_demo_caseload(
         CaseloadStatus.CLOSED: chosen[n_active + n_waiting + n_stepped : -n_declined or None],
         ReferralStatus.DECLINED: chosen[-n_declined:],
     }
-    coordinators = [s for s in staff if allowed(s[2], Permission.COORDINATE_CARE)]
+    me = _signed_in_staff(store)
+    # The signed-in user's cases are given by the quota below, not drawn with the others'.
+    coordinators = [
+        s
+        for s in staff
+        if allowed(s[2], Permission.COORDINATE_CARE) and (me is None or s[0] != me[0])
+    ]
     # Care coordinators, matrons and district nurses hold most cases, as in life.
     weights = [
         {"care_coordinator": 5, "community_matron": 4, "district_nurse": 3,
          "social_worker": 2}.get(s[2], 1)
         for s in coordinators
     ]  # fmt: skip
-    me = _signed_in_staff(store)
     # A coordinator holds twenty to thirty people in life; the signed-in user gets a
-    # realistic share of the demo's active cases, so "My caseload" shows a working week.
-    my_share = min(0.25, 30 / max(n_active, 1))
+    # working caseload from the demo's active cases, so "My caseload" shows a real week.
+    my_quota = min(30, n_active, max(5, n_active // 4))
+    mine = 0
 
     referrals, entries, members, notes, mentions, consents = [], [], [], [], [], []
     escalations = 0
@@ -205,10 +211,14 @@ def add_demo_caseload(
             started = today - timedelta(days=rng.randint(20, 540))
             referred = started - timedelta(days=rng.randint(1, 14))
             rid = referral(pid, ReferralStatus.ACCEPTED, referred, started, None)
-            if me is not None and status == CaseloadStatus.ACTIVE and rng.random() < my_share:
-                coordinator = me
-            else:
-                coordinator = rng.choices(coordinators, weights)[0]
+            is_mine = False
+            if me is not None and status == CaseloadStatus.ACTIVE:
+                rng.random()  # drawn as it always was, so the rest of the demo stays the same
+                mine += 1
+                is_mine = mine <= my_quota
+            coordinator = (
+                me if is_mine and me is not None else rng.choices(coordinators, weights)[0]
+            )
             review = None
             ended = reason = None
             escalated_at = escalation = None
