@@ -178,7 +178,7 @@ def add_demo_caseload(
     ]  # fmt: skip
     # A coordinator holds twenty to thirty people in life; the signed-in user gets a
     # working caseload from the demo's active cases, so "My caseload" shows a real week.
-    my_quota = min(30, n_active, max(5, n_active // 4))
+    my_quota = min(30, n_active // 2, max(8, n_active // 4))
     mine = 0
 
     referrals, entries, members, notes, mentions, consents = [], [], [], [], [], []
