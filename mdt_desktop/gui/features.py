@@ -32,6 +32,9 @@ class Page(QWidget):
     title = ""
     #: The tables whose changes this page shows: a write touching one reloads it.
     shows: frozenset[str] = frozenset()
+    #: The user guide's page for this area (resources/help/<name>.md; F1 opens it). Empty:
+    #: the area's name as a file name ("Case finding" → case-finding).
+    help_page: str = ""
 
     def activated(self) -> None:
         """Called each time the user opens this area."""

@@ -28,12 +28,19 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from mdt_desktop.services.demo.seeds import DEMO_TEAM
 from mdt_desktop.store.database import Store
 from mdt_desktop.store.keys import StoreKey, check_new_passphrase, keyring_usable
 from mdt_desktop.store.schema import User
 
 from .background import Operation, Progress, run_in_background
-from .demo_data import DEMO_SIZES, fill_with_demo, show_demo_progress
+from .demo_data import (
+    DEMO_SIZES,
+    JOIN_TEXT,
+    demo_failure_sentence,
+    fill_with_demo,
+    show_demo_progress,
+)
 from .operations import sentence
 from .users import ProfileForm
 
@@ -209,7 +216,7 @@ class DemoPage(QWizardPage):
         self.setTitle(_title("Demo data"))
         self.setSubTitle(
             "Try MDT Desktop on made-up people before your own lists arrive. "
-            "You can also load it later from the dashboard."
+            "You can also load it later from Today."
         )
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
@@ -233,6 +240,20 @@ class DemoPage(QWizardPage):
                 RADIO_INDENT,
             )
         )
+        self.join = QCheckBox(JOIN_TEXT)
+        self.join.setObjectName("joinDemoTeam")
+        self.join.setChecked(True)
+        join_row = QHBoxLayout()
+        join_row.setContentsMargins(RADIO_INDENT, 0, 0, 0)
+        join_row.addWidget(self.join)
+        layout.addLayout(join_row)
+        layout.addWidget(
+            _note(
+                f"You then work in the demo's team, the {DEMO_TEAM}, with its caseload, "
+                "meetings and actions. Untick it to stay in your own team, which starts empty.",
+                RADIO_INDENT * 2,
+            )
+        )
         self.status = QLabel("")
         self.status.setObjectName("progressText")
         self.status.setWordWrap(True)
@@ -249,7 +270,9 @@ class DemoPage(QWizardPage):
         layout.addWidget(self.error)
         layout.addStretch(1)
         self.fill.toggled.connect(self.size.setEnabled)
+        self.fill.toggled.connect(self.join.setEnabled)
         self.size.setEnabled(False)
+        self.join.setEnabled(False)
         self.show_busy(False)
 
     def show_busy(self, busy: bool) -> None:
@@ -257,6 +280,7 @@ class DemoPage(QWizardPage):
         self.cancel_button.setVisible(busy)
         self.fill.setEnabled(not busy)
         self.size.setEnabled(not busy and self.fill.isChecked())
+        self.join.setEnabled(not busy and self.fill.isChecked())
 
     def validatePage(self) -> bool:
         return self._wizard.finish_page_done()
@@ -316,6 +340,7 @@ class FirstRunWizard(QWizard):
         key = self.store_page.key()
         profile = self.profile_page.form
         patients = int(page.size.currentData()) if page.fill.isChecked() else 0
+        join = page.join.isChecked()
         made: dict[str, Any] = {}
 
         def work(progress: Progress) -> Any:
@@ -330,7 +355,12 @@ class FirstRunWizard(QWizard):
                 store = made["store"] = self.store
             if not patients:
                 return None
-            return fill_with_demo(store, patients, progress)
+            summary = fill_with_demo(store, patients, progress, join_team=join)
+            if join:  # the profile now names the demo team: the window opens on it
+                from mdt_desktop.services.users import current_user
+
+                made["user"] = current_user(store) or made.get("user") or self.user
+            return summary
 
         def progressed(done: int, total: int, text: str) -> None:
             show_demo_progress(page.progress, page.status, done, total, text)
@@ -352,8 +382,8 @@ class FirstRunWizard(QWizard):
                 # Keep the working store: finishing now opens it, empty.
                 self._finished_work = True
                 page.error.setText(
-                    f"The demo data could not be loaded ({exc}). Your store is ready: "
-                    "press Finish to open it, and load demo data later from the dashboard."
+                    f"{demo_failure_sentence(exc)} Your store is ready: press Finish to "
+                    "open it, and load demo data later from Today."
                 )
 
         page.error.setText("")

@@ -37,12 +37,13 @@ from .idle_lock import (
     bounded_idle_minutes,
     idle_minutes_setting,
 )
-from .pages import DashboardPage, NotBuiltPage
+from .pages import NotBuiltPage
+from .today import TodayPage
 from .users import role_label, who_label
 
-# The dashboard, then every feature with an area, in the order gui/features.py lists them.
-AREAS = ["Dashboard", *(f.area for f in areas() if f.area)]
-SYNC_STATE = "Offline — no server configured"
+# Today, then every feature with an area, in the order gui/features.py lists them.
+AREAS = ["Today", *(f.area for f in areas() if f.area)]
+SYNC_STATE = "Offline — no server configured"  # until gui/sync.py reads the real state
 
 
 def slug(area: str) -> str:
@@ -145,10 +146,11 @@ class MainWindow(QMainWindow):
     # --- pages ------------------------------------------------------------------------------
 
     def _make_page(self, name: str) -> Page:
-        if name == "Dashboard":
-            dashboard = DashboardPage(self._status, self._demo)
-            dashboard.store_changed.connect(self.store_changed)
-            return dashboard
+        if name == "Today":
+            today = TodayPage(self.store, self.user, self, self._demo)
+            today.store_changed.connect(self.store_changed)
+            self.user_changed.connect(today.set_user)
+            return today
         feature: Feature = next(f for f in areas() if f.area == name)
         if feature.page is None:
             return NotBuiltPage(name, feature.coming)
@@ -176,8 +178,19 @@ class MainWindow(QMainWindow):
     def store_changed(self) -> None:
         """After a bulk change (demo data, an import), pages show the store afresh.
 
-        Pages other than the current one are dropped and rebuilt when next opened.
+        Pages other than the current one are dropped and rebuilt when next opened. The
+        demo may have moved the signed-in person into its team: pages follow their profile.
         """
+        from mdt_desktop.services.users import current_user
+
+        fresh = current_user(self.store)
+        moved = (
+            fresh is not None and fresh.id == self.user.id and fresh.team_id != self.user.team_id
+        )
+        if moved:
+            assert fresh is not None
+            self.user = fresh
+            self.lock_screen.user = fresh
         current = AREAS[max(self.nav.currentRow(), 0)]
         for name in list(self.pages):
             if name == current:
@@ -187,22 +200,15 @@ class MainWindow(QMainWindow):
             self.stack.insertWidget(index, QWidget())
             self.stack.removeWidget(page)
             page.deleteLater()
+        if moved:
+            self.user_changed.emit(self.user)
 
     # --- work done for the pages, off the GUI thread ---------------------------------------
 
-    def _status(self) -> dict[str, Any]:
-        from mdt_desktop.services.status import store_status
-
-        from .features import card_figures
-
-        status = store_status(self.store)
-        status["counts"].update(card_figures(self.store))  # the features' own figures
-        return status
-
-    def _demo(self, progress: background.Progress, patients: int) -> Any:
+    def _demo(self, progress: background.Progress, patients: int, join: bool = False) -> Any:
         from .demo_data import fill_with_demo
 
-        return fill_with_demo(self.store, patients, progress)
+        return fill_with_demo(self.store, patients, progress, join_team=join)
 
     # --- navigation, menus, settings -------------------------------------------------------
 
@@ -227,10 +233,27 @@ class MainWindow(QMainWindow):
         for feature in features():
             for add_menu in feature.menus:
                 add_menu(self)
+        self._build_help_menu()
+
+    def _build_help_menu(self) -> None:
         help_menu = self.menuBar().addMenu("&Help")
+        self.guide_action = QAction("&User guide", self)
+        self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)  # F1
+        self.guide_action.triggered.connect(lambda: self.show_help())
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        self.shortcuts_action.setShortcut(QKeySequence("Ctrl+/"))
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        details = QAction("&Store details…", self)
+        details.triggered.connect(self.show_store_details)
         about = QAction("&About MDT Desktop", self)
         about.triggered.connect(self._about)
+        for action in (self.guide_action, self.shortcuts_action, details):
+            help_menu.addAction(action)
+        # Held by the window too, so F1 and the sheet answer while presenting (no menu bar).
+        self.addActions([self.guide_action, self.shortcuts_action])
+        help_menu.addSeparator()
         help_menu.addAction(about)
+        self.help_window: QDialog | None = None
 
     def open_record(self, patient_id: Any, tab: str = "Summary") -> QWidget:
         """Open a person's record in its own window (the opening is audited as a view)."""
@@ -268,17 +291,111 @@ class MainWindow(QMainWindow):
             else:
                 self.showNormal()
 
-    def _about(self) -> None:
+    # --- help ------------------------------------------------------------------------------
+
+    def _help(self) -> Any:
+        from .help import HelpWindow
+
+        if self.help_window is None:
+            self.help_window = HelpWindow(self)
+        return self.help_window
+
+    def help_page(self) -> str:
+        """The guide's page for what is in front: meeting mode, else the current area."""
+        from .features import Page
+
+        page = self.stack.currentWidget()
+        mode = getattr(page, "mode", None)
+        if mode is not None and mode.isVisible():
+            return "meeting-mode"
+        named = getattr(page, "help_page", "") if isinstance(page, Page) else ""
+        return named or slug(self.current_area())
+
+    def show_help(self, page: str | None = None) -> QDialog:
+        """F1: the user guide, open at the page for the current area."""
+        window = self._help()
+        window.show_page(page or self.help_page())
+        window.show()
+        window.raise_()
+        return window
+
+    def shortcut_sheet(self) -> str:
+        """Every key the window and meeting mode answer to, read from what is registered."""
+        from .help import PAGE_KEYS, meeting_mode_shortcuts, sheet_html, shortcuts_of
+
+        for name in AREAS:  # a page registers its keys when built: build each (no reads)
+            self.page(name)
+        mode = next((p.mode for p in self.pages.values() if getattr(p, "mode", None)), None)
+        return sheet_html(
+            [
+                ("Main window", shortcuts_of(self, PAGE_KEYS)),
+                ("Meeting mode", meeting_mode_shortcuts(mode)),
+            ]
+        )
+
+    def show_shortcuts(self) -> QDialog:
+        window = self._help()
+        window.show_html("Keyboard shortcuts", self.shortcut_sheet())
+        window.show()
+        window.raise_()
+        return window
+
+    def sync_lines(self) -> list[str]:
+        """The sync state in words: the server, the last sync, what waits to be sent."""
+        from mdt_desktop.services import sync as sync_service
+
+        from .sync import status_text
+
+        settings = sync_service.settings(self.store)
+        status = sync_service.status(self.store)
+        if not status.configured:
+            return [
+                "No team server is set up: everything stays on this computer "
+                f"({status.pending:,} changes kept here). Set one up in Sync ▸ Team server."
+            ]
+        running = self.sync.running is not None
+        return [
+            f"Team server {settings.server_url}, as {settings.username}.",
+            status_text(status, self.sync.offline, running) + ".",
+            *([f"Last problem: {status.last_error}"] if status.last_error else []),
+        ]
+
+    def show_store_details(self) -> QDialog:
+        """The store's own figures (audit entries, changes waiting to sync…), read in the
+        background: support staff ask for them; Today does not show them."""
+        from mdt_desktop.services.status import store_status
+
+        from .help import store_details_html
+
+        window = self._help()
+        window.show_html("Store details", "<p>Reading the store…</p>")
+        window.show()
+        lines = self.sync_lines()
+        background.run_in_background(
+            window,
+            lambda _: store_status(self.store),
+            on_success=lambda status: window.show_html(
+                "Store details", store_details_html(status, lines)
+            ),
+            label="Reading the store's details",
+        )
+        return window
+
+    def about_text(self) -> str:
+        from html import escape
+
         from mdt_desktop import __version__
 
-        QMessageBox.about(
-            self,
-            "About MDT Desktop",
+        sync = "<br>".join(escape(line) for line in self.sync_lines())
+        return (
             f"<b>MDT Desktop {__version__}</b><p>For neighbourhood multidisciplinary teams: "
             "case finding, caseload, MDT meetings, care plans, budgets and discharges.</p>"
-            f"<p>Store: {self.store.path}<br>Schema {self.store.schema_version()}<br>"
-            f"{SYNC_STATE}</p>",
+            f"<p>Store: {escape(str(self.store.path))}<br>"
+            f"Schema {self.store.schema_version()}</p><p>{sync}</p>"
         )
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About MDT Desktop", self.about_text())
 
     def ask_idle_minutes(self) -> None:
         minutes, ok = QInputDialog.getInt(
@@ -320,8 +437,8 @@ class MainWindow(QMainWindow):
         geometry = settings.value("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1366, 768)
-        area = str(settings.value("window/area", "Dashboard"))
-        self.nav.setCurrentRow(AREAS.index(area if area in AREAS else "Dashboard"))
+        area = str(settings.value("window/area", "Today"))
+        self.nav.setCurrentRow(AREAS.index(area if area in AREAS else "Today"))
 
     def _save_and_stop(self) -> None:
         settings = QSettings()

@@ -179,4 +179,4 @@ def test_screenshot_of_a_locked_store_exits_3(qtbot, passphrase_store: Path, tmp
 
 def test_quit_after_shown_starts_paints_and_exits(qtbot, keyring_store: Path) -> None:
     assert gui_app.main(["--store", str(keyring_store), "--quit-after-shown"]) == 0
-    assert QSettings().value("window/area") == "Dashboard"  # closed cleanly, state saved
+    assert QSettings().value("window/area") == "Today"  # closed cleanly, state saved

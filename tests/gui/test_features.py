@@ -12,7 +12,7 @@ from mdt_desktop.gui.record import RECORD_TABS, tab_factory
 def test_every_area_comes_from_one_feature_package() -> None:
     declared = registry.features()
     assert [f.name for f in declared] == list(registry.FEATURE_PACKAGES)
-    assert ["Dashboard", *(f.area for f in declared if f.area)] == AREAS
+    assert ["Today", *(f.area for f in declared if f.area)] == AREAS
     assert all(isinstance(f, Feature) for f in declared)
 
 
@@ -38,7 +38,7 @@ def test_main_window_builds_each_page_from_its_descriptor(window: MainWindow) ->
         page = window.page(feature.area)
         assert isinstance(page, Page)
         assert isinstance(page, NotBuiltPage) == (feature.page is None)
-    cards = window.page("Dashboard").cards
+    cards = window.page("Today").cards
     for card in registry.dashboard_cards():
         assert cards[card.key].caption.text() == card.caption
 

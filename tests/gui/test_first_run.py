@@ -87,7 +87,7 @@ def test_first_run_with_keyring_and_demo_data(qtbot, tmp_path: Path, test_keyrin
     window = MainWindow(store, user)
     qtbot.addWidget(window)
     window.show()
-    dashboard = window.show_area("Dashboard")
+    dashboard = window.show_area("Today")
     dashboard.wait_until_loaded()
     assert dashboard.cards["patients"].value.text() == f"{SMALL_DEMO:,}"
     assert not dashboard.demo_box.isVisible()

@@ -10,6 +10,7 @@ of the demo (one transaction, one audit entry), from the same seed.
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -19,7 +20,7 @@ from mdt_desktop.domain.permissions import Permission, allowed
 from mdt_desktop.services.staff import staff_for_user
 from mdt_desktop.store import bulk
 from mdt_desktop.store.database import Store
-from mdt_desktop.store.demo import demo_caseload_inputs
+from mdt_desktop.store.demo import demo_caseload_inputs, demo_team_id
 from mdt_desktop.store.risk_inputs import refresh_caseload_status
 from mdt_desktop.store.schema import (
     CareTeamMember,
@@ -33,7 +34,7 @@ from mdt_desktop.store.schema import (
     table_of,
 )
 
-from .seeds import DEMO_TEAM
+from .seeds import DEMO_TEAM, PRACTICES
 
 CARER_NAMES = ["Susan", "Peter", "Margaret", "David", "Aisha", "Tom", "Grace", "Imran", "Linda",
                "Michael", "Sarah", "Joseph", "Priya", "Anne", "Kofi", "Helen"]  # fmt: skip
@@ -118,13 +119,21 @@ def _at(day: date, rng: random.Random) -> datetime:
     return datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=UTC)
 
 
-def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | None:
-    """Give the demo team its caseload; None when the store has no demo team or people."""
+def add_demo_caseload(
+    store: Store, seed: int, today: date, team_id: uuid.UUID | None = None
+) -> DemoCaseload | None:
+    """Give the demo team its caseload; None when the store has no demo team or people.
+
+    ``team_id`` is the demo team's (generate_demo knows it); without it, the team of the
+    demo's name that holds the demo practices.
+    """
     rng = random.Random(seed * 7919 + 4)
     clock = store.context.clock.now()
     writer_user = bulk.db_uuid(store.actor.user_id)
     with store.engine.connect() as conn:
-        inputs = demo_caseload_inputs(conn, DEMO_TEAM)
+        inputs = demo_caseload_inputs(
+            conn, bulk.db_uuid(team_id) or demo_team_id(conn, DEMO_TEAM, PRACTICES[0][0])
+        )
     if inputs is None:
         return None
     team_id, staff, population, ranked = (
@@ -154,14 +163,23 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
         CaseloadStatus.CLOSED: chosen[n_active + n_waiting + n_stepped : -n_declined or None],
         ReferralStatus.DECLINED: chosen[-n_declined:],
     }
-    coordinators = [s for s in staff if allowed(s[2], Permission.COORDINATE_CARE)]
+    me = _signed_in_staff(store)
+    # The signed-in user's cases are given by the quota below, not drawn with the others'.
+    coordinators = [
+        s
+        for s in staff
+        if allowed(s[2], Permission.COORDINATE_CARE) and (me is None or s[0] != me[0])
+    ]
     # Care coordinators, matrons and district nurses hold most cases, as in life.
     weights = [
         {"care_coordinator": 5, "community_matron": 4, "district_nurse": 3,
          "social_worker": 2}.get(s[2], 1)
         for s in coordinators
     ]  # fmt: skip
-    me = _signed_in_staff(store)
+    # A coordinator holds twenty to thirty people in life; the signed-in user gets a
+    # working caseload from the demo's active cases, so "My caseload" shows a real week.
+    my_quota = min(30, n_active // 2, max(8, n_active // 4))
+    mine = 0
 
     referrals, entries, members, notes, mentions, consents = [], [], [], [], [], []
     escalations = 0
@@ -193,10 +211,14 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
             started = today - timedelta(days=rng.randint(20, 540))
             referred = started - timedelta(days=rng.randint(1, 14))
             rid = referral(pid, ReferralStatus.ACCEPTED, referred, started, None)
-            if me is not None and status == CaseloadStatus.ACTIVE and rng.random() < 0.06:
-                coordinator = me
-            else:
-                coordinator = rng.choices(coordinators, weights)[0]
+            is_mine = False
+            if me is not None and status == CaseloadStatus.ACTIVE:
+                rng.random()  # drawn as it always was, so the rest of the demo stays the same
+                mine += 1
+                is_mine = mine <= my_quota
+            coordinator = (
+                me if is_mine and me is not None else rng.choices(coordinators, weights)[0]
+            )
             review = None
             ended = reason = None
             escalated_at = escalation = None
@@ -205,6 +227,9 @@ def add_demo_caseload(store: Store, seed: int, today: date) -> DemoCaseload | No
                 review = today + timedelta(days=rng.randint(1, 84))
                 if rng.random() < 0.1:
                     review = today - timedelta(days=rng.randint(1, 30))
+                if coordinator is me:
+                    # The signed-in user's own week: a few reviews overdue or due soon.
+                    review = today + timedelta(days=rng.randint(-10, 35))
                 if rng.random() < 0.05:
                     escalation = rng.choice(ESCALATION_REASONS)
                     escalated_at = _at(today - timedelta(days=rng.randint(0, 9)), rng)

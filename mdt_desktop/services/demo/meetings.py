@@ -55,9 +55,24 @@ def _at(day: date, hour: int = 13) -> datetime:
     return datetime.combine(day, time(hour, 0)).astimezone().astimezone(UTC)
 
 
-def _demo_team(store: Store) -> uuid.UUID | None:
-    """The team holding the most people on its caseload (None: no caseload, no meetings)."""
+def _demo_team(store: Store, team_id: uuid.UUID | None = None) -> uuid.UUID | None:
+    """``team_id``, else the team holding the most people on its caseload (None: no
+    caseload, or the team already has meetings)."""
     with store.session() as s:
+        if team_id is not None:
+            held = s.scalar(
+                select(func.count())
+                .select_from(CaseloadEntry)
+                .where(
+                    CaseloadEntry.team_id == team_id,
+                    CaseloadEntry.status == CaseloadStatus.ACTIVE,
+                    CaseloadEntry.deleted_at.is_(None),
+                )
+            )
+            already = s.scalar(
+                select(func.count()).select_from(Meeting).where(Meeting.team_id == team_id)
+            )
+            return team_id if held and not already else None
         row = s.execute(
             select(CaseloadEntry.team_id, func.count())
             .where(
@@ -75,13 +90,15 @@ def _demo_team(store: Store) -> uuid.UUID | None:
         return None if already else row[0]
 
 
-def add_demo_meetings(store: Store, seed: int, today: date) -> int:
+def add_demo_meetings(
+    store: Store, seed: int, today: date, team_id: uuid.UUID | None = None
+) -> int:
     """Past meetings with minutes and actions, and one upcoming with a proposed agenda.
 
     Returns the number of meetings made; 0 when there is no caseload (or the team already
     has meetings).
     """
-    team_id = _demo_team(store)
+    team_id = _demo_team(store, team_id)
     if team_id is None:
         return 0
     rng = random.Random(seed * 7919 + 6)
@@ -99,6 +116,14 @@ def add_demo_meetings(store: Store, seed: int, today: date) -> int:
                 )
                 .order_by(CaseloadEntry.started_on, CaseloadEntry.id)
             )
+        )
+    with store.session() as s:
+        coordinators = dict(
+            s.execute(
+                select(CaseloadEntry.patient_id, CaseloadEntry.care_coordinator_id).where(
+                    CaseloadEntry.team_id == team_id, CaseloadEntry.deleted_at.is_(None)
+                )
+            ).all()
         )
     gp = [x for x in staff if x[2] == "gp"]
     chair = gp[0][0] if gp else staff[0][0]
@@ -147,8 +172,12 @@ def add_demo_meetings(store: Store, seed: int, today: date) -> int:
             outcomes, weights = zip(*OUTCOME_WEIGHTS, strict=True)
             outcome = rng.choices(outcomes, weights)[0]
             actions = []
-            for _ in range(rng.choice((0, 1, 1, 2))):
+            lead = coordinators.get(line.patient_id)
+            for i in range(rng.choice((0, 1, 1, 2))):
                 owner_id, owner = rng.choice(present)
+                if i == 0 and lead in dict(present):
+                    # The person's care coordinator, when there, takes the first action.
+                    owner_id, owner = lead, dict(present)[lead]
                 actions.append(
                     svc.NewAction(
                         rng.choice(ACTIONS),

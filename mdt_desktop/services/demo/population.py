@@ -10,6 +10,7 @@ that conditions, repeat medicines and admissions cluster as they do in life.
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import uuid
@@ -19,11 +20,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from mdt_desktop.domain.nhs_number import iter_test_numbers
 from mdt_desktop.domain.people import RegistrationStatus
-from mdt_desktop.services.errors import InvalidInput
+from mdt_desktop.services.errors import InvalidInput, UserError
 from mdt_desktop.services.stratify import stratify_store
 from mdt_desktop.store import bulk
 from mdt_desktop.store.database import Store
-from mdt_desktop.store.demo import holds_demo_patients
+from mdt_desktop.store.demo import holds_demo_patients, move_into_team, remove_demo_team
 from mdt_desktop.store.schema import CodedEntry, Patient, Practice, Staff, Team, table_of
 
 from .budgets import add_demo_budgets
@@ -50,10 +51,15 @@ from .seeds import (
 )
 
 REGISTERED = RegistrationStatus.REGISTERED.value
+log = logging.getLogger(__name__)
 
 
 class Cancelled(Exception):
     """The demo was cancelled; nothing was written."""
+
+
+class DemoFailed(UserError):
+    """The demo could not be made; whatever of it was written has been taken out again."""
 
 
 @dataclass(frozen=True)
@@ -184,33 +190,97 @@ def generate_demo(
     should_cancel: Callable[[], bool] | None = None,
     today: date | None = None,
     stratify: bool = True,
+    join_team: bool = False,
 ) -> DemoSummary:
-    """Fill ``store`` with a demo neighbourhood in one transaction (all or nothing).
+    """Fill ``store`` with a demo neighbourhood: all of it, or nothing.
 
-    Then stratify it, as an import would, so that case finding has something to show.
+    Then stratify it, as an import would, so that case finding has something to show, and
+    give the demo team its caseload, care plans, stays, meetings and budgets. Those steps
+    are separate transactions (the meetings go through their services); if any of them
+    fails or is cancelled, everything the demo wrote is taken out again.
+
+    ``join_team``: the signed-in user (and their directory entry) move into the demo team,
+    so their Meetings, "My caseload", actions and Today show the demo's; a share of the
+    demo's active cases is coordinated by them.
     """
-    import time
-
     if patients < 1:
         raise InvalidInput("The demo needs at least one patient.")
+    with store.engine.connect() as conn:
+        if holds_demo_patients(conn):
+            raise InvalidInput(
+                "This store already holds demo patients: there is no need to load them again."
+            )
+    rng = random.Random(seed)
+    team_id = _uuid(rng)
+    moved: list[tuple] = []
+    try:
+        return _generate(
+            store, patients, seed, rng, team_id, moved, progress, should_cancel, today, stratify,
+            join_team,
+        )  # fmt: skip
+    except BaseException as exc:
+        try:
+            _take_out(store, team_id, moved)
+        except Exception as cleanup:
+            log.exception("the demo's rows could not be taken out again")
+            raise DemoFailed(
+                "The demo data could not be made, and what was written of it could not be "
+                "taken out again. Close MDT Desktop and tell whoever supports it for your "
+                "team; your own records are not affected."
+            ) from cleanup
+        if isinstance(exc, Cancelled | KeyboardInterrupt | UserError):
+            raise
+        # Logged in full for whoever supports the team; the person reads a sentence.
+        log.exception("the demo neighbourhood could not be made")
+        raise DemoFailed(
+            "The demo data could not be made, so none of it was kept: the store is as it "
+            "was before. Try again, perhaps with fewer people; if it fails again, tell "
+            "whoever supports MDT Desktop for your team."
+        ) from exc
+
+
+def _take_out(store: Store, team_id: uuid.UUID, moved: list[tuple]) -> None:
+    """Everything of the demo team leaves the store; the signed-in user moves back."""
+    with bulk.bulk_transaction(store) as conn:
+        remove_demo_team(conn, bulk.db_uuid(team_id), moved)
+
+
+def _generate(
+    store: Store,
+    patients: int,
+    seed: int,
+    rng: random.Random,
+    team_id: uuid.UUID,
+    moved: list[tuple],
+    progress: ProgressFn | None,
+    should_cancel: Callable[[], bool] | None,
+    today: date | None,
+    stratify: bool,
+    join_team: bool,
+) -> DemoSummary:
+    import time
+
     started = time.perf_counter()
     today = today or date.today()
-    rng = random.Random(seed)
     clock = store.context.clock.now()
     bulk.db_datetime(datetime.now(UTC))
     user = bulk.db_uuid(store.actor.user_id)
 
-    team_id = _uuid(rng)
     practice_ids = [_uuid(rng) for _ in PRACTICES]
     total_steps = patients
     coded = 0
+
+    def check_cancel() -> None:
+        if should_cancel and should_cancel():
+            raise Cancelled("demo data cancelled: nothing was written")
+
     with bulk.bulk_transaction(store) as conn:
-        if holds_demo_patients(conn):
-            raise InvalidInput("This store already holds demo patients.")
         team = bulk.BulkWriter(
             conn, table_of(Team), ["id", "name", "code", "updated_at", "updated_by"]
         )
         team.write([(bulk.db_uuid(team_id), DEMO_TEAM, "NSIDE", clock, user)])
+        if join_team and user is not None:
+            moved.extend(move_into_team(conn, user, bulk.db_uuid(team_id), clock))
         pw = bulk.BulkWriter(
             conn,
             table_of(Practice),
@@ -278,19 +348,25 @@ def generate_demo(
                 p_rows, e_rows = [], []
                 if progress:
                     progress(done, total_steps)
-                if should_cancel and should_cancel():
-                    raise Cancelled("demo data cancelled: nothing was written")
+                check_cancel()
         for writer in (team, pw, sw, patient_writer, entry_writer):
             writer.close()
     store.audit(
         "import", "patients", detail=f"demo neighbourhood: {patients} patients, seed {seed}"
     )
+    # Cancel is honoured between the steps too: scores and meetings take a while.
+    check_cancel()
     if stratify:
         stratify_store(store, today=today)
-        add_demo_caseload(store, seed, today)
+        check_cancel()
+        add_demo_caseload(store, seed, today, team_id=team_id)
+    check_cancel()
     add_demo_care_plans(store, seed, today)  # does nothing while there is no caseload
+    check_cancel()
     add_demo_discharges(store, seed, today)  # plans for the caseload's stays
-    add_demo_meetings(store, seed, today)  # MDT meetings, when there is a caseload
+    check_cancel()
+    add_demo_meetings(store, seed, today, team_id=team_id)  # when there is a caseload
+    check_cancel()
     add_demo_budgets(store, seed, today)  # personal budgets, when there is a caseload
     return DemoSummary(
         patients=patients,
