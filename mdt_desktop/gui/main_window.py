@@ -223,6 +223,9 @@ class MainWindow(QMainWindow):
         for feature in features():
             for add_menu in feature.menus:
                 add_menu(self)
+        from .widgets.text_size import add_text_size_menu
+
+        add_text_size_menu(self)  # View › Text size, remembered for each person
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About MDT Desktop", self)
         about.triggered.connect(self._about)

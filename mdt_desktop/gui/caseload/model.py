@@ -66,6 +66,9 @@ class CaseloadModel(PagedTableModel):
         self.store = store
         self.filter = queries.CaseloadFilter()
         self.today = date.today()
+        #: Practice names by ODS code; the code is added where the column has room.
+        self.practice_names: dict[str, str] = {}
+        self.show_practice_codes = False
 
     @property
     def referrals(self) -> bool:
@@ -135,7 +138,7 @@ class CaseloadModel(PagedTableModel):
             dob = _day(row[C["date_of_birth"]])
             return str(age_on(dob, self.today)) if dob else ""
         if column == self.COL_PRACTICE:
-            return row[C["practice_code"]] or ""
+            return self.practice_label(row[C["practice_code"]] or "", self.show_practice_codes)
         if column == self.COL_WHO:
             return row[C["coordinator"]] or ("Not Known" if self.referrals else "None named")
         if column == self.COL_WHEN:
@@ -159,6 +162,12 @@ class CaseloadModel(PagedTableModel):
             return format_patient_date(_day(since))
         return ""
 
+    def practice_label(self, code: str, with_code: bool = True) -> str:
+        name = self.practice_names.get(code)
+        if not name:
+            return code
+        return f"{name} ({code})" if with_code else name
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
@@ -177,6 +186,8 @@ class CaseloadModel(PagedTableModel):
                     return QBrush(ALERT)
             if column == self.COL_WHEN and self.referrals and row[C["urgency"]] == "urgent":
                 return QBrush(ALERT)
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_PRACTICE:
+            return self.practice_label(row[C["practice_code"]] or "") or None
         if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_FLAGS:
             tip = self.display(row, column)
             if row[C["escalation_reason"]] and row[C["status"]] == "active":
