@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mdt_desktop.domain.roles import Role
-from mdt_desktop.services import demo
+from mdt_desktop.services import demo as demo_data
 from mdt_desktop.services.demo.seeds import DEMO_TEAM
 from mdt_desktop.services.users import create_user, ensure_team, sign_in
 from mdt_desktop.store.database import Store
@@ -48,7 +49,7 @@ def demo_template(template_store: Path, demo_folder: Path, store_key: StoreKey) 
         building = demo_folder / "building.mdt"
         shutil.copyfile(template_store, building)
         store = Store.open(building, store_key)
-        demo.generate_demo(store, DEMO_PEOPLE, seed=3, today=DEMO_TODAY)
+        demo_data.generate_demo(store, DEMO_PEOPLE, seed=3, today=DEMO_TODAY)
         team = ensure_team(store, DEMO_TEAM)
         # A demo district nurse: staff_for_user finds her directory entry by name.
         create_user(store, DEMO_USER, Role.DISTRICT_NURSE, team, pin="4321")
@@ -58,7 +59,7 @@ def demo_template(template_store: Path, demo_folder: Path, store_key: StoreKey) 
 
 
 @pytest.fixture
-def demo_store(demo_template: Path, tmp_path: Path, store_key: StoreKey) -> Iterator[DemoStore]:
+def demo(demo_template: Path, tmp_path: Path, store_key: StoreKey) -> Iterator[DemoStore]:
     from PySide6.QtCore import QThreadPool
     from sqlalchemy import select
 
@@ -73,3 +74,21 @@ def demo_store(demo_template: Path, tmp_path: Path, store_key: StoreKey) -> Iter
     yield DemoStore(store, person)
     QThreadPool.globalInstance().waitForDone(30_000)
     store.close()
+
+
+@pytest.fixture
+def demo_window(qtbot: Any, demo: DemoStore) -> Iterator[Any]:
+    """The main window on the demo, signed in as the demo's district nurse."""
+    from mdt_desktop.gui.main_window import MainWindow
+
+    main = MainWindow(demo.store, demo.user, idle_ms=100_000_000)
+    qtbot.addWidget(main)
+    main.resize(1366, 768)
+    main.show()
+    qtbot.waitExposed(main)
+    yield main
+    main.close()
+
+
+# The fixtures, for ``from support.demo_store import *`` in a test module.
+__all__ = ["demo", "demo_folder", "demo_template", "demo_window"]

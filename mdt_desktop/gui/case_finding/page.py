@@ -353,17 +353,21 @@ class CaseFindingPage(Page):
                                        key=fm.horizontalAdvance)}  # fmt: skip
         used = 0
         for column, text in samples.items():
-            # Room for the header's sort arrow: it sits at the right, 10 px and a margin.
-            width = max(fm.horizontalAdvance(text), heads.horizontalAdvance(m.HEADERS[column]) + 18)
-            self.table.setColumnWidth(column, width + 12)
-            used += width + 12
+            # A header's label leaves room for the sort arrow at its right (10 px, margins)
+            # and the theme's padding (4 px each side).
+            width = max(
+                fm.horizontalAdvance(text) + 12, heads.horizontalAdvance(m.HEADERS[column]) + 28
+            )
+            self.table.setColumnWidth(column, width)
+            used += width
         names = self.model.practice_names.values() or ["B86001"]
         longest = max(fm.horizontalAdvance(n) for n in names) + 18
         code = fm.horizontalAdvance(" (B86001)")
         spare = max(self.table.viewport().width() - used, 0)
-        name_width = max(fm.horizontalAdvance("MACDONALD, Margaret (Mrs)") + 12, spare // 2)
+        name_width = max(fm.horizontalAdvance("WIŚNIEWSKA, Margaret (Miss)") + 12, spare // 2)
+        # The name comes first: the practice gives way (its name in full is its tooltip).
         practice = max(
-            min(spare - name_width, longest + code), fm.horizontalAdvance("Meadowbank") + 18
+            min(spare - name_width, longest + code), fm.horizontalAdvance("Meadow…") + 12
         )
         self.table.setColumnWidth(m.COL_PRACTICE, practice)
         self.table.setColumnWidth(m.COL_NAME, max(spare - practice, 120))

@@ -258,7 +258,7 @@ class CaseloadPage(CaseloadActions, Page):
             if shown + flags <= room:
                 break
             hidden.add(column)
-        spare = room - sum(w for c, w in enumerate(widths) if c not in hidden)
+        spare = room - sum(w for c, w in enumerate(widths) if c not in hidden and c != m.COL_FLAGS)
         with_codes = m.COL_PRACTICE not in hidden and spare - code >= flags
         if with_codes:
             widths[m.COL_PRACTICE] += code

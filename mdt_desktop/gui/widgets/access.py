@@ -93,7 +93,10 @@ class WrappingLine(QPlainTextEdit):
             lines += max(1, layout.lineCount() if layout is not None else 1)
             block = block.next()
         line = self.fontMetrics().lineSpacing()
-        return lines * line + 2 * int(self.document().documentMargin()) + 4
+        # Around the text: the document's margin, then the frame and the theme's padding
+        # (what the widget has beyond its viewport).
+        around = max(self.height() - self.viewport().height(), 0)
+        return lines * line + 2 * int(self.document().documentMargin()) + around + 2
 
     def sizeHint(self) -> QSize:
         return QSize(super().sizeHint().width(), max(self.wrapped_height(), 30))
