@@ -82,6 +82,7 @@ class SectionEditor(QWidget):
         title = QLabel(section.title)
         title.setObjectName("sectionTitle")
         self.layout_.addWidget(title)
+        self.title_label = title  # a field that is the whole section takes it as its label
         hint = QLabel(HINTS.get(section.key, ""))
         hint.setObjectName("hint")
         hint.setWordWrap(True)
@@ -107,6 +108,7 @@ class TextEditor(SectionEditor):
         super().__init__(section, parent)
         self.edit = QPlainTextEdit()
         self.edit.setObjectName(f"text_{section.key}")
+        self.title_label.setBuddy(self.edit)
         self.edit.textChanged.connect(self.changed)
         self.layout_.addWidget(self.edit, 1)
 

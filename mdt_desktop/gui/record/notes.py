@@ -98,6 +98,7 @@ class NotesTab(RecordTab):
         layout.setContentsMargins(0, 8, 0, 0)
         self.list = QTextBrowser()
         self.list.setObjectName("notesList")
+        self.list.setAccessibleName("Notes")
         self.list.setOpenLinks(False)
         self.list.anchorClicked.connect(self._link)
         layout.addWidget(self.list, 1)
@@ -127,6 +128,7 @@ class NotesTab(RecordTab):
         box.addLayout(row)
         self.text = QPlainTextEdit()
         self.text.setObjectName("noteText")
+        self.text.setAccessibleName("New note")
         self.text.setPlaceholderText(
             "What the team should know. Type @ and a colleague's name to send it to their inbox."
         )
