@@ -220,7 +220,14 @@ def load_theme(app: QApplication) -> None:
     QDir.addSearchPath("icons", str(resources_dir() / "icons"))
     qss = ui_dir() / "theme.qss"
     if qss.exists():
-        app.setStyleSheet(scaled_style(qss.read_text(encoding="utf-8"), current_scale()))
+        # The theme's "color" would otherwise make placeholders half-transparent text
+        # (3.0:1); the same colour as the palette's, for every field the theme styles.
+        placeholders = (
+            "\nQLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QSpinBox, QDateEdit "
+            f"{{ placeholder-text-color: {PLACEHOLDER_COLOUR}; }}\n"
+        )
+        style = qss.read_text(encoding="utf-8") + placeholders
+        app.setStyleSheet(scaled_style(style, current_scale()))
 
 
 def app_icon() -> QIcon:

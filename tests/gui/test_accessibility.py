@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QWidget
@@ -216,3 +217,83 @@ def test_tab_leaves_the_goals_and_actions_tables(qtbot: Any, demo_window: MainWi
                 break
         assert left, f"Tab stays in the {key} table"
         assert "\t" not in first.text()
+
+
+# --- placeholder contrast and text size ------------------------------------------------
+
+
+def _luminance(colour: Any) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return (
+        0.2126 * channel(colour.redF())
+        + 0.7152 * channel(colour.greenF())
+        + 0.0722 * channel(colour.blueF())
+    )
+
+
+def contrast(fore: Any, back: Any) -> float:
+    """WCAG 2 contrast ratio; a translucent foreground is first laid over the background."""
+    from PySide6.QtGui import QColor
+
+    a = fore.alphaF()
+    shown = QColor.fromRgbF(
+        fore.redF() * a + back.redF() * (1 - a),
+        fore.greenF() * a + back.greenF() * (1 - a),
+        fore.blueF() * a + back.blueF() * (1 - a),
+    )
+    light, dark = sorted((_luminance(shown), _luminance(back)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_placeholder_text_is_readable(qtbot: Any) -> None:
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
+
+    for field in (QLineEdit(), QPlainTextEdit()):
+        qtbot.addWidget(field)
+        field.setPlaceholderText("Name (FAMILY, Given) or NHS No.")
+        field.show()
+        qtbot.waitExposed(field)
+        placeholder = field.palette().color(QPalette.ColorRole.PlaceholderText)
+        # The theme draws every field on white.
+        assert contrast(placeholder, QColor("#ffffff")) >= 4.5
+        assert contrast(placeholder, field.palette().color(QPalette.ColorRole.Base)) >= 4.5
+
+
+def test_text_follows_the_system_size_and_the_persons_choice(
+    qtbot: Any, demo_window: MainWindow
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from mdt_desktop.gui.widgets import text_size
+    from mdt_desktop.services.users import create_user
+
+    # The computer's text size: larger than the theme's, everything grows with it; smaller,
+    # the theme's sizes stay (they are the smallest that read well).
+    assert text_size.scale_for("normal", system=14.0) == pytest.approx(14.0 / 10.5)
+    assert text_size.scale_for("normal", system=9.0) == 1.0
+    assert text_size.scale_for("larger", system=9.0) == 1.25
+    assert text_size.scaled_style("QLabel { font-size: 18pt; }", 1.25) == (
+        "QLabel { font-size: 22.5pt; }"
+    )
+
+    page = demo_window.show_area("Case finding")
+    normal = page.count_label.font().pointSizeF()
+    try:
+        demo_window.text_size_actions["larger"].trigger()
+        QApplication.processEvents()
+        assert page.count_label.font().pointSizeF() == pytest.approx(normal * 1.25, abs=0.3)
+        assert demo_window.text_size_actions["larger"].isChecked()
+        # Remembered for this person: another person signing in sees their own choice.
+        other = create_user(demo_window.store, "Rachel Ward", "community_matron", None)
+        demo_window.user_changed.emit(other)
+        QApplication.processEvents()
+        assert page.count_label.font().pointSizeF() == pytest.approx(normal, abs=0.1)
+        demo_window.user_changed.emit(demo_window.user)
+        QApplication.processEvents()
+        assert page.count_label.font().pointSizeF() == pytest.approx(normal * 1.25, abs=0.3)
+        assert text_size.saved_choice(demo_window.user.id) == "larger"
+    finally:
+        text_size.apply_text_size(QApplication.instance(), "normal")  # type: ignore[arg-type]
