@@ -116,6 +116,7 @@ class CaseloadPage(CaseloadActions, Page):
         self.inbox_button.toggled.connect(self._inbox_toggled)
         top.addWidget(self.inbox_button)
         self._inbox_chosen = False  # until the user chooses, it follows the window's width
+        self._showing_referrals = False
         outer.addLayout(top)
 
         self.tabs = QTabBar()
@@ -369,13 +370,28 @@ class CaseloadPage(CaseloadActions, Page):
         referrals = self.status() in queries.REFERRAL_STATUSES
         self.urgency.setVisible(self.status() == "waiting")
         self.flag.setVisible(self.status() == "active")
-        self.mine.setVisible(not referrals)
+        # "My caseload" stays in view on every tab; referrals waiting are nobody's yet,
+        # so there it cannot narrow anything and says so.
+        self.mine.setEnabled(not referrals)
+        self.mine.setToolTip(
+            "Referrals are not anyone's caseload until they are accepted: "
+            "every referral for the team is listed."
+            if referrals
+            else "Only the people you are the named care coordinator for"
+        )
         self.coordinator.setVisible(not referrals)
         self.model.filter = self.current_filter()
-        if referrals and self.model.sort_key == "next_review":
-            self.model.sort_key = "urgency"
-        if not referrals and self.model.sort_key == "urgency":
-            self.model.sort_key = "next_review"
+        if referrals != self._showing_referrals:
+            # Each kind of list opens in its own order: referrals oldest first (the one
+            # who has waited longest is seen first), cases by name.
+            self._showing_referrals = referrals
+            key, column = ("since", CaseloadModel.COL_SINCE) if referrals else (
+                "name", CaseloadModel.COL_NAME)  # fmt: skip
+            self.model.sort_key, self.model.descending = key, False
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            header.setSortIndicator(column, Qt.SortOrder.AscendingOrder)
+            header.blockSignals(False)
         self.model.reload()
         self._selection_changed()
         self._recount()
