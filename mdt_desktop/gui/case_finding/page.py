@@ -252,7 +252,7 @@ class CaseFindingPage(Page):
         named(self.admissions, "Emergency admissions in the last 12 months, at least")
         self.search.setMinimumWidth(320)
         self.practice.setMinimumContentsLength(12)
-        find = QLabel("&Find")
+        find = QLabel("Fin&d")
         find.setBuddy(self.search)
         top.addWidget(find)
         top.addWidget(self.search)

@@ -105,7 +105,7 @@ class CaseloadPage(CaseloadActions, Page):
             "Find on the caseload", "Name (FAMILY, Given) or NHS No.", "caseloadSearch"
         )
         self.search.setMinimumWidth(300)
-        find = QLabel("&Find")
+        find = QLabel("Fin&d")
         find.setBuddy(self.search)
         top.addWidget(find)
         top.addWidget(self.search)
