@@ -40,7 +40,6 @@ from mdt_desktop.store.schema import (
 )
 
 NO = Qt.KeyboardModifier.NoModifier
-ALT = Qt.KeyboardModifier.AltModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
 
 
@@ -203,6 +202,7 @@ def modals() -> Any:
     watcher.timer.stop()
 
 
+@pytest.mark.slow
 def test_a_day_with_the_keyboard_only(qtbot: Any, demo_window: MainWindow, modals: Modals) -> None:
     window, store = demo_window, demo_window.store
     window.activateWindow()
@@ -280,7 +280,7 @@ def test_a_day_with_the_keyboard_only(qtbot: Any, demo_window: MainWindow, modal
     press(Qt.Key.Key_Return)  # opens the record
     qtbot.waitUntil(lambda: focus().window() is not window, timeout=5000)
     record = focus().window()
-    tab_to(named("recordTabs") if False else is_a(QTabBar), "the record's tabs")
+    tab_to(is_a(QTabBar), "the record's tabs")
     for _ in range(8):
         if record.view.tabs.tabText(record.view.tabs.currentIndex()) == "Notes":
             break

@@ -53,10 +53,6 @@ def scaled_style(qss: str, scale: float) -> str:
     return _FONT_SIZE.sub(one, qss)
 
 
-def current_choice() -> str:
-    return _choice
-
-
 def current_scale() -> float:
     return scale_for(_choice)
 
