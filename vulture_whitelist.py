@@ -82,3 +82,4 @@ reflected
 no_keyring  # a fixture asked for by parameter, for its effect
 _.should_exit  # uvicorn's server stops when this is set
 _.optionxform  # configparser keeps keys' case
+minimumSizeHint  # Qt asks a widget for it when laying out

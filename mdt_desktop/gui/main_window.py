@@ -233,6 +233,9 @@ class MainWindow(QMainWindow):
         for feature in features():
             for add_menu in feature.menus:
                 add_menu(self)
+        from .widgets.text_size import add_text_size_menu
+
+        add_text_size_menu(self)  # View › Text size, remembered for each person
         self._build_help_menu()
 
     def _build_help_menu(self) -> None:

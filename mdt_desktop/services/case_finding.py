@@ -34,6 +34,12 @@ def practice_codes(store: Store) -> list[str]:
         return queries.practice_codes(conn)
 
 
+def practice_names(store: Store) -> dict[str, str]:
+    """Practice names by ODS code, in the order of their names (for lists and filters)."""
+    with store.engine.connect() as conn:
+        return queries.practice_names(conn)
+
+
 def risk_detail(store: Store, patient_id: str) -> tuple | None:
     """One person's stored risk: score, segment, eFI and the reasons (JSON text)."""
     with store.engine.connect() as conn:
@@ -45,4 +51,12 @@ def find_people(store: Store, text: str, limit: int = 30) -> list[tuple]:
     return page(store, CaseFindingFilter(search=text), "name", False, 0, limit)
 
 
-__all__ = ["CaseFindingFilter", "count", "find_people", "page", "practice_codes", "risk_detail"]
+__all__ = [
+    "CaseFindingFilter",
+    "count",
+    "find_people",
+    "page",
+    "practice_codes",
+    "practice_names",
+    "risk_detail",
+]

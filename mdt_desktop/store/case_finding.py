@@ -151,6 +151,15 @@ def practice_codes(conn: Connection) -> list[str]:
         cur.close()
 
 
+def practice_names(conn: Connection) -> dict[str, str]:
+    """Each practice's name by its ODS code."""
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        return dict(cur.execute("SELECT ods_code, name FROM practices ORDER BY name"))
+    finally:
+        cur.close()
+
+
 def risk_detail(conn: Connection, patient_id: str) -> tuple | None:
     """One person's stored risk: score, segment, eFI and the reasons (JSON text)."""
     cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]

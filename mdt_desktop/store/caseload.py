@@ -193,8 +193,8 @@ def _referral_where(f: CaseloadFilter, params: dict[str, Any], with_status: bool
     if f.urgency:
         parts.append("r.urgency = :urgency")
         params["urgency"] = f.urgency
-    if f.coordinator_id or f.flag:
-        parts.append("0")  # referrals have no coordinator and carry no flags
+    # A referral waiting is the team's to pick up: it has no care coordinator and carries
+    # no flags, so "My caseload" and a flag narrow the cases, never hide the referrals.
     return " AND ".join(parts)
 
 

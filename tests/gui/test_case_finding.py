@@ -121,7 +121,7 @@ def test_side_panel_explains_the_risk(qtbot, store: Store, user) -> None:
     page.table.selectRow(0)
     text = page.explain.text()
     name = page.model.data(page.model.index(0, M.COL_NAME))
-    assert name.split(",")[0] in text and "Why" in text and "NHS No." in text
+    assert name.split(",")[0] in text and "Why" in text and "NHS&nbsp;No." in text
     assert "<li>" in text and "Nothing notable" not in text
 
 

@@ -82,7 +82,10 @@ def test_refer_accept_active_then_step_down(qtbot, window: MainWindow, hood, on_
     seen = []
 
     def accept(dialog: Any) -> None:
-        dialog._check()  # no coordinator chosen yet: stays open and says so
+        # The signed-in nurse is chosen for a start; with nobody chosen it stays open.
+        assert dialog.coordinator.currentText() == "Sam Carter (District nurse)"
+        dialog.coordinator.setCurrentIndex(0)
+        dialog._check()
         seen.append(dialog.error.text())
         dialog.coordinator.setCurrentIndex(
             dialog.coordinator.findText("Carol Hughes (Care coordinator)")
@@ -294,3 +297,60 @@ def test_a_change_in_a_record_keeps_the_caseload_list_in_place(
     assert "Escalated" in model.data(model.index(row, M.COL_FLAGS))
     assert page.selected_row() == row
     assert page.table.verticalScrollBar().value() == scrolled
+
+
+# --- referrals: "My caseload", oldest first with days waiting, who accepts --------------
+
+from support.demo_store import *  # noqa: E402, F403 (the demo fixtures)
+
+
+def test_my_caseload_keeps_the_referrals_counted_and_in_view(qtbot, demo_window) -> None:
+    page = _page(demo_window)
+    page.wait_until_loaded()
+    waiting = page.counts["waiting"]
+    assert waiting > 0
+    page.mine.setChecked(True)
+    page.wait_until_loaded()
+    assert page.tabs.tabText(0) == f"Referrals waiting ({waiting})"
+    _tab(page, "waiting")
+    assert page.mine.isVisible() and page.mine.isChecked()
+    assert not page.mine.isEnabled() and "every referral" in page.mine.toolTip()
+    assert page.model.rowCount() == waiting
+    _tab(page, "active")
+    assert page.mine.isEnabled()
+    assert page.model.rowCount() == page.counts["active"] < sum(page.counts.values())
+
+
+def test_referrals_are_listed_oldest_first_with_days_waiting(qtbot, demo_window) -> None:
+    page = _page(demo_window)
+    _tab(page, "waiting")
+    model = page.model
+    assert model.headerData(M.COL_SINCE, Qt.Orientation.Horizontal) == "Waiting"
+    days = [model.days_waiting(row) for row in model.rows]
+    assert len(days) >= 2 and days == sorted(days, reverse=True) and days[0] > days[-1]
+    shown = [model.data(model.index(r, M.COL_SINCE)) for r in range(model.rowCount())]
+    assert shown[0] == f"{days[0]} days"
+    tip = model.data(model.index(0, M.COL_SINCE), Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("Referred ")
+    assert page.table.horizontalHeader().sortIndicatorSection() == M.COL_SINCE
+    # Back on the cases: by name again.
+    _tab(page, "active")
+    assert _names(page) == sorted(_names(page))
+
+
+def test_accepting_a_referral_chooses_me_as_coordinator(qtbot, demo_window, on_modal) -> None:
+    from mdt_desktop.services.staff import staff_for_user
+
+    page = _page(demo_window)
+    _tab(page, "waiting")
+    page.select_row(0)
+    me = staff_for_user(demo_window.store, demo_window.user).id
+    chosen = []
+
+    def look(dialog: Any) -> None:
+        chosen.append(dialog.coordinator.currentData())
+        dialog.reject()
+
+    on_modal(look)
+    page.ask_accept()
+    assert chosen == [me]

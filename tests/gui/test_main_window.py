@@ -65,7 +65,7 @@ def test_status_bar_names_the_store_the_user_and_the_sync_state(window: MainWind
     assert window.user_label.text() == "Sam Carter (District nurse)"
     assert window.sync_label.text() == "Offline — no server configured"
     menus = [action.text() for action in window.menuBar().actions()]
-    assert menus == ["&File", "&Team", "S&ync", "&Help"]
+    assert menus == ["&File", "&Team", "&View", "S&ync", "&Help"]
 
 
 def test_today_shows_real_numbers_and_offers_demo_data(qtbot, window: MainWindow) -> None:

@@ -181,6 +181,7 @@ class CarePlanEditor(PlanDrafts, RecordTab):
         middle = QHBoxLayout()
         self.section_list = QListWidget()
         self.section_list.setObjectName("planSections")
+        self.section_list.setAccessibleName("Sections of the plan")
         self.section_list.setFixedWidth(290)
         self.section_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget()
@@ -191,6 +192,7 @@ class CarePlanEditor(PlanDrafts, RecordTab):
             editor.changed.connect(self._edited)
             self.editors[section.key] = editor
             scroll = QScrollArea()
+            scroll.setAccessibleName(section.title)
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             holder = QWidget()
@@ -221,6 +223,7 @@ class CarePlanEditor(PlanDrafts, RecordTab):
         bottom = QHBoxLayout()
         self.note = QLineEdit()
         self.note.setObjectName("changeNote")
+        self.note.setAccessibleName("What changed and why")
         self.note.setPlaceholderText(
             "What changed and why (optional; the sections changed are recorded anyway)"
         )

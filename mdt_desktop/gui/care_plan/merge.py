@@ -148,6 +148,7 @@ class MergeDialog(QDialog):
             auto.setWordWrap(True)
             layout.addWidget(auto)
         scroll = QScrollArea()
+        scroll.setAccessibleName("Sections to merge")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         holder = QWidget()

@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
 from mdt_desktop.domain import care_plan as cp
 from mdt_desktop.domain.people import format_patient_date, parse_patient_date
 
+from ..widgets.access import WrappingLine, named
+
 HINTS = {
     "about_me": "In the person's own words: what matters to them, what a good day looks like, "
     "what they want the team to know.",
@@ -48,6 +50,9 @@ HINTS = {
     "review": "When and how the plan was agreed with the person, whether they have a copy, "
     "and when it will be reviewed.",
 }
+
+
+DATE_HINT = "dd-Mmm-yyyy"
 
 
 def _date_text(iso: str) -> str:
@@ -77,6 +82,7 @@ class SectionEditor(QWidget):
         title = QLabel(section.title)
         title.setObjectName("sectionTitle")
         self.layout_.addWidget(title)
+        self.title_label = title  # a field that is the whole section takes it as its label
         hint = QLabel(HINTS.get(section.key, ""))
         hint.setObjectName("hint")
         hint.setWordWrap(True)
@@ -102,6 +108,7 @@ class TextEditor(SectionEditor):
         super().__init__(section, parent)
         self.edit = QPlainTextEdit()
         self.edit.setObjectName(f"text_{section.key}")
+        self.title_label.setBuddy(self.edit)
         self.edit.textChanged.connect(self.changed)
         self.layout_.addWidget(self.edit, 1)
 
@@ -141,6 +148,7 @@ class _ItemsEditor(SectionEditor):
     """A table of items; each row keeps its item's id so budget lines stay linked."""
 
     HEADERS: list[str] = []
+    ITEM = "item"  # what a row is, for the names a screen reader gives its cells
     ADD_LABEL = "Add"
     REMOVE_LABEL = "Remove"
 
@@ -148,6 +156,7 @@ class _ItemsEditor(SectionEditor):
         super().__init__(section, parent)
         self.table = QTableWidget(0, len(self.HEADERS))
         self.table.setObjectName(f"table_{section.key}")
+        named(self.table, section.title)
         self.table.setHorizontalHeaderLabels(self.HEADERS)
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -161,6 +170,8 @@ class _ItemsEditor(SectionEditor):
             else:
                 header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(38)
+        # Rows grow with the wrapped text of their cells (see _line), never cutting it.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.layout_.addWidget(self.table, 1)
         buttons = QHBoxLayout()
         self.add_button = QPushButton(self.ADD_LABEL)
@@ -173,19 +184,33 @@ class _ItemsEditor(SectionEditor):
         self.layout_.addLayout(buttons)
         self.ids: list[str] = []
 
-    def _line(self, text: str, placeholder: str = "") -> QLineEdit:
-        edit = QLineEdit(text)
-        edit.setCursorPosition(0)  # show the start of long text, not its end
+    def _line(self, text: str, placeholder: str = "") -> QLineEdit | WrappingLine:
+        """A cell's field. Free text wraps in full ("Strength and balance exerc" told
+        nobody what the action was); a date stays a one-line field."""
+        edit: QLineEdit | WrappingLine
+        if placeholder == DATE_HINT:
+            edit = QLineEdit(text)
+            edit.setCursorPosition(0)
+        else:
+            edit = WrappingLine(text)
         edit.setToolTip(text)
         edit.setPlaceholderText(placeholder)
         edit.textChanged.connect(self.changed)
         return edit
+
+    def _name_cells(self) -> None:
+        for row in range(self.table.rowCount()):
+            for col, header in enumerate(self.HEADERS):
+                widget = self.table.cellWidget(row, col)
+                if widget is not None:
+                    named(widget, f"{header}, {self.ITEM} {row + 1}")
 
     def add_row(self, item: dict[str, Any]) -> int:
         row = self.table.rowCount()
         self.table.insertRow(row)
         self.ids.append(item.get("id") or cp.new_id())
         self._fill_row(row, item)
+        self._name_cells()
         self.changed.emit()
         return row
 
@@ -198,6 +223,7 @@ class _ItemsEditor(SectionEditor):
             return
         self.table.removeRow(row)
         del self.ids[row]
+        self._name_cells()
         self.changed.emit()
 
     def set_value(self, value: Any, content: dict[str, Any]) -> None:
@@ -226,6 +252,7 @@ class _ItemsEditor(SectionEditor):
 class GoalsEditor(_ItemsEditor):
     HEADERS = ["Outcome, in plain words", "How we will know", "Target date", "Status"]
     FIXED = [0, 0, 130, 180]
+    ITEM = "goal"
     ADD_LABEL = "Add a goal"
     REMOVE_LABEL = "Remove goal"
     goals_changed = Signal()
@@ -236,7 +263,7 @@ class GoalsEditor(_ItemsEditor):
         self.table.setCellWidget(row, 0, outcome)
         self.table.setCellWidget(row, 1, self._line(item.get("measure", "")))
         self.table.setCellWidget(
-            row, 2, self._line(_date_text(item.get("target_date", "")), "dd-Mmm-yyyy")
+            row, 2, self._line(_date_text(item.get("target_date", "")), DATE_HINT)
         )
         status = QComboBox()
         for key, label in cp.GOAL_STATUSES.items():
@@ -276,6 +303,7 @@ class GoalsEditor(_ItemsEditor):
 class ActionsEditor(_ItemsEditor):
     HEADERS = ["What", "Who", "How often / by when", "For goal"]
     FIXED = [0, 0, 170, 210]
+    ITEM = "action"
     ADD_LABEL = "Add an action"
     REMOVE_LABEL = "Remove action"
 

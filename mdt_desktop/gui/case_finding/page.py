@@ -12,12 +12,15 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import (
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
     QTimer,
     Signal,
 )
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -27,7 +30,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -49,6 +51,7 @@ from mdt_desktop.store.database import Store
 from ..background import Operation, run_in_background
 from ..operations import show_people_error
 from ..pages import Page
+from ..widgets.access import named, search_box
 from ..widgets.forms import dialog_footer
 from ..widgets.paged_model import PagedTableModel, Read, refresh_keeping_place
 from ..widgets.table_model import show_as_list
@@ -79,6 +82,11 @@ class CaseFindingModel(PagedTableModel):
         self.store = store
         self.filter = queries.CaseFindingFilter()
         self.today = date.today()
+        #: Practice names by ODS code; the code is added where the column has room.
+        self.practice_names: dict[str, str] = {}
+        self.show_practice_codes = False
+        #: On a narrow screen the eFI column shows the category; the panel has the score.
+        self.short_efi = False
 
     def read_rows(self, offset: int, limit: int) -> list[tuple]:
         if self._read is not None or self.store is None:
@@ -109,6 +117,8 @@ class CaseFindingModel(PagedTableModel):
         row = self.rows[index.row()]
         if role == self.IdRole:
             return row[0]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.COL_PRACTICE:
+            return self.practice_label(row[6] or "")
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (
             self.COL_AGE,
             self.COL_ADMISSIONS,
@@ -129,11 +139,12 @@ class CaseFindingModel(PagedTableModel):
         if column == self.COL_AGE:
             return str(age_on(date.fromisoformat(dob), self.today)) if dob else ""
         if column == self.COL_PRACTICE:
-            return practice or ""
+            return self.practice_label(practice or "", with_code=self.show_practice_codes)
         if column == self.COL_EFI:
             if efi_category == "not_applicable":
                 return "Not applicable"
-            return f"{CATEGORY_LABELS[efi_category].split()[0]} ({efi_score:.2f})"
+            word = CATEGORY_LABELS[efi_category].split()[0]
+            return word if self.short_efi else f"{word} ({efi_score:.2f})"
         if column == self.COL_SEGMENT:
             return SEGMENT_LABELS.get(segment, "")
         if column == self.COL_ADMISSIONS:
@@ -141,6 +152,12 @@ class CaseFindingModel(PagedTableModel):
         if column == self.COL_RISK:
             return f"{risk_score:.0f}"
         return CASELOAD_LABELS.get(caseload, caseload)
+
+    def practice_label(self, code: str, *, with_code: bool = True) -> str:
+        name = self.practice_names.get(code)
+        if not name:
+            return code
+        return f"{name} ({code})" if with_code else name
 
     def patient_id(self, row: int) -> uuid.UUID:
         return uuid.UUID(hex=self.rows[row][0])
@@ -211,11 +228,11 @@ class CaseFindingPage(Page):
         outer.addLayout(top)
 
         bar = QHBoxLayout()
-        self.search = QLineEdit()
-        self.search.setObjectName("search")
-        self.search.setPlaceholderText("Name (FAMILY, Given) or NHS No.")
-        self.search.setClearButtonEnabled(True)
+        self.search = search_box(
+            "Find on the registered list", "Name (FAMILY, Given) or NHS No.", "search"
+        )
         self.practice = QComboBox()
+        named(self.practice, "Practice")
         self.age = QComboBox()
         for label, _, _ in AGE_BANDS:
             self.age.addItem(label)
@@ -232,8 +249,12 @@ class CaseFindingPage(Page):
         self.admissions.setRange(0, 20)
         self.admissions.setPrefix("Admissions ≥ ")
         self.admissions.setToolTip("Emergency admissions in the last 12 months")
+        named(self.admissions, "Emergency admissions in the last 12 months, at least")
         self.search.setMinimumWidth(320)
         self.practice.setMinimumContentsLength(12)
+        find = QLabel("Fin&d")
+        find.setBuddy(self.search)
+        top.addWidget(find)
         top.addWidget(self.search)
         for combo in (self.practice, self.age, self.efi, self.segment):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -246,33 +267,28 @@ class CaseFindingPage(Page):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.table = QTableView()
         self.table.setObjectName("caseFindingTable")
+        named(self.table, "Registered list")
         show_as_list(self.table, self.model, QAbstractItemView.SelectionMode.ExtendedSelection)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for column, width in enumerate((190, 112, 44, 72, 124, 150, 52, 64, 92)):
-            self.table.setColumnWidth(column, width)
-        # The longest word in the last column, measured in the font in use: "On …" told nobody.
-        longest = max(CASELOAD_LABELS.values(), key=len)
-        self.table.setColumnWidth(
-            CaseFindingModel.COL_CASELOAD,
-            max(92, self.table.fontMetrics().horizontalAdvance(longest) + 24),
-        )
-        # Spare width on a large screen goes to the names, not to an empty last column.
-        header.setSectionResizeMode(CaseFindingModel.COL_NAME, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
+        self._fit_columns()
+        self.table.viewport().installEventFilter(self)
         header.setSortIndicator(CaseFindingModel.COL_RISK, Qt.SortOrder.DescendingOrder)
         splitter.addWidget(self.table)
 
         side = QWidget()
         side.setObjectName("panel")
+        # Wide enough for "NHS No. 999 999 9999" and the longest reason's words at 1366 px.
+        side.setMinimumWidth(self.fontMetrics().horizontalAdvance("NHS No. 999 999 9999") + 40)
         side_layout = QVBoxLayout(side)
         self.explain = QLabel("Select someone to see why they are flagged.")
         self.explain.setObjectName("riskExplanation")
         self.explain.setWordWrap(True)
         self.explain.setTextFormat(Qt.TextFormat.RichText)
         self.explain.setAlignment(Qt.AlignmentFlag.AlignTop)
-        scroll = QScrollArea()
+        scroll = named(QScrollArea(), "Why flagged")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(self.explain)
@@ -280,7 +296,7 @@ class CaseFindingPage(Page):
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([1000, 200])
+        splitter.setSizes([1000, side.minimumWidth()])
         outer.addWidget(splitter, 1)
 
         footer = QHBoxLayout()
@@ -315,6 +331,55 @@ class CaseFindingPage(Page):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         # Double-click or Enter (the view's "activated") opens the record.
         self.table.activated.connect(lambda index: self.open_row(index.row()))
+
+    # --- column widths: measured in the font in use, laid out for 1366 px first -----------
+
+    def _fit_columns(self) -> None:
+        """Short columns fit their longest value; the name and the practice share the rest.
+
+        The practice shows its name, and its ODS code too where the column has room.
+        """
+        fm = self.table.fontMetrics()
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        heads = QFontMetrics(bold)
+        m = CaseFindingModel
+        narrow = self.table.viewport().width() < 1000
+        efi = "Moderate" if narrow else "Moderate (0.31)"
+        samples = {m.COL_NHS: "999 999 9999", m.COL_AGE: "100", m.COL_EFI: efi,
+                   m.COL_SEGMENT: max(SEGMENT_LABELS.values(), key=fm.horizontalAdvance),
+                   m.COL_ADMISSIONS: "20", m.COL_RISK: "100",
+                   m.COL_CASELOAD: max(CASELOAD_LABELS.values(),
+                                       key=fm.horizontalAdvance)}  # fmt: skip
+        used = 0
+        for column, text in samples.items():
+            # A header's label leaves room for the sort arrow at its right (10 px, margins)
+            # and the theme's padding (4 px each side).
+            width = max(
+                fm.horizontalAdvance(text) + 12, heads.horizontalAdvance(m.HEADERS[column]) + 28
+            )
+            self.table.setColumnWidth(column, width)
+            used += width
+        names = self.model.practice_names.values() or ["B86001"]
+        longest = max(fm.horizontalAdvance(n) for n in names) + 18
+        code = fm.horizontalAdvance(" (B86001)")
+        spare = max(self.table.viewport().width() - used, 0)
+        name_width = max(fm.horizontalAdvance("WIŚNIEWSKA, Margaret (Miss)") + 12, spare // 2)
+        # The name comes first: the practice gives way (its name in full is its tooltip).
+        practice = max(
+            min(spare - name_width, longest + code), fm.horizontalAdvance("Meadow…") + 12
+        )
+        self.table.setColumnWidth(m.COL_PRACTICE, practice)
+        self.table.setColumnWidth(m.COL_NAME, max(spare - practice, 120))
+        show_codes = practice >= longest + code
+        if (show_codes, narrow) != (self.model.show_practice_codes, self.model.short_efi):
+            self.model.show_practice_codes, self.model.short_efi = show_codes, narrow
+            self.table.viewport().update()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
 
     def open_row(self, row: int) -> None:
         if 0 <= row < len(self.model.rows):
@@ -361,12 +426,14 @@ class CaseFindingPage(Page):
         if not self._loaded:
             self._loaded = True
             self.message.setText(self._last_import())
-            codes = case_finding.practice_codes(self.store)
+            names = case_finding.practice_names(self.store)
+            self.model.practice_names = names
             self.practice.blockSignals(True)
             self.practice.clear()
             self.practice.addItem("All practices", None)
-            for code in codes:
-                self.practice.addItem(code, code)
+            for code in names:
+                self.practice.addItem(self.model.practice_label(code), code)
+            self._fit_columns()
             self.practice.blockSignals(False)
             self.model.sort(CaseFindingModel.COL_RISK, Qt.SortOrder.DescendingOrder)
             self._recount()
@@ -436,7 +503,9 @@ class CaseFindingPage(Page):
         from html import escape
 
         name = escape(display_name(row[1], row[2], row[3]))
-        nhs = format_nhs_number(row[4]) if row[4] else "Not known"
+        # Non-breaking spaces: an NHS number is read as one thing, never split over lines.
+        nhs = format_nhs_number(row[4]).replace(" ", "&nbsp;") if row[4] else "Not known"
+        practice = escape(self.model.practice_label(row[6] or ""))
         born = format_patient_date(date.fromisoformat(row[5])) if row[5] else "Not Known"
         if detail is None:
             return f"<h3>{name}</h3><p>Not stratified yet.</p>"
@@ -451,7 +520,7 @@ class CaseFindingPage(Page):
         )
         return (
             f"<h3 style='margin-bottom:2px'>{name}</h3>"
-            f"<p>NHS No. {nhs}<br>Born {born} ({age}y)</p>"
+            f"<p>NHS&nbsp;No.&nbsp;{nhs}<br>Born {born} ({age}y)<br>{practice}</p>"
             f"<p><b>{escape(SEGMENT_LABELS.get(segment, ''))}</b> · risk {risk_score:.0f}/100</p>"
             f"<p><b>Why</b></p><ul>{items}</ul>"
             f"<p>eFI: {escape(efi_text)}<br>Emergency admissions (12 m): {admissions}<br>"

@@ -72,7 +72,7 @@ class CaseloadActions:
         )  # fmt: skip
 
     def ask_accept(self) -> None:
-        from mdt_desktop.services.staff import coordinators
+        from mdt_desktop.services.staff import coordinators, staff_for_user
 
         from .dialogs import AcceptDialog
 
@@ -85,6 +85,8 @@ class CaseloadActions:
             self._name(row),
             data[C["reason"]] or "",
             coordinators(self.store, team),
+            # Most often the one accepting is the one who will coordinate: chosen already.
+            preferred=staff_for_user(self.store, self.user).id,
             parent=self,
         )
         if dialog.exec() == QDialog.DialogCode.Accepted:

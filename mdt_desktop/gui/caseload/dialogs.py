@@ -25,6 +25,7 @@ from mdt_desktop.domain.people import display_name, format_born
 from mdt_desktop.store.database import Store
 
 from ..users import role_label
+from ..widgets.access import named, search_box
 from ..widgets.forms import date_edit, dialog_footer
 
 
@@ -82,12 +83,14 @@ class ManualReferralDialog(QDialog):
         self.setWindowTitle("Refer someone to the caseload")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
-        self.search = QLineEdit()
-        self.search.setObjectName("referralSearch")
-        self.search.setPlaceholderText("Find on the registered list: FAMILY, Given or NHS No.")
-        self.search.setClearButtonEnabled(True)
+        find = QLabel("&Find on the registered list")
+        layout.addWidget(find)
+        self.search = search_box(
+            "Find on the registered list", "FAMILY, Given or NHS No.", "referralSearch"
+        )
+        find.setBuddy(self.search)
         layout.addWidget(self.search)
-        self.matches = QListWidget()
+        self.matches = named(QListWidget(), "People found")
         self.matches.setObjectName("referralMatches")
         self.matches.setFixedHeight(150)
         layout.addWidget(self.matches)

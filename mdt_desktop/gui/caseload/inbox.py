@@ -43,6 +43,7 @@ class InboxPanel(QWidget):
         layout.addWidget(self.summary)
         self.list = QListWidget()
         self.list.setObjectName("inboxList")
+        self.list.setAccessibleName("Inbox")
         self.list.setWordWrap(True)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.itemActivated.connect(self._activated)

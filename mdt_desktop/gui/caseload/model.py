@@ -66,6 +66,9 @@ class CaseloadModel(PagedTableModel):
         self.store = store
         self.filter = queries.CaseloadFilter()
         self.today = date.today()
+        #: Practice names by ODS code; the code is added where the column has room.
+        self.practice_names: dict[str, str] = {}
+        self.show_practice_codes = False
 
     @property
     def referrals(self) -> bool:
@@ -105,6 +108,8 @@ class CaseloadModel(PagedTableModel):
                 return "Ended"
             if section == self.COL_SINCE and self.filter.status == "declined":
                 return "Declined"
+            if section == self.COL_SINCE and self.filter.status == "waiting":
+                return "Waiting"
             if section == self.COL_FLAGS and self.filter.status in ("stepped_down", "closed"):
                 return "Reason"
             return headers[section]
@@ -136,7 +141,7 @@ class CaseloadModel(PagedTableModel):
             dob = _day(row[C["date_of_birth"]])
             return str(age_on(dob, self.today)) if dob else ""
         if column == self.COL_PRACTICE:
-            return row[C["practice_code"]] or ""
+            return self.practice_label(row[C["practice_code"]] or "", self.show_practice_codes)
         if column == self.COL_WHO:
             return row[C["coordinator"]] or ("Not Known" if self.referrals else "None named")
         if column == self.COL_WHEN:
@@ -156,9 +161,28 @@ class CaseloadModel(PagedTableModel):
             risk = row[C["risk_score"]]
             return f"{risk:.0f}" if risk is not None else ""
         if column == self.COL_SINCE:
+            if row[C["status"]] == "waiting":
+                return self.waiting_text(row)
             since = row[C["since"]]
             return format_patient_date(_day(since))
         return ""
+
+    def days_waiting(self, row: tuple) -> int:
+        """Whole days since the referral, counted in local days (as the person sees dates)."""
+        referred = _moment(row[C["since"]])
+        if referred is None:
+            return 0
+        return max((self.today - referred.astimezone().date()).days, 0)
+
+    def waiting_text(self, row: tuple) -> str:
+        days = self.days_waiting(row)
+        return "Today" if days == 0 else f"{days} day{'s' if days != 1 else ''}"
+
+    def practice_label(self, code: str, with_code: bool = True) -> str:
+        name = self.practice_names.get(code)
+        if not name:
+            return code
+        return f"{name} ({code})" if with_code else name
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -178,6 +202,19 @@ class CaseloadModel(PagedTableModel):
                     return QBrush(ALERT)
             if column == self.COL_WHEN and self.referrals and row[C["urgency"]] == "urgent":
                 return QBrush(ALERT)
+        if (
+            role == Qt.ItemDataRole.ToolTipRole
+            and column == self.COL_SINCE
+            and (row[C["status"]] == "waiting")
+        ):
+            referred = _moment(row[C["since"]])
+            return (
+                f"Referred {format_patient_date(referred.astimezone().date())}"
+                if referred
+                else None
+            )
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_PRACTICE:
+            return self.practice_label(row[C["practice_code"]] or "") or None
         if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_FLAGS:
             tip = self.display(row, column)
             if row[C["escalation_reason"]] and row[C["status"]] == "active":

@@ -11,13 +11,15 @@ import uuid
 from typing import Any
 
 from PySide6.QtCore import (
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -25,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSplitter,
     QTabBar,
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from mdt_desktop.domain.caseload import (
+    FLAG_LABELS,
     STATUS_LABELS,
     URGENCY_LABELS,
     Flag,
@@ -47,6 +49,7 @@ from mdt_desktop.store.schema import User
 
 from ..background import Operation, run_in_background
 from ..pages import Page
+from ..widgets.access import named, search_box
 from ..widgets.guard import guard
 from ..widgets.paged_model import refresh_keeping_place
 from ..widgets.table_model import show_as_list
@@ -98,11 +101,13 @@ class CaseloadPage(CaseloadActions, Page):
         title.setObjectName("pageTitle")
         top.addWidget(title)
         top.addStretch(1)
-        self.search = QLineEdit()
-        self.search.setObjectName("caseloadSearch")
-        self.search.setPlaceholderText("Name (FAMILY, Given) or NHS No.")
-        self.search.setClearButtonEnabled(True)
+        self.search = search_box(
+            "Find on the caseload", "Name (FAMILY, Given) or NHS No.", "caseloadSearch"
+        )
         self.search.setMinimumWidth(300)
+        find = QLabel("Fin&d")
+        find.setBuddy(self.search)
+        top.addWidget(find)
         top.addWidget(self.search)
         self.inbox_button = QPushButton("Inbox")
         self.inbox_button.setObjectName("inboxToggle")
@@ -111,6 +116,7 @@ class CaseloadPage(CaseloadActions, Page):
         self.inbox_button.toggled.connect(self._inbox_toggled)
         top.addWidget(self.inbox_button)
         self._inbox_chosen = False  # until the user chooses, it follows the window's width
+        self._showing_referrals = False
         outer.addLayout(top)
 
         self.tabs = QTabBar()
@@ -123,20 +129,20 @@ class CaseloadPage(CaseloadActions, Page):
         outer.addWidget(self.tabs)
 
         bar = QHBoxLayout()
-        self.team = QComboBox()
+        self.team = named(QComboBox(), "Team")
         self.team.setObjectName("caseloadTeam")
         self.mine = QCheckBox("My caseload")
         self.mine.setObjectName("myCaseload")
         self.mine.setToolTip("Only the people you are the named care coordinator for")
-        self.coordinator = QComboBox()
+        self.coordinator = named(QComboBox(), "Care coordinator")
         self.coordinator.setObjectName("coordinatorFilter")
-        self.flag = QComboBox()
+        self.flag = named(QComboBox(), "Flag")
         self.flag.setObjectName("flagFilter")
         self.flag.addItem("Any flag", None)
         for flag in Flag:
             self.flag.addItem(flag.label, flag.value)
-        self.practice = QComboBox()
-        self.urgency = QComboBox()
+        self.practice = named(QComboBox(), "Practice")
+        self.urgency = named(QComboBox(), "Urgency")
         self.urgency.addItem("Any urgency", None)
         for key, label in URGENCY_LABELS.items():
             self.urgency.addItem(label, key)
@@ -154,39 +160,16 @@ class CaseloadPage(CaseloadActions, Page):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.table = CaseloadTable()
         self.table.setObjectName("caseloadTable")
+        named(self.table, "Caseload")
         show_as_list(self.table, self.model, QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setMinimumSectionSize(40)
-        # Widths from the font, so NHS numbers and dates are never cut; spare width goes
-        # to the flags (or reasons), which are what needs reading.
-        fm = self.table.fontMetrics()
-        pad = 22
-        samples = (
-            "MACDONALD, Margaret (Mrs)",
-            "999 999 9999",
-            "100",
-            "B86006",
-            "Dr Anna Kowalska",
-            "30-Dec-2026",
-            "Review overdue",
-            "Risk",
-            "30-Dec-2026",
-        )
-        bold = self.table.font()
-        bold.setBold(True)
-        from PySide6.QtGui import QFontMetrics
-
-        heads = QFontMetrics(bold)
-        widths = [
-            max(fm.horizontalAdvance(text), heads.horizontalAdvance(head) + 10)
-            for text, head in zip(samples, CaseloadModel.CASE_HEADERS, strict=True)
-        ]
-        for column, width in enumerate(widths):
-            self.table.setColumnWidth(column, width + pad)
         header.setSectionResizeMode(CaseloadModel.COL_FLAGS, QHeaderView.ResizeMode.Stretch)
+        self._fit_columns()
+        self.table.viewport().installEventFilter(self)
         header.setSortIndicator(CaseloadModel.COL_NAME, Qt.SortOrder.AscendingOrder)
         splitter.addWidget(self.table)
         self.inbox = InboxPanel()
@@ -241,6 +224,57 @@ class CaseloadPage(CaseloadActions, Page):
             combo.currentIndexChanged.connect(self.apply_filters)
         self.mine.toggled.connect(self._mine_toggled)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+
+    # --- column widths: measured in the font in use, laid out for 1366 px first ---------
+
+    #: Dropped, in this order, when the flags (or reasons) would not have room to be read.
+    DROPPED_WHEN_NARROW = (CaseloadModel.COL_SINCE, CaseloadModel.COL_PRACTICE,
+                           CaseloadModel.COL_AGE)  # fmt: skip
+
+    def _fit_columns(self) -> None:
+        """Widths from the font, so NHS numbers and dates are never cut; the flags (or
+        reasons), which are what needs reading, keep room for the longest flag and take what is
+        spare. Where the list is too narrow for that (the inbox open at 1366 px), the
+        columns least needed day to day step aside until it is wider again."""
+        m = CaseloadModel
+        fm = self.table.fontMetrics()
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        heads = QFontMetrics(bold)
+        names = list(self.model.practice_names.values()) or ["B86006"]
+        practice = max(fm.horizontalAdvance(n) for n in names)
+        code = fm.horizontalAdvance(" (B86006)")
+        samples = ["MACDONALD, Margaret (Mrs)", "999 999 9999", "100", "", "Dr Anna Kowalska",
+                   "30-Dec-2026", "", "100", "30-Dec-2026"]  # fmt: skip
+        widths = [
+            max(fm.horizontalAdvance(text), heads.horizontalAdvance(head) + 18) + 16
+            for text, head in zip(samples, m.CASE_HEADERS, strict=True)
+        ]
+        widths[m.COL_PRACTICE] = practice + 16
+        flags = max(fm.horizontalAdvance(label) for label in FLAG_LABELS.values()) + 16
+        room = self.table.viewport().width()
+        hidden: set[int] = set()
+        for column in self.DROPPED_WHEN_NARROW:
+            shown = sum(w for c, w in enumerate(widths) if c not in hidden and c != m.COL_FLAGS)
+            if shown + flags <= room:
+                break
+            hidden.add(column)
+        spare = room - sum(w for c, w in enumerate(widths) if c not in hidden and c != m.COL_FLAGS)
+        with_codes = m.COL_PRACTICE not in hidden and spare - code >= flags
+        if with_codes:
+            widths[m.COL_PRACTICE] += code
+        for column, width in enumerate(widths):
+            self.table.setColumnHidden(column, column in hidden)
+            if column != m.COL_FLAGS:
+                self.table.setColumnWidth(column, width)
+        if with_codes != self.model.show_practice_codes:
+            self.model.show_practice_codes = with_codes
+            self.table.viewport().update()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
 
     # --- the inbox beside the list ------------------------------------------------------
 
@@ -302,8 +336,12 @@ class CaseloadPage(CaseloadActions, Page):
         for st in list_staff(self.store):
             self.coordinator.addItem(st.name, st.id.hex)
         self.practice.addItem("All practices", None)
+        from mdt_desktop.services.case_finding import practice_names
+
+        self.model.practice_names = practice_names(self.store)
         for code in codes:
-            self.practice.addItem(code, code)
+            self.practice.addItem(self.model.practice_label(code), code)
+        self._fit_columns()
         for combo in (self.team, self.coordinator, self.practice):
             combo.blockSignals(False)
 
@@ -332,13 +370,28 @@ class CaseloadPage(CaseloadActions, Page):
         referrals = self.status() in queries.REFERRAL_STATUSES
         self.urgency.setVisible(self.status() == "waiting")
         self.flag.setVisible(self.status() == "active")
-        self.mine.setVisible(not referrals)
+        # "My caseload" stays in view on every tab; referrals waiting are nobody's yet,
+        # so there it cannot narrow anything and says so.
+        self.mine.setEnabled(not referrals)
+        self.mine.setToolTip(
+            "Referrals are not anyone's caseload until they are accepted: "
+            "every referral for the team is listed."
+            if referrals
+            else "Only the people you are the named care coordinator for"
+        )
         self.coordinator.setVisible(not referrals)
         self.model.filter = self.current_filter()
-        if referrals and self.model.sort_key == "next_review":
-            self.model.sort_key = "urgency"
-        if not referrals and self.model.sort_key == "urgency":
-            self.model.sort_key = "next_review"
+        if referrals != self._showing_referrals:
+            # Each kind of list opens in its own order: referrals oldest first (the one
+            # who has waited longest is seen first), cases by name.
+            self._showing_referrals = referrals
+            key, column = ("since", CaseloadModel.COL_SINCE) if referrals else (
+                "name", CaseloadModel.COL_NAME)  # fmt: skip
+            self.model.sort_key, self.model.descending = key, False
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            header.setSortIndicator(column, Qt.SortOrder.AscendingOrder)
+            header.blockSignals(False)
         self.model.reload()
         self._selection_changed()
         self._recount()

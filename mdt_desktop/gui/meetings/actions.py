@@ -135,6 +135,7 @@ class ActionsTracker(QWidget):
         self.model = ActionsModel(self)
         self.table = QTableView()
         self.table.setObjectName("actionsTable")
+        self.table.setAccessibleName("Actions")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -180,6 +180,7 @@ class MeetingsPage(Page):
         )
         self.tabs = QTabWidget()
         self.tabs.setObjectName("meetingsTabs")
+        self.tabs.setAccessibleName("Meetings and actions")
         layout.addWidget(self.tabs, 1)
 
         meetings = QSplitter(Qt.Orientation.Horizontal)
@@ -192,6 +193,7 @@ class MeetingsPage(Page):
         lv.addWidget(self.schedule_button)
         self.list = QListWidget()
         self.list.setObjectName("meetingList")
+        self.list.setAccessibleName("Meetings")
         # Wide enough for a date, a time and a status word without cutting them off.
         self.list.setMinimumWidth(
             self.list.fontMetrics().horizontalAdvance("00-Mmm-0000 00:00   Cancelled") + 36
@@ -240,6 +242,7 @@ class MeetingsPage(Page):
         # The agenda and attendance tabs are built with the first meeting shown.
         self.detail_tabs = QTabWidget()
         self.detail_tabs.setObjectName("meetingDetailTabs")
+        self.detail_tabs.setAccessibleName("The meeting")
         self._agenda: AgendaBuilder | None = None
         self._attendance: AttendancePanel | None = None
         rv.addWidget(self.detail_tabs, 1)

@@ -39,6 +39,7 @@ class PersonMeetingsTab(RecordTab):
         layout.addWidget(title)
         self.table = QTableWidget(0, 6)
         self.table.setObjectName("personMeetingsTable")
+        self.table.setAccessibleName("Meetings that discussed this person")
         self.table.setHorizontalHeaderLabels(
             ["Meeting", "Why on the agenda", "Status", "Decision", "Next review", "Discussion"]
         )

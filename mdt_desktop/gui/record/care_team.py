@@ -116,6 +116,7 @@ class CareTeamTab(RecordTab):
         layout.setContentsMargins(0, 8, 0, 0)
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setObjectName("careTeamTable")
+        self.table.setAccessibleName("Care team")
         self.table.setHorizontalHeaderLabels(HEADERS)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -104,6 +104,7 @@ class NotesTab(RecordTab):
         layout.setContentsMargins(0, 8, 0, 0)
         self.list = QTextBrowser()
         self.list.setObjectName("notesList")
+        self.list.setAccessibleName("Notes")
         self.list.setOpenLinks(False)
         self.list.anchorClicked.connect(self._link)
         layout.addWidget(self.list, 1)

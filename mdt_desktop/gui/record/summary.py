@@ -49,6 +49,7 @@ class SummaryTab(RecordTab):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 8, 0, 0)
         scroll = QScrollArea()
+        scroll.setAccessibleName("Summary")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         inner = QWidget()

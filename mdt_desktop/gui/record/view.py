@@ -105,6 +105,7 @@ class RecordView(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("recordTabs")
+        self.tabs.setAccessibleName("Record")
         self.tabs.setDocumentMode(True)
         self._built: dict[str, QWidget] = {}
         for name in registry.RECORD_TABS:

@@ -88,6 +88,8 @@ class ReasonDialog(QDialog):
         layout.addLayout(self.form)
         self.reason = QPlainTextEdit()
         self.reason.setObjectName("reason")
+        self.reason.setAccessibleName(title)
+        self.reason.setAccessibleDescription(intro)
         self.reason.setPlaceholderText(placeholder)
         self.reason.setFixedHeight(96)
         layout.addWidget(self.reason)
