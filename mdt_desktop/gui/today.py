@@ -185,6 +185,7 @@ class TodayPage(Page):
         self.status: dict[str, Any] | None = None
         self.summary: Any = None
         scroll = QScrollArea()
+        scroll.setAccessibleName("Today")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -490,7 +490,7 @@ def test_screens_at_1366_by_768(qtbot, store, matron, tmp_path: Path) -> None:
     main.resize(1366, 768)
     main.show()
     qtbot.waitExposed(main)
-    dashboard = main.show_area("Dashboard")
+    dashboard = main.show_area("Today")
     dashboard.wait_until_loaded()
     alerted = screens.budgets_with_alerts(store)
     assert alerted == 3  # each has a projected underspend on an unspent allocation

@@ -195,8 +195,14 @@ def test_next_meeting_shows_its_agenda(today) -> None:
     _window, page = today
     m = page.summary.next_meeting
     assert m is not None and m.cases > 0
-    assert f"{m.cases} cases on the agenda" in page.panels["meeting"].summary.text()
-    assert f"{m.minutes_allotted} minutes" in page.panels["meeting"].summary.text()
+    # Meetings have a length now: the agenda is shown against it.
+    assert m.length_minutes == 90
+    words = page.panels["meeting"].summary.text()
+    assert words.startswith(f"{m.cases} cases: ")
+    assert (
+        f"{m.minutes_allotted} of 90 minutes" in words
+        or f"{m.minutes_allotted} minutes of agenda for a 90-minute" in words
+    )
 
 
 @pytest.mark.parametrize("size", [QSize(1366, 768), QSize(1920, 1080)])

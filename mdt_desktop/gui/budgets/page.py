@@ -100,7 +100,8 @@ class BudgetsPage(Page):
         self.totals.setAccessibleName("Totals of the budgets shown")
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.totals)
-        QShortcut(QKeySequence("Ctrl+F"), self, self.status.setFocus)
+        to_filters = QShortcut(QKeySequence("Ctrl+F"), self, self.status.setFocus)
+        to_filters.setWhatsThis("Go to the filters (Budgets)")  # the shortcut sheet reads it
         self._selection_changed()
 
     def _combo(

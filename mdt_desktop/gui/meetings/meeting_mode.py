@@ -106,6 +106,8 @@ class MeetingMode(QWidget):
         top = QHBoxLayout()
         self.title = QLabel(self.meeting_title)
         self.title.setObjectName("meetingTitle")
+        # The title gives way (wraps) so the clock and the case timer always fit the row.
+        self.title.setWordWrap(True)
         self.position = QLabel()
         self.position.setObjectName("casePosition")
         self.case_status = QLabel()
