@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from mdt_desktop.domain.discharges import local_date
 from mdt_desktop.services.discharges.board import BoardFilter, BoardLine, board
+from mdt_desktop.services.meetings.order import meeting_length
 from mdt_desktop.services.staff import staff_for_user
 from mdt_desktop.store import today as reads
 from mdt_desktop.store.database import Store
@@ -61,6 +62,8 @@ def today_for(store: Store, user: User, now: datetime | None = None) -> TodaySum
         actions, late, action_rows = reads.open_actions(s, me, day, SHOWN)
         caseload = reads.caseload_size(s, me)
         meeting = reads.next_meeting(s, team, now)
+    if meeting is not None:  # a meeting synced without a length has the agenda's default
+        meeting = meeting._replace(length_minutes=meeting_length(meeting.length_minutes))
     hospital = board(store, team, today=day, where=BoardFilter(owner_staff_id=me))
     return TodaySummary(
         today=day,

@@ -32,7 +32,7 @@ from mdt_desktop.store.database import Store
 
 from ..widgets.banner import PatientBanner
 from .outcome import ActionDialog, OutcomeDialog
-from .presenting import GoToCaseDialog, Panel, PausedScreen, clock_text, meeting_length, weight
+from .presenting import GoToCaseDialog, Panel, PausedScreen, clock_text, weight
 
 MIN_SCALE, MAX_SCALE = 1.0, 3.0
 # When each meeting was first presented in this run of the app: pausing, or leaving the
@@ -69,7 +69,7 @@ class MeetingMode(QWidget):
         self.meeting_day = summary.starts_at.astimezone().date()
         self.quorum_detail = summary.quorum_detail or svc.quorum(store, meeting_id).detail
         self.setWindowTitle(f"MDT meeting — {self.meeting_title}")
-        self.length_minutes = meeting_length(summary)
+        self.length_minutes = summary.length_minutes  # the agenda's one rule for a length
         self.meeting_started = _STARTED.setdefault(meeting_id, time.monotonic())
         self.paused = False
         self.scroll_index = 0  # which panel ↑ ↓ PgUp PgDn scroll (Tab moves on)

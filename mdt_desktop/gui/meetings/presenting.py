@@ -45,12 +45,6 @@ def clock_text(elapsed: float, length_minutes: int | None, left: int) -> str:
     return f"{text} · {cases} left"
 
 
-def meeting_length(summary: object) -> int | None:
-    """The meeting's planned length in minutes, where the meeting records one."""
-    value = getattr(summary, "length_minutes", None)
-    return value if isinstance(value, int) and value > 0 else None
-
-
 def weight(lines: tuple[str, ...] | list[str]) -> int:
     """Roughly how many lines a panel needs (a title, and ~55 characters to a line)."""
     return 2 + sum(1 + len(line) // 55 for line in lines)
